@@ -1,0 +1,1 @@
+"""spotcheck: 双随机、一公开 spot checks."""

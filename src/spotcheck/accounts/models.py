@@ -1,0 +1,107 @@
+"""User accounts, their roles and server-side login sessions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from spotcheck.db import Base, UTCDateTime, utcnow
+from spotcheck.departments.models import Department
+
+
+class Role(enum.StrEnum):
+    """What a user may do; a user may hold several roles."""
+
+    ADMIN = "admin"
+    COORDINATOR = "coordinator"
+    OFFICER = "officer"
+    INSPECTOR = "inspector"
+    LEADER = "leader"
+    WITNESS = "witness"
+
+
+ROLE_LABELS = {
+    Role.ADMIN: "系统管理员",
+    Role.COORDINATOR: "综合协调",
+    Role.OFFICER: "业务科室/任务发起",
+    Role.INSPECTOR: "执法检查人员",
+    Role.LEADER: "领导审批",
+    Role.WITNESS: "监督人",
+}
+
+_ROLE_ENUM = Enum(
+    Role, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]
+)
+
+
+class User(Base):
+    """A person who logs in; belongs to one department."""
+
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(40), unique=True)
+    full_name: Mapped[str] = mapped_column(String(60))
+    department_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(default=True)
+    failed_attempts: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    password_changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    must_change_password: Mapped[bool] = mapped_column(default=False)
+    last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    department: Mapped[Department] = relationship(lazy="joined")
+    role_rows: Mapped[list[UserRole]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="UserRole.role"
+    )
+
+    @property
+    def roles(self) -> set[Role]:
+        """The user's roles as a set."""
+        return {row.role for row in self.role_rows}
+
+    def has_role(self, *roles: Role) -> bool:
+        """Whether the user holds any of the given roles."""
+        return bool(self.roles.intersection(roles))
+
+    @property
+    def role_labels(self) -> list[str]:
+        """The roles in Chinese, in a stable order."""
+        return [ROLE_LABELS[r] for r in Role if r in self.roles]
+
+
+class UserRole(Base):
+    """One role held by one user."""
+
+    __tablename__ = "user_role"
+    __table_args__ = (UniqueConstraint("user_id", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    role: Mapped[Role] = mapped_column(_ROLE_ENUM)
+
+
+class LoginSession(Base):
+    """A server-side session; the cookie holds a random token, the table only its SHA-256."""
+
+    __tablename__ = "login_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    ip: Mapped[str] = mapped_column(String(45), default="")
+    user_agent: Mapped[str] = mapped_column(String(200), default="")
+    ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship(lazy="joined")

@@ -1,0 +1,49 @@
+"""Argon2id password hashing and the password rules (等保 2.0 三级 style)."""
+
+from __future__ import annotations
+
+import string
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+_HASHER = PasswordHasher()  # argon2id with the library's current recommended parameters
+MIN_LENGTH = 10
+
+
+def hash_password(password: str) -> str:
+    """Hash a password with argon2id."""
+    return _HASHER.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    """Whether the password matches the hash; never raises for a bad hash."""
+    try:
+        return _HASHER.verify(password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(password_hash: str) -> bool:
+    """Whether the hash was made with weaker parameters than today's."""
+    return _HASHER.check_needs_rehash(password_hash)
+
+
+def password_problems(password: str, username: str = "") -> list[str]:
+    """Every rule the password breaks, in Chinese; empty when it is acceptable."""
+    problems: list[str] = []
+    if len(password) < MIN_LENGTH:
+        problems.append(f"密码至少 {MIN_LENGTH} 位")
+    classes = [
+        any(c.islower() for c in password),
+        any(c.isupper() for c in password),
+        any(c.isdigit() for c in password),
+        any(c in string.punctuation for c in password),
+    ]
+    if sum(classes) < 3:
+        problems.append("密码须包含大写字母、小写字母、数字、符号中的至少三类")
+    if username and username.lower() in password.lower():
+        problems.append("密码不能包含用户名")
+    if len(set(password)) < 5:
+        problems.append("密码字符过于单一")
+    return problems

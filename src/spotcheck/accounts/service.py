@@ -1,0 +1,330 @@
+"""Account verbs: users and roles, authentication with lockout, login sessions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from spotcheck.accounts.models import ROLE_LABELS, LoginSession, Role, User, UserRole
+from spotcheck.accounts.passwords import (
+    hash_password,
+    needs_rehash,
+    password_problems,
+    verify_password,
+)
+from spotcheck.audit import service as audit_service
+from spotcheck.audit.service import Actor
+from spotcheck.config import Settings
+from spotcheck.db import utcnow
+from spotcheck.departments.models import Department
+from spotcheck.errors import DomainError, NotFound
+
+USERNAME_RE = re.compile(r"^[a-z][a-z0-9_.-]{2,39}$")
+# Verifying against a real hash when the user does not exist keeps timing uniform.
+_DUMMY_HASH = hash_password("dummy-password-for-timing-Aa1!")
+
+
+def get(session: Session, user_id: int) -> User | None:
+    """The user with this id, or None."""
+    return session.get(User, user_id)
+
+
+def get_by_username(session: Session, username: str) -> User | None:
+    """The user with this username, or None."""
+    return session.execute(select(User).where(User.username == username.strip().lower())).scalar()
+
+
+def get_in_scope_or_404(session: Session, user_id: int, scope: Sequence[int] | None) -> User:
+    """The user if their department is inside the scope (None = everything), else NotFound."""
+    user = session.get(User, user_id)
+    if user is None or (scope is not None and user.department_id not in scope):
+        raise NotFound("未找到该用户，或您无权查看")
+    return user
+
+
+def get_all(session: Session, scope: Sequence[int] | None = None) -> list[User]:
+    """Users ordered by department and username, limited to the scope when given."""
+    query = select(User).join(User.department).order_by(Department.path, User.username)
+    if scope is not None:
+        query = query.where(User.department_id.in_(scope))
+    return list(session.execute(query).unique().scalars())
+
+
+def count(session: Session, scope: Sequence[int] | None = None) -> int:
+    """How many active users the scope has."""
+    query = select(func.count(User.id)).where(User.active.is_(True))
+    if scope is not None:
+        query = query.where(User.department_id.in_(scope))
+    return session.execute(query).scalar_one()
+
+
+def _snapshot(user: User) -> dict[str, object]:
+    return {
+        "username": user.username,
+        "full_name": user.full_name,
+        "department_id": user.department_id,
+        "roles": sorted(r.value for r in user.roles),
+        "active": user.active,
+    }
+
+
+def _set_roles(user: User, roles: Iterable[Role]) -> None:
+    wanted = set(roles)
+    user.role_rows[:] = [row for row in user.role_rows if row.role in wanted]
+    have = user.roles
+    for role in sorted(wanted - have):
+        user.role_rows.append(UserRole(role=role))
+
+
+def create(
+    session: Session,
+    actor: Actor,
+    *,
+    username: str,
+    full_name: str,
+    department: Department,
+    roles: Iterable[Role],
+    password: str,
+    must_change_password: bool = False,
+) -> User:
+    """Create a user; the password must satisfy the password rules."""
+    username = username.strip().lower()
+    if not USERNAME_RE.match(username):
+        raise DomainError(
+            "用户名须以小写字母开头，3–40 位小写字母、数字、点、下划线或连字符", field="username"
+        )
+    if get_by_username(session, username) is not None:
+        raise DomainError(f"用户名“{username}”已被使用", field="username")
+    if not full_name.strip():
+        raise DomainError("姓名不能为空", field="full_name")
+    role_set = set(roles)
+    if not role_set:
+        raise DomainError("至少选择一个角色", field="roles")
+    problems = password_problems(password, username)
+    if problems:
+        raise DomainError("；".join(problems), field="password")
+    user = User(
+        username=username,
+        full_name=full_name.strip(),
+        department_id=department.id,
+        password_hash=hash_password(password),
+        must_change_password=must_change_password,
+    )
+    _set_roles(user, role_set)
+    session.add(user)
+    session.flush()
+    audit_service.record(
+        session,
+        actor,
+        "user.create",
+        object_type="user",
+        object_id=user.id,
+        summary=f"新建用户 {username}（{full_name}），角色：{'、'.join(ROLE_LABELS[r] for r in Role if r in role_set)}",
+        after=_snapshot(user),
+    )
+    return user
+
+
+def update(
+    session: Session,
+    actor: Actor,
+    user: User,
+    *,
+    full_name: str,
+    department: Department,
+    roles: Iterable[Role],
+    active: bool,
+) -> User:
+    """Change a user's name, department, roles or active flag."""
+    if not full_name.strip():
+        raise DomainError("姓名不能为空", field="full_name")
+    role_set = set(roles)
+    if not role_set:
+        raise DomainError("至少选择一个角色", field="roles")
+    if (
+        actor.user_id == user.id
+        and (not active or Role.ADMIN not in role_set)
+        and Role.ADMIN in user.roles
+    ):
+        raise DomainError("不能停用自己的账号或取消自己的系统管理员角色", field="roles")
+    before = _snapshot(user)
+    user.full_name = full_name.strip()
+    user.department_id = department.id
+    user.active = active
+    _set_roles(user, role_set)
+    session.flush()
+    after = _snapshot(user)
+    if before != after:
+        audit_service.record(
+            session,
+            actor,
+            "user.update",
+            object_type="user",
+            object_id=user.id,
+            summary=f"修改用户 {user.username}",
+            before=before,
+            after=after,
+        )
+    if not active:
+        end_all_sessions(session, user)
+    return user
+
+
+def set_password(
+    session: Session, actor: Actor, user: User, password: str, *, must_change: bool = False
+) -> None:
+    """Set a new password (by the user or an administrator) and unlock the account."""
+    problems = password_problems(password, user.username)
+    if problems:
+        raise DomainError("；".join(problems), field="password")
+    if verify_password(user.password_hash, password):
+        raise DomainError("新密码不能与当前密码相同", field="password")
+    user.password_hash = hash_password(password)
+    user.password_changed_at = utcnow()
+    user.must_change_password = must_change
+    user.failed_attempts = 0
+    user.locked_until = None
+    session.flush()
+    by_self = actor.user_id == user.id
+    audit_service.record(
+        session,
+        actor,
+        "user.password" if by_self else "user.password_reset",
+        object_type="user",
+        object_id=user.id,
+        summary=f"{'修改' if by_self else '重置'}用户 {user.username} 的密码",
+    )
+
+
+@dataclass(frozen=True)
+class LoginOutcome:
+    """Result of a login attempt: the user, or a Chinese reason."""
+
+    user: User | None
+    error: str = ""
+
+
+def authenticate(
+    session: Session, settings: Settings, username: str, password: str, ip: str = ""
+) -> LoginOutcome:
+    """Check a password with lockout after repeated failures; every attempt is audited."""
+    now = utcnow()
+    user = get_by_username(session, username)
+    generic = "用户名或密码错误"
+    if user is None or not user.active:
+        verify_password(_DUMMY_HASH, password)
+        audit_service.record(
+            session,
+            Actor(None, username[:60], None, ip),
+            "login.failed",
+            object_type="user",
+            summary="登录失败：用户不存在或已停用",
+        )
+        return LoginOutcome(None, generic)
+    actor = Actor(user.id, user.full_name, user.department_id, ip)
+    if user.locked_until is not None and user.locked_until > now:
+        minutes = int((user.locked_until - now).total_seconds() // 60) + 1
+        audit_service.record(
+            session,
+            actor,
+            "login.locked",
+            object_type="user",
+            object_id=user.id,
+            summary="账号锁定期间尝试登录",
+        )
+        return LoginOutcome(None, f"连续登录失败次数过多，账号已锁定，请 {minutes} 分钟后再试")
+    if not verify_password(user.password_hash, password):
+        user.failed_attempts += 1
+        left = settings.lockout_attempts - user.failed_attempts
+        if left <= 0:
+            user.locked_until = now + dt.timedelta(minutes=settings.lockout_minutes)
+            user.failed_attempts = 0
+            message = f"连续 {settings.lockout_attempts} 次登录失败，账号锁定 {settings.lockout_minutes} 分钟"
+        else:
+            message = f"{generic}，再失败 {left} 次账号将被锁定 {settings.lockout_minutes} 分钟"
+        audit_service.record(
+            session,
+            actor,
+            "login.failed",
+            object_type="user",
+            object_id=user.id,
+            summary=f"登录失败：密码错误（{message}）",
+        )
+        return LoginOutcome(None, message)
+    user.failed_attempts = 0
+    user.locked_until = None
+    user.last_login_at = now
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    audit_service.record(
+        session, actor, "login.success", object_type="user", object_id=user.id, summary="登录成功"
+    )
+    return LoginOutcome(user)
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_session(session: Session, user: User, ip: str = "", user_agent: str = "") -> str:
+    """Open a server-side session and return the random token for the cookie."""
+    token = secrets.token_urlsafe(32)
+    session.add(
+        LoginSession(
+            token_hash=_token_hash(token), user_id=user.id, ip=ip, user_agent=user_agent[:200]
+        )
+    )
+    session.flush()
+    return token
+
+
+def resolve_session(session: Session, settings: Settings, token: str) -> LoginSession | None:
+    """The live session for a cookie token, touching its last-seen time; None when expired."""
+    row = session.execute(
+        select(LoginSession).where(LoginSession.token_hash == _token_hash(token))
+    ).scalar()
+    if row is None or row.ended_at is not None or not row.user.active:
+        return None
+    now = utcnow()
+    idle = dt.timedelta(minutes=settings.session_idle_minutes)
+    absolute = dt.timedelta(hours=settings.session_absolute_hours)
+    if now - row.last_seen_at > idle or now - row.created_at > absolute:
+        row.ended_at = now
+        return None
+    # Touch at most once a minute so that every page view does not write.
+    if now - row.last_seen_at > dt.timedelta(minutes=1):
+        row.last_seen_at = now
+    return row
+
+
+def end_session(session: Session, token: str) -> None:
+    """Log out: the session can never be used again."""
+    row = session.execute(
+        select(LoginSession).where(LoginSession.token_hash == _token_hash(token))
+    ).scalar()
+    if row is not None and row.ended_at is None:
+        row.ended_at = utcnow()
+        user = row.user
+        audit_service.record(
+            session,
+            Actor(user.id, user.full_name, user.department_id, row.ip),
+            "logout",
+            object_type="user",
+            object_id=user.id,
+            summary="退出登录",
+        )
+
+
+def end_all_sessions(session: Session, user: User) -> None:
+    """End every open session of the user (deactivation, password reset)."""
+    for row in session.execute(
+        select(LoginSession).where(LoginSession.user_id == user.id, LoginSession.ended_at.is_(None))
+    ).scalars():
+        row.ended_at = utcnow()

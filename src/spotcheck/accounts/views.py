@@ -1,0 +1,281 @@
+"""Login, logout, own password; the administrator's user pages."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from spotcheck.accounts import service as accounts_service
+from spotcheck.accounts.models import ROLE_LABELS, Role, User
+from spotcheck.accounts.passwords import MIN_LENGTH, verify_password
+from spotcheck.departments import service as departments_service
+from spotcheck.errors import DomainError
+from spotcheck.web.deps import client_ip
+from spotcheck.web.security import SESSION_COOKIE, Admin, Db, LoggedIn, PublicUser
+from spotcheck.web.templating import render
+
+router = APIRouter()
+admin_router = APIRouter(prefix="/admin/users")
+
+
+def _safe_next(target: str) -> str:
+    """Only local paths: an open redirect after login would help phishing."""
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/"
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, principal: PublicUser, next: str = "/") -> Response:
+    """The login page (already logged-in users go home)."""
+    if principal is not None:
+        return RedirectResponse(_safe_next(next), status_code=303)
+    return render(request, "login.html", next=_safe_next(next), error="", username="")
+
+
+@router.post("/login", response_class=HTMLResponse)
+def login(
+    request: Request,
+    _principal: PublicUser,
+    db: Db,
+    username: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/",
+) -> Response:
+    """Check the password (with lockout) and open a session."""
+    settings = request.app.state.settings
+    outcome = accounts_service.authenticate(db, settings, username, password, client_ip(request))
+    if outcome.user is None:
+        db.commit()  # the failed attempt and its audit event must be kept
+        return render(
+            request,
+            "login.html",
+            status_code=400,
+            next=_safe_next(next),
+            error=outcome.error,
+            username=username,
+        )
+    token = accounts_service.start_session(
+        db, outcome.user, client_ip(request), request.headers.get("user-agent", "")
+    )
+    db.commit()
+    target = "/account/password" if outcome.user.must_change_password else _safe_next(next)
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        httponly=True,
+        samesite="lax",
+        secure=settings.cookie_secure,
+        max_age=settings.session_absolute_hours * 3600,
+    )
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, _principal: LoggedIn, db: Db) -> Response:
+    """End the session on the server and clear the cookie."""
+    token = request.cookies.get(SESSION_COOKIE, "")
+    accounts_service.end_session(db, token)
+    db.commit()
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+@router.get("/account/password", response_class=HTMLResponse)
+def password_form(request: Request, _principal: LoggedIn) -> HTMLResponse:
+    """The change-my-password page."""
+    return render(request, "account_password.html", error="", done=False, min_length=MIN_LENGTH)
+
+
+@router.post("/account/password", response_class=HTMLResponse)
+def change_password(
+    request: Request,
+    principal: LoggedIn,
+    db: Db,
+    current: Annotated[str, Form()] = "",
+    new: Annotated[str, Form()] = "",
+    confirm: Annotated[str, Form()] = "",
+) -> HTMLResponse:
+    """Change one's own password after proving the current one."""
+    user = principal.user
+    error = ""
+    if not verify_password(user.password_hash, current):
+        error = "当前密码不正确"
+    elif new != confirm:
+        error = "两次输入的新密码不一致"
+    else:
+        try:
+            accounts_service.set_password(db, principal.actor, user, new)
+            db.commit()
+        except DomainError as exc:
+            error = exc.message
+    return render(
+        request,
+        "account_password.html",
+        status_code=400 if error else 200,
+        error=error,
+        done=not error,
+        min_length=MIN_LENGTH,
+    )
+
+
+def _parse_roles(values: list[str]) -> list[Role]:
+    known = {r.value: r for r in Role}
+    return [known[v] for v in values if v in known]
+
+
+@admin_router.get("", response_class=HTMLResponse)
+def user_list(request: Request, principal: Admin, db: Db) -> HTMLResponse:
+    """Every user in the administrator's departments."""
+    users = accounts_service.get_all(db, principal.scope)
+    return render(request, "admin/users.html", users=users)
+
+
+def _values_of(user: User) -> dict[str, object]:
+    return {
+        "username": user.username,
+        "full_name": user.full_name,
+        "department_id": user.department_id,
+        "roles": [r.value for r in user.roles],
+        "active": user.active,
+    }
+
+
+def _user_form(request: Request, principal: Admin, db: Db, **context: object) -> HTMLResponse:
+    departments = departments_service.get_all(db, principal.scope)
+    status = 400 if context.get("error") else 200
+    return render(
+        request,
+        "admin/user_form.html",
+        status_code=status,
+        departments=departments,
+        role_labels=ROLE_LABELS,
+        roles=list(Role),
+        min_length=MIN_LENGTH,
+        depth=departments_service.depth,
+        **context,
+    )
+
+
+@admin_router.get("/new", response_class=HTMLResponse)
+def user_new(request: Request, principal: Admin, db: Db) -> HTMLResponse:
+    """The new-user form."""
+    return _user_form(request, principal, db, target=None, error="", values={})
+
+
+@admin_router.post("/new", response_class=HTMLResponse)
+def user_create(
+    request: Request,
+    principal: Admin,
+    db: Db,
+    username: Annotated[str, Form()] = "",
+    full_name: Annotated[str, Form()] = "",
+    department_id: Annotated[int, Form()] = 0,
+    roles: Annotated[list[str] | None, Form()] = None,
+    password: Annotated[str, Form()] = "",
+) -> Response:
+    """Create a user who must change the initial password at first login."""
+    values = {
+        "username": username,
+        "full_name": full_name,
+        "department_id": department_id,
+        "roles": roles or [],
+    }
+    try:
+        department = departments_service.get_in_scope_or_404(db, department_id, principal.scope)
+        user = accounts_service.create(
+            db,
+            principal.actor,
+            username=username,
+            full_name=full_name,
+            department=department,
+            roles=_parse_roles(roles or []),
+            password=password,
+            must_change_password=True,
+        )
+        db.commit()
+    except DomainError as exc:
+        db.rollback()
+        return _user_form(request, principal, db, target=None, error=exc.message, values=values)
+    return RedirectResponse(f"/admin/users/{user.id}?saved=1", status_code=303)
+
+
+@admin_router.get("/{user_id}", response_class=HTMLResponse)
+def user_edit(
+    request: Request, principal: Admin, db: Db, user_id: int, saved: int = 0
+) -> HTMLResponse:
+    """One user's details, roles and password reset."""
+    target = accounts_service.get_in_scope_or_404(db, user_id, principal.scope)
+    return _user_form(
+        request,
+        principal,
+        db,
+        target=target,
+        error="",
+        values=_values_of(target),
+        saved=bool(saved),
+    )
+
+
+@admin_router.post("/{user_id}", response_class=HTMLResponse)
+def user_update(
+    request: Request,
+    principal: Admin,
+    db: Db,
+    user_id: int,
+    full_name: Annotated[str, Form()] = "",
+    department_id: Annotated[int, Form()] = 0,
+    roles: Annotated[list[str] | None, Form()] = None,
+    active: Annotated[str, Form()] = "",
+) -> Response:
+    """Save a user's name, department, roles and active flag."""
+    target = accounts_service.get_in_scope_or_404(db, user_id, principal.scope)
+    values = {
+        "username": target.username,
+        "full_name": full_name,
+        "department_id": department_id,
+        "roles": roles or [],
+        "active": active == "on",
+    }
+    try:
+        department = departments_service.get_in_scope_or_404(db, department_id, principal.scope)
+        accounts_service.update(
+            db,
+            principal.actor,
+            target,
+            full_name=full_name,
+            department=department,
+            roles=_parse_roles(roles or []),
+            active=active == "on",
+        )
+        db.commit()
+    except DomainError as exc:
+        db.rollback()
+        return _user_form(request, principal, db, target=target, error=exc.message, values=values)
+    return RedirectResponse(f"/admin/users/{target.id}?saved=1", status_code=303)
+
+
+@admin_router.post("/{user_id}/password", response_class=HTMLResponse)
+def user_reset_password(
+    request: Request,
+    principal: Admin,
+    db: Db,
+    user_id: int,
+    password: Annotated[str, Form()] = "",
+) -> Response:
+    """Reset a password: the user must change it at next login; open sessions end."""
+    target = accounts_service.get_in_scope_or_404(db, user_id, principal.scope)
+    try:
+        accounts_service.set_password(db, principal.actor, target, password, must_change=True)
+        accounts_service.end_all_sessions(db, target)
+        db.commit()
+    except DomainError as exc:
+        db.rollback()
+        return _user_form(
+            request, principal, db, target=target, error=exc.message, values=_values_of(target)
+        )
+    return RedirectResponse(f"/admin/users/{target.id}?saved=1", status_code=303)

@@ -1,0 +1,169 @@
+"""The FastAPI application: routers, templates, static files, error pages, security headers."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from spotcheck.config import Settings, get_settings
+from spotcheck.db import make_engine, make_session_factory
+from spotcheck.errors import DomainError
+from spotcheck.web.security import (
+    BROWSER_COOKIE,
+    AccessDenied,
+    CsrfFailed,
+    LoginRequired,
+    PasswordChangeRequired,
+    new_browser_id,
+)
+from spotcheck.web.templating import render
+
+log = logging.getLogger(__name__)
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+    "script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'"
+)
+_STATUS_TITLES = {
+    400: "请求有误",
+    403: "没有权限",
+    404: "页面不存在",
+    405: "不支持的请求方式",
+    409: "操作与当前状态冲突",
+    413: "上传的文件过大",
+    422: "提交的数据不完整或格式有误",
+    500: "系统内部错误",
+}
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _error(request: Request, status: int, message: str) -> Response:
+    if _wants_json(request):
+        return JSONResponse({"detail": message}, status_code=status)
+    return render(
+        request,
+        "error.html",
+        status_code=status,
+        status=status,
+        title=_STATUS_TITLES.get(status, "出错了"),
+        message=message,
+    )
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(LoginRequired)
+    async def _login_required(request: Request, _exc: LoginRequired) -> Response:
+        if _wants_json(request):
+            return JSONResponse({"detail": "请先登录"}, status_code=401)
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+
+    @app.exception_handler(PasswordChangeRequired)
+    async def _password_change(request: Request, _exc: PasswordChangeRequired) -> Response:
+        if _wants_json(request):
+            return JSONResponse({"detail": "请先修改初始密码"}, status_code=403)
+        return RedirectResponse("/account/password", status_code=303)
+
+    @app.exception_handler(AccessDenied)
+    async def _denied(request: Request, exc: AccessDenied) -> Response:
+        return _error(request, 403, exc.message)
+
+    @app.exception_handler(CsrfFailed)
+    async def _csrf(request: Request, _exc: CsrfFailed) -> Response:
+        return _error(request, 403, "表单已过期或来源不明（CSRF 校验失败），请刷新页面后重试")
+
+    @app.exception_handler(DomainError)
+    async def _domain(request: Request, exc: DomainError) -> Response:
+        return _error(request, exc.status_code, exc.message)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        detail = exc.detail if isinstance(exc.detail, str) and exc.status_code != 404 else ""
+        message = detail or {404: "您访问的页面不存在，或您无权查看。"}.get(exc.status_code, "")
+        return _error(
+            request, exc.status_code, message or _STATUS_TITLES.get(exc.status_code, "出错了")
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        fields = "、".join(".".join(str(p) for p in err.get("loc", ())[1:]) for err in exc.errors())
+        return _error(request, 422, f"提交的数据不完整或格式有误：{fields or '请求'}")
+
+    @app.exception_handler(Exception)
+    async def _crash(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+        return _error(request, 500, "系统内部错误，已记录日志。请稍后重试或联系系统管理员。")
+
+
+def _install_middleware(app: FastAPI, settings: Settings) -> None:
+    @app.middleware("http")
+    async def _browser_id_and_headers(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        new_bid = None
+        if BROWSER_COOKIE not in request.cookies:
+            new_bid = new_browser_id()
+            request.state.browser_id = new_bid
+        response = await call_next(request)
+        if new_bid is not None:
+            response.set_cookie(
+                BROWSER_COOKIE,
+                new_bid,
+                httponly=True,
+                samesite="lax",
+                secure=settings.cookie_secure,
+            )
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if request.url.path.startswith(("/admin", "/account", "/api")):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the application for the given settings (the environment's by default)."""
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="spotcheck 双随机、一公开监管平台",
+        version="0.1.0",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
+    engine = make_engine(settings)
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.session_factory = make_session_factory(engine)
+
+    from spotcheck.accounts import views as accounts_views
+    from spotcheck.api import router as api_router
+    from spotcheck.audit import views as audit_views
+    from spotcheck.calendar import views as calendar_views
+    from spotcheck.departments import views as departments_views
+    from spotcheck.web import views as home_views
+
+    app.include_router(home_views.router)
+    app.include_router(accounts_views.router)
+    app.include_router(accounts_views.admin_router)
+    app.include_router(departments_views.router)
+    app.include_router(calendar_views.router)
+    app.include_router(audit_views.router)
+    app.include_router(api_router.router)
+    app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
+    _install_middleware(app, settings)
+    _install_error_handlers(app)
+    return app

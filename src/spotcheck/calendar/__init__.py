@@ -1,0 +1,1 @@
+"""Working-day calendar: weekends, statutory holidays and make-up workdays (调休)."""

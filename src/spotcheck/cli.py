@@ -1,0 +1,253 @@
+"""The `spotcheck` command line: serve, db, user, calendar, audit, demo, draw, verify."""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from sqlalchemy.orm import Session, sessionmaker
+
+from spotcheck.config import Settings, get_settings
+from spotcheck.db import make_engine, make_session_factory, unit_of_work
+from spotcheck.errors import DomainError
+
+app = typer.Typer(
+    help="spotcheck：双随机、一公开监管平台命令行。", no_args_is_help=True, add_completion=False
+)
+db_app = typer.Typer(help="数据库：建库与迁移。", no_args_is_help=True)
+user_app = typer.Typer(help="用户账号。", no_args_is_help=True)
+calendar_app = typer.Typer(help="工作日历：查询、计算、导入年度日历。", no_args_is_help=True)
+audit_app = typer.Typer(help="操作日志。", no_args_is_help=True)
+demo_app = typer.Typer(help="演示数据。", no_args_is_help=True)
+draw_app = typer.Typer(help="抽取：按 SSJ-DRAW-1 重算抽取记录。", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(user_app, name="user")
+app.add_typer(calendar_app, name="calendar")
+app.add_typer(audit_app, name="audit")
+app.add_typer(demo_app, name="demo")
+app.add_typer(draw_app, name="draw")
+
+console = Console()
+err = Console(stderr=True)
+
+
+def _settings() -> Settings:
+    try:
+        return get_settings()
+    except ValueError as exc:
+        err.print(f"[red]配置错误：{exc}[/red]")
+        raise typer.Exit(2) from exc
+
+
+def _factory() -> sessionmaker[Session]:
+    return make_session_factory(make_engine(_settings()))
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="监听地址")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="端口")] = 8000,
+    reload: Annotated[bool, typer.Option(help="代码改动后自动重启（开发用）")] = False,
+) -> None:
+    """启动网页服务。"""
+    import uvicorn
+
+    _settings()
+    uvicorn.run("spotcheck.asgi:app", host=host, port=port, reload=reload, proxy_headers=False)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """创建或迁移 DATABASE_URL 指向的数据库到最新版本，并补齐工作日历。"""
+    from spotcheck import migrate
+
+    added = migrate.upgrade(_settings())
+    console.print(f"数据库已是最新版本（{migrate.current_revision(_settings())}）。")
+    if added:
+        console.print(f"已从 chinesecalendar 载入 {added} 天工作日历。")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """显示数据库当前的迁移版本。"""
+    from spotcheck import migrate
+
+    console.print(migrate.current_revision(_settings()) or "（未初始化）")
+
+
+@user_app.command("create")
+def user_create(
+    username: Annotated[str, typer.Argument(help="登录用户名")],
+    name: Annotated[str, typer.Option("--name", help="姓名")],
+    department: Annotated[str, typer.Option("--department", help="部门编码")],
+    role: Annotated[
+        list[str],
+        typer.Option(
+            "--role", help="角色，可重复：admin coordinator officer inspector leader witness"
+        ),
+    ],
+    password: Annotated[str | None, typer.Option(help="初始密码（不给则交互输入）")] = None,
+) -> None:
+    """新建用户账号。"""
+    from spotcheck.accounts import service as accounts_service
+    from spotcheck.accounts.models import Role
+    from spotcheck.audit.service import SYSTEM
+    from spotcheck.departments import service as departments_service
+
+    try:
+        roles = [Role(r) for r in role]
+    except ValueError as exc:
+        err.print(f"[red]未知角色：{exc}；可选 {', '.join(r.value for r in Role)}[/red]")
+        raise typer.Exit(1) from exc
+    secret = password or getpass.getpass("初始密码：")
+    try:
+        with unit_of_work(_factory()) as session:
+            dept = departments_service.get_by_code(session, department)
+            if dept is None:
+                raise DomainError(f"部门编码“{department}”不存在")
+            user = accounts_service.create(
+                session,
+                SYSTEM,
+                username=username,
+                full_name=name,
+                department=dept,
+                roles=roles,
+                password=secret,
+            )
+            console.print(f"已创建用户 {user.username}（{user.full_name}，{dept.name}）。")
+    except DomainError as exc:
+        err.print(f"[red]{exc.message}[/red]")
+        raise typer.Exit(1) from exc
+
+
+def _parse_date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        err.print(f"[red]日期格式应为 YYYY-MM-DD：{value}[/red]")
+        raise typer.Exit(2) from exc
+
+
+@calendar_app.command("is-workday")
+def calendar_is_workday(date: Annotated[str, typer.Argument(help="日期 YYYY-MM-DD")]) -> None:
+    """判断某天是否工作日（是：退出码 0；否：退出码 1；日历未覆盖：退出码 2）。"""
+    from spotcheck.calendar import service as calendar_service
+
+    day = _parse_date(date)
+    try:
+        with unit_of_work(_factory()) as session:
+            flag = calendar_service.is_workday(session, day)
+    except DomainError as exc:
+        err.print(f"[red]{exc.message}[/red]")
+        raise typer.Exit(2) from exc
+    console.print(
+        f"{day.isoformat()} {calendar_service.weekday_zh(day)}：{'工作日' if flag else '休息日'}"
+    )
+    raise typer.Exit(0 if flag else 1)
+
+
+@calendar_app.command("add-workdays")
+def calendar_add_workdays(
+    date: Annotated[str, typer.Argument(help="起算日期 YYYY-MM-DD（当日不计）")],
+    n: Annotated[int, typer.Argument(help="工作日数")],
+) -> None:
+    """打印 DATE 之后第 N 个工作日（DATE 当日不计）。"""
+    from spotcheck.calendar import service as calendar_service
+
+    day = _parse_date(date)
+    try:
+        with unit_of_work(_factory()) as session:
+            result = calendar_service.add_workdays(session, day, n)
+    except DomainError as exc:
+        err.print(f"[red]{exc.message}[/red]")
+        raise typer.Exit(2) from exc
+    print(result.isoformat())
+
+
+@calendar_app.command("import")
+def calendar_import(
+    file: Annotated[
+        Path, typer.Argument(help="CSV：日期,是否工作日,备注", exists=True, dir_okay=False)
+    ],
+) -> None:
+    """导入或修改年度工作日历；新增年份须包含全年每一天；有错误则什么也不写入。"""
+    from spotcheck.audit.service import SYSTEM
+    from spotcheck.calendar import service as calendar_service
+
+    try:
+        with unit_of_work(_factory()) as session:
+            rows = calendar_service.parse_calendar_csv(file.read_bytes())
+            added, updated = calendar_service.import_days(session, SYSTEM, rows)
+    except calendar_service.CalendarImportError as exc:
+        err.print(f"[red]{exc.message}[/red]")
+        for problem in exc.errors:
+            err.print(f"  {problem}")
+        raise typer.Exit(1) from exc
+    except DomainError as exc:
+        err.print(f"[red]{exc.message}[/red]")
+        raise typer.Exit(1) from exc
+    console.print(f"导入成功：新增 {added} 天，修改 {updated} 天。")
+
+
+@calendar_app.command("years")
+def calendar_years() -> None:
+    """列出日历已覆盖的年份及其工作日数。"""
+    from spotcheck.calendar import service as calendar_service
+
+    with unit_of_work(_factory()) as session:
+        for year, days, work in calendar_service.year_counts(session):
+            console.print(f"{year}：{days} 天，其中工作日 {work} 天")
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """逐条校验操作日志哈希链；发现篡改时退出码 1 并指出第一条不符的事件。"""
+    from spotcheck.audit import service as audit_service
+
+    with unit_of_work(_factory()) as session:
+        report = audit_service.verify_chain(session)
+    if report.ok:
+        console.print(f"操作日志哈希链完整：已校验 {report.checked} 条事件。")
+        return
+    where = f"第 {report.bad_seq} 号事件" + (f"（id={report.bad_id}）" if report.bad_id else "")
+    err.print(f"[red]哈希链校验失败：{where}：{report.reason}[/red]")
+    err.print(f"此前 {report.checked} 条事件完好。")
+    raise typer.Exit(1)
+
+
+@demo_app.command("load")
+def demo_load(
+    force: Annotated[bool, typer.Option(help="数据库非空时也载入（已存在的会跳过）")] = False,
+) -> None:
+    """载入演示机构（部门、各角色账号）并打印演示账号与密码。"""
+    from spotcheck.demo import data as demo_data
+
+    with unit_of_work(_factory()) as session:
+        if not force and not demo_data.is_empty(session):
+            console.print("数据库中已有数据，跳过演示数据（如需载入请加 --force）。")
+            demo_data.print_accounts(console)
+            return
+        demo_data.load(session)
+    console.print("演示数据已载入。")
+    demo_data.print_accounts(console)
+
+
+def _register_engine_commands() -> None:
+    """The draw engine's commands live with the engine (verify, verifier-script, draw replay)."""
+    try:
+        from spotcheck.draws import engine_cli
+    except ImportError:  # pragma: no cover - the engine ships in the same package
+        return
+    engine_cli.register(app, draw_app)
+
+
+_register_engine_commands()
+
+
+def main() -> None:
+    """Entry point of the console script."""
+    app()

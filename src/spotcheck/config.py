@@ -1,0 +1,78 @@
+"""Settings: one pydantic-settings object read from the environment (prefix-free names)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, StrictBool, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEV_SECRET_KEY = "dev-insecure-secret-key-change-me"  # noqa: S105 - refused outside development
+
+_BOOL_WORDS = {"true": True, "false": False, "1": True, "0": False}
+
+
+class Settings(BaseSettings):
+    """Runtime configuration; unknown or malformed values are refused at start-up."""
+
+    model_config = SettingsConfigDict(
+        env_file=None, extra="ignore", frozen=True, populate_by_name=True
+    )
+
+    environment: Literal["development", "test", "production"] = Field(
+        default="development", validation_alias="SPOTCHECK_ENV"
+    )
+    database_url: str = Field(
+        default=f"sqlite:///{REPO_ROOT / 'var' / 'spotcheck.db'}", validation_alias="DATABASE_URL"
+    )
+    secret_key: str = Field(default=DEV_SECRET_KEY, validation_alias="SECRET_KEY")
+    session_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    session_absolute_hours: int = Field(default=12, ge=1, le=72)
+    lockout_attempts: int = Field(default=5, ge=1, le=20)
+    lockout_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    cookie_secure: StrictBool = Field(default=False, validation_alias="COOKIE_SECURE")
+    sql_echo: StrictBool = Field(default=False, validation_alias="SQL_ECHO")
+
+    @field_validator("cookie_secure", "sql_echo", mode="before")
+    @classmethod
+    def _strict_bool(cls, value: object) -> object:
+        """Accept only true/false/1/0 so that a typo such as 'ture' is an error, not False."""
+        if isinstance(value, str):
+            word = value.strip().lower()
+            if word not in _BOOL_WORDS:
+                raise ValueError(f"布尔值只能是 true/false/1/0，收到 {value!r}")
+            return _BOOL_WORDS[word]
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        """Only SQLite and PostgreSQL (psycopg 3) are supported."""
+        if value.startswith("postgresql://") or value.startswith("postgres://"):
+            value = "postgresql+psycopg://" + value.split("://", 1)[1]
+        if not (value.startswith("sqlite:///") or value.startswith("postgresql+psycopg://")):
+            raise ValueError("DATABASE_URL 只支持 sqlite:/// 或 postgresql://")
+        return value
+
+    @model_validator(mode="after")
+    def _no_default_key_outside_development(self) -> Settings:
+        """A non-development instance must never sign sessions with the published development key."""
+        if self.environment != "development" and (
+            self.secret_key == DEV_SECRET_KEY or len(self.secret_key) < 32
+        ):
+            raise ValueError("非开发环境必须设置至少 32 个字符的 SECRET_KEY，不能使用开发默认值")
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        """Whether the configured database is SQLite."""
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (tests build their own Settings instead)."""
+    return Settings()

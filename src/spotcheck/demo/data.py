@@ -1,0 +1,173 @@
+"""A realistic small agency: 淄博市工业和信息化局 inside its province, with every role."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from spotcheck.accounts import service as accounts_service
+from spotcheck.accounts.models import ROLE_LABELS, Role, User
+from spotcheck.audit.service import SYSTEM
+from spotcheck.departments import service as departments_service
+from spotcheck.departments.models import Department, DepartmentLevel
+
+# Published on purpose: these accounts exist only in demo databases.
+DEMO_PASSWORD = "Demo#2026zb"  # noqa: S105
+
+# (code, name, level, parent code, industry, region)
+DEPARTMENTS = [
+    (
+        "370000-GXT",
+        "山东省工业和信息化厅",
+        DepartmentLevel.PROVINCE,
+        None,
+        "工业和信息化",
+        "370000",
+    ),
+    (
+        "370300-GXJ",
+        "淄博市工业和信息化局",
+        DepartmentLevel.CITY,
+        "370000-GXT",
+        "工业和信息化",
+        "370300",
+    ),
+    (
+        "370300-GXJ-ZHFG",
+        "综合法规科",
+        DepartmentLevel.SECTION,
+        "370300-GXJ",
+        "工业和信息化",
+        "370300",
+    ),
+    (
+        "370300-GXJ-YXJC",
+        "运行监测协调科",
+        DepartmentLevel.SECTION,
+        "370300-GXJ",
+        "工业和信息化",
+        "370300",
+    ),
+    (
+        "370300-GXJ-JNZY",
+        "节能与综合利用科",
+        DepartmentLevel.SECTION,
+        "370300-GXJ",
+        "工业和信息化",
+        "370300",
+    ),
+    (
+        "370300-GXJ-AQSC",
+        "安全生产科",
+        DepartmentLevel.SECTION,
+        "370300-GXJ",
+        "工业和信息化",
+        "370300",
+    ),
+    (
+        "370303-GXJ",
+        "张店区工业和信息化局",
+        DepartmentLevel.COUNTY,
+        "370300-GXJ",
+        "工业和信息化",
+        "370303",
+    ),
+    (
+        "370305-GXJ",
+        "临淄区工业和信息化局",
+        DepartmentLevel.COUNTY,
+        "370300-GXJ",
+        "工业和信息化",
+        "370305",
+    ),
+    (
+        "370400-GXJ",
+        "枣庄市工业和信息化局",
+        DepartmentLevel.CITY,
+        "370000-GXT",
+        "工业和信息化",
+        "370400",
+    ),
+]
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    """One printed demo account."""
+
+    username: str
+    full_name: str
+    department: str
+    roles: tuple[Role, ...]
+
+
+ACCOUNTS = [
+    DemoAccount("admin", "王建国", "370000-GXT", (Role.ADMIN,)),
+    DemoAccount("coordinator", "李明", "370300-GXJ-ZHFG", (Role.COORDINATOR,)),
+    DemoAccount("officer", "张伟", "370300-GXJ-JNZY", (Role.OFFICER,)),
+    DemoAccount("inspector1", "赵强", "370300-GXJ-JNZY", (Role.INSPECTOR,)),
+    DemoAccount("inspector2", "孙丽", "370300-GXJ-YXJC", (Role.INSPECTOR,)),
+    DemoAccount("leader", "刘洋", "370300-GXJ", (Role.LEADER,)),
+    DemoAccount("witness", "陈静", "370300-GXJ", (Role.WITNESS,)),
+    DemoAccount("zhangdian", "周涛", "370303-GXJ", (Role.ADMIN, Role.OFFICER)),
+]
+
+
+def is_empty(session: Session) -> bool:
+    """True when there are no departments and no users yet."""
+    departments = session.execute(select(func.count(Department.id))).scalar_one()
+    users = session.execute(select(func.count(User.id))).scalar_one()
+    return departments == 0 and users == 0
+
+
+def load(session: Session) -> None:
+    """Create the demo departments and accounts; existing ones are left as they are."""
+    for code, name, level, parent_code, industry, region in DEPARTMENTS:
+        if departments_service.get_by_code(session, code) is not None:
+            continue
+        parent = departments_service.get_by_code(session, parent_code) if parent_code else None
+        departments_service.create(
+            session,
+            SYSTEM,
+            code=code,
+            name=name,
+            level=level,
+            parent=parent,
+            industry=industry,
+            region_code=region,
+        )
+    for account in ACCOUNTS:
+        if accounts_service.get_by_username(session, account.username) is not None:
+            continue
+        department = departments_service.get_by_code(session, account.department)
+        assert department is not None  # created just above
+        accounts_service.create(
+            session,
+            SYSTEM,
+            username=account.username,
+            full_name=account.full_name,
+            department=department,
+            roles=account.roles,
+            password=DEMO_PASSWORD,
+        )
+
+
+def print_accounts(console: Console) -> None:
+    """Print the demo accounts as a table."""
+    table = Table(title=f"演示账号（密码均为 {DEMO_PASSWORD}）")
+    table.add_column("用户名")
+    table.add_column("姓名")
+    table.add_column("部门编码")
+    table.add_column("角色")
+    for account in ACCOUNTS:
+        table.add_row(
+            account.username,
+            account.full_name,
+            account.department,
+            "、".join(ROLE_LABELS[r] for r in account.roles),
+        )
+    console.print(table)

@@ -1,0 +1,1 @@
+"""Departments: the tree province → city → county, with 科室 inside an agency."""

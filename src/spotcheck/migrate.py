@@ -1,0 +1,48 @@
+"""Create or migrate the database named by the settings, then seed reference data."""
+
+from __future__ import annotations
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine
+
+from spotcheck.audit import service as audit_service
+from spotcheck.calendar import service as calendar_service
+from spotcheck.config import REPO_ROOT, Settings
+from spotcheck.db import make_engine, make_session_factory, unit_of_work
+
+
+def alembic_config(settings: Settings) -> Config:
+    """Alembic's config pointing at our migrations and the configured database."""
+    config = Config(str(REPO_ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(REPO_ROOT / "migrations"))
+    config.set_main_option("sqlalchemy.url", settings.database_url.replace("%", "%%"))
+    return config
+
+
+def upgrade(settings: Settings, engine: Engine | None = None) -> int:
+    """Run every migration, then add missing calendar years from chinesecalendar; returns days added."""
+    config = alembic_config(settings)
+    engine = engine or make_engine(settings)
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+    with unit_of_work(make_session_factory(engine)) as session:
+        added = calendar_service.seed_from_package(session)
+        if added:
+            audit_service.record(
+                session,
+                audit_service.SYSTEM,
+                "calendar.seed",
+                object_type="calendar",
+                summary=f"从 chinesecalendar 载入工作日历 {added} 天",
+            )
+    return added
+
+
+def current_revision(settings: Settings) -> str | None:
+    """The revision the database is at, or None when it was never migrated."""
+    from alembic.runtime.migration import MigrationContext
+
+    with make_engine(settings).connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()

@@ -1,0 +1,1 @@
+"""Web plumbing shared by every domain's views: access rules, CSRF, templates, errors."""

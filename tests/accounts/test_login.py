@@ -1,0 +1,155 @@
+"""Login, lockout, idle timeout, CSRF, password rules and forced password change."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from spotcheck.accounts.models import LoginSession, Role, User
+from spotcheck.accounts.passwords import password_problems
+from spotcheck.audit.models import AuditEvent
+from spotcheck.db import utcnow
+from tests.conftest import PASSWORD, csrf_of, login, post_form
+
+
+def _attempt(client: TestClient, username: str, password: str) -> object:
+    token = csrf_of(client)
+    return client.post(
+        "/login",
+        data={"username": username, "password": password, "csrf_token": token},
+        follow_redirects=False,
+    )
+
+
+def test_it_stores_argon2id_hashes_only(db: Session, org, make_user) -> None:  # type: ignore[no-untyped-def]
+    user = make_user("alice", org.own)
+    assert user.password_hash.startswith("$argon2id$")
+    assert PASSWORD not in user.password_hash
+
+
+def test_it_logs_in_and_shows_the_home_page_with_the_department(
+    client: TestClient, org, make_user
+) -> None:  # type: ignore[no-untyped-def]
+    make_user("alice", org.own)
+    login(client, "alice")
+    page = client.get("/")
+    assert page.status_code == 200
+    assert "甲市局" in page.text and "ALICE" in page.text
+    assert "2" in page.text  # own + child department in scope
+
+
+def test_it_locks_the_account_after_five_failures(
+    client: TestClient, db: Session, org, make_user
+) -> None:  # type: ignore[no-untyped-def]
+    make_user("alice", org.own)
+    for attempt in range(1, 5):
+        response = _attempt(client, "alice", "wrong-password")
+        assert response.status_code == 400
+        assert f"再失败 {5 - attempt} 次" in response.text
+    fifth = _attempt(client, "alice", "wrong-password")
+    assert "账号锁定 15 分钟" in fifth.text
+    locked = _attempt(client, "alice", PASSWORD)
+    assert locked.status_code == 400 and "已锁定" in locked.text
+    actions = db.execute(select(AuditEvent.action).order_by(AuditEvent.seq)).scalars().all()
+    assert actions.count("login.failed") == 5 and actions[-1] == "login.locked"
+    # After the lock expires the right password works again.
+    db.execute(update(User).values(locked_until=utcnow() - dt.timedelta(seconds=1)))
+    db.commit()
+    assert _attempt(client, "alice", PASSWORD).status_code == 303
+
+
+def test_it_does_not_say_whether_a_username_exists(client: TestClient, org, make_user) -> None:  # type: ignore[no-untyped-def]
+    make_user("alice", org.own)
+    unknown = _attempt(client, "nobody", "whatever")
+    assert unknown.status_code == 400 and "用户名或密码错误" in unknown.text
+
+
+def test_it_ends_idle_sessions(client: TestClient, db: Session, org, make_user) -> None:  # type: ignore[no-untyped-def]
+    make_user("alice", org.own)
+    login(client, "alice")
+    assert client.get("/", follow_redirects=False).status_code == 200
+    db.execute(update(LoginSession).values(last_seen_at=utcnow() - dt.timedelta(minutes=31)))
+    db.commit()
+    response = client.get("/", follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"].startswith("/login")
+
+
+def test_it_refuses_forms_without_the_csrf_token(client: TestClient, org, make_user) -> None:  # type: ignore[no-untyped-def]
+    make_user("alice", org.own)
+    client.get("/login")
+    response = client.post(
+        "/login", data={"username": "alice", "password": PASSWORD}, follow_redirects=False
+    )
+    assert response.status_code == 403 and "CSRF" in response.text
+    login(client, "alice")
+    forged = client.post("/logout", data={"csrf_token": "0" * 64}, follow_redirects=False)
+    assert forged.status_code == 403
+    assert client.get("/", follow_redirects=False).status_code == 200  # still logged in
+
+
+def test_it_binds_the_token_to_the_session(client: TestClient, org, make_user) -> None:  # type: ignore[no-untyped-def]
+    make_user("alice", org.own)
+    anonymous_token = csrf_of(client)
+    login(client, "alice")
+    stale = client.post("/logout", data={"csrf_token": anonymous_token}, follow_redirects=False)
+    assert stale.status_code == 403
+
+
+def test_it_logs_out_for_good(client: TestClient, org, make_user) -> None:  # type: ignore[no-untyped-def]
+    make_user("alice", org.own)
+    login(client, "alice")
+    cookie = client.cookies.get("spotcheck_session")
+    response = post_form(client, "/logout", {})
+    assert response.status_code == 303  # type: ignore[attr-defined]
+    client.cookies.set("spotcheck_session", cookie or "")
+    assert client.get("/", follow_redirects=False).status_code == 303
+
+
+def test_it_applies_the_password_rules() -> None:
+    assert password_problems("short1A!") == ["密码至少 10 位"]
+    assert "至少三类" in password_problems("alllowercaseletters")[0]
+    assert password_problems("Alice#2026xyz", "alice") == ["密码不能包含用户名"]
+    assert password_problems("Good#Pass2026") == []
+
+
+def test_it_forces_a_new_password_after_a_reset(
+    client: TestClient, db: Session, org, make_user
+) -> None:  # type: ignore[no-untyped-def]
+    make_user("bob", org.own, Role.OFFICER, must_change=True)
+    login(client, "bob")
+    home = client.get("/", follow_redirects=False)
+    assert home.status_code == 303 and home.headers["location"] == "/account/password"
+    weak = post_form(
+        client,
+        "/account/password",
+        {"current": PASSWORD, "new": "weak", "confirm": "weak"},
+        "/account/password",
+    )
+    assert weak.status_code == 400 and "至少 10 位" in weak.text  # type: ignore[attr-defined]
+    done = post_form(
+        client,
+        "/account/password",
+        {"current": PASSWORD, "new": "Brand#New2026", "confirm": "Brand#New2026"},
+        "/account/password",
+    )
+    assert done.status_code == 200  # type: ignore[attr-defined]
+    assert client.get("/", follow_redirects=False).status_code == 200
+
+
+def test_it_never_redirects_off_site_after_login(client: TestClient, org, make_user) -> None:  # type: ignore[no-untyped-def]
+    make_user("alice", org.own)
+    token = csrf_of(client)
+    response = client.post(
+        "/login",
+        data={
+            "username": "alice",
+            "password": PASSWORD,
+            "csrf_token": token,
+            "next": "//evil.example/",
+        },
+        follow_redirects=False,
+    )
+    assert response.headers["location"] == "/"
