@@ -18,8 +18,13 @@ from spotcheck.demo.data import DEMO_PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 pytestmark = pytest.mark.browser
 
@@ -44,8 +49,11 @@ def served(settings: Settings, engine: object) -> Iterator[str]:
     port = _free_port()
     cli = Path(sys.executable).with_name("spotcheck")
     server = subprocess.Popen(
-        [str(cli), "serve", "--port", str(port)], env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        [str(cli), "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
@@ -55,7 +63,9 @@ def served(settings: Settings, engine: object) -> Iterator[str]:
                 break
         except OSError:
             if server.poll() is not None:
-                raise RuntimeError(f"server exited: {server.stderr.read() if server.stderr else ''}") from None
+                raise RuntimeError(
+                    f"server exited: {server.stderr.read() if server.stderr else ''}"
+                ) from None
             time.sleep(0.2)
     else:
         server.kill()
@@ -85,7 +95,9 @@ def _shot(page: Page, name: str, tmp_path: Path) -> Path:
     return path
 
 
-def test_it_logs_the_printed_admin_in_through_a_real_browser(served: str, page: Page, tmp_path: Path) -> None:
+def test_it_logs_the_printed_admin_in_through_a_real_browser(
+    served: str, page: Page, tmp_path: Path
+) -> None:
     page.goto(served + "/")
     assert page.url.startswith(served + "/login")
     assert page.locator("h1").inner_text() == "双随机、一公开监管平台"

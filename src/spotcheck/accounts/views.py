@@ -185,8 +185,8 @@ def user_create(
         "department_id": department_id,
         "roles": roles or [],
     }
+    department = departments_service.get_in_scope_or_404(db, department_id, principal.scope)
     try:
-        department = departments_service.get_in_scope_or_404(db, department_id, principal.scope)
         user = accounts_service.create(
             db,
             principal.actor,
@@ -241,8 +241,8 @@ def user_update(
         "roles": roles or [],
         "active": active == "on",
     }
+    department = departments_service.get_in_scope_or_404(db, department_id, principal.scope)
     try:
-        department = departments_service.get_in_scope_or_404(db, department_id, principal.scope)
         accounts_service.update(
             db,
             principal.actor,

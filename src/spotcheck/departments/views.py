@@ -78,13 +78,14 @@ def department_create(
         "industry": industry,
         "region_code": region_code,
     }
+    # Outside the administrator's tree is a 404 like any other object; and a new top-level
+    # department cannot be made from the web, it would sit outside every scope.
+    parent = departments_service.get_in_scope_or_404(db, parent_id, principal.scope)
     try:
         try:
             level_value = DepartmentLevel(level)
         except ValueError as exc:
             raise DomainError("请选择部门级别", field="level") from exc
-        # A new top-level department would sit outside everyone's scope but the creator's root.
-        parent = departments_service.get_in_scope_or_404(db, parent_id, principal.scope)
         department = departments_service.create(
             db,
             principal.actor,
