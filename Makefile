@@ -10,7 +10,7 @@ PGUSER ?= postgres
 HOST ?= 127.0.0.1
 PORT ?= 8000
 SYSTEM_PACKAGES := chromium fonts-noto-cjk
-SRC := src tests migrations bench
+SRC := $(wildcard src tests migrations bench)
 
 .PHONY: run serve test lint fmt typecheck test-sqlite test-postgres bench screenshots system-deps venv clean
 

@@ -121,6 +121,10 @@ def test_it_logs_the_printed_admin_in_through_a_real_browser(
     assert page.locator("table.grid").get_by_text("淄博市工业和信息化局").is_visible()
     _shot(page, "departments.png", tmp_path)
 
+    page.click("text=用户管理")
+    assert page.locator("table.grid").get_by_text("inspector1").is_visible()
+    _shot(page, "users.png", tmp_path)
+
     page.goto(served + "/admin/calendar?year=2026")
     page.fill("#start", "2026-09-30")
     page.fill("#n", "1")

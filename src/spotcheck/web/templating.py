@@ -11,6 +11,7 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from starlette.responses import HTMLResponse
 
+from spotcheck.audit.labels import action_label
 from spotcheck.web.security import CSRF_FIELD, csrf_token
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
@@ -27,6 +28,7 @@ def _local(value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
 
 
 templates.env.filters["local"] = _local
+templates.env.filters["action_label"] = action_label
 templates.env.globals["CSRF_FIELD"] = CSRF_FIELD
 
 # The navigation of the whole platform; domains not yet built are shown greyed, not linked.
