@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from spotcheck.tabular.convert import TAG_SPLIT
+from spotcheck.tabular.convert import QUOTED, TAG_SPLIT
 
 if TYPE_CHECKING:
     from spotcheck.tabular.reader import Cell
@@ -46,6 +46,8 @@ def _text(col: Column) -> FastPath:
         if set(map(type, cells)) != _STR_ONLY:
             return None
         values: list[str] = [c.strip() for c in cells]  # type: ignore[union-attr]
+        if "'" in "".join(values):
+            values = [v[1:] if v.startswith(QUOTED) else v for v in values]
         has_empty = "" in values
         if has_empty and required:
             return None

@@ -42,6 +42,8 @@ PERCENT_PRECISION = Bad("抽查比例最多精确到 0.01%")
 # Excel turns long digit strings into 1.1E+17; such text in a CSV has already lost digits.
 _NUMBER_TEXT = re.compile(r"^[+-]?\d+(?:\.\d+)?[eE][+-]?\d+$|^\d+\.0+$")
 _DATE_TEXT = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# The writer quotes text a spreadsheet could take for a formula; the quote comes off again.
+QUOTED = ("'=", "'+", "'-", "'@", "'\t", "'\r")
 TAG_SPLIT = re.compile(r"[、，,;；\s]+")
 TAG_JOIN = "、"
 
@@ -85,6 +87,8 @@ def compile_column(col: Column, pending: list[tuple[str, Cell, str]]) -> Convert
             if cell.__class__ is str:
                 text = cell.strip()
                 if text:
+                    if text.startswith(QUOTED):
+                        text = text[1:]
                     value = fast(text)
                     if value.__class__ is Bad:
                         fail((header, cell, value.rule))

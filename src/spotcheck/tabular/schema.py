@@ -42,6 +42,7 @@ from spotcheck.tabular.reader import Cell, Table, column_label
 
 Kind = Literal["text", "code", "enum", "bool", "int", "date", "tags", "percent"]
 Record = dict[str, Any]
+ERROR_COLUMN = "错误说明"  # added by the error report; ignored on import
 _CHUNK = 2048
 
 
@@ -118,7 +119,7 @@ class RowError:
 
     def describe(self) -> str:
         """The error without its row number, for the error column of the report."""
-        return str(self).split("行", 1)[1]
+        return str(self).split("行", 1)[1].lstrip()
 
 
 class Records(Sequence[Record]):
@@ -196,7 +197,7 @@ def _validate(table: Table, spec: Spec, progress: Callable[[int], None] | None) 
     keys = tuple(c.key for c in spec.columns) + (("extra",) if spec.allow_extra else ())
     result = Result(Records(keys))
     errors = result.errors
-    position = {h: i for i, h in enumerate(table.headers) if h}
+    position = {h: i for i, h in enumerate(table.headers) if h and h != ERROR_COLUMN}
     header_row = table.header_row
     for c in spec.columns:
         if c.required and c.header not in position:

@@ -345,7 +345,7 @@ ITEMS = Spec(
             "tags",
             choices=TARGET_TYPES,
             example="企业、个体工商户",
-            help="可多选：" + "、".join(TARGET_TYPES),
+            help="可多选",
         ),
         Column("抽查内容", "content", "text", max_len=4000, example="生产许可、原料查验、出厂检验"),
         Column(
@@ -366,7 +366,7 @@ ITEMS = Spec(
                 "委托专业机构检查": "委托专业机构",
             },
             example="书面检查、实地核查",
-            help="可多选：" + "、".join(CHECK_METHODS),
+            help="可多选",
         ),
         Column("抽查比例", "ratio_bp", "percent", example="5%", help="如 5% 或 0.05"),
         Column("抽查频次", "frequency", "text", max_len=100, example="每年 1 次"),
@@ -391,7 +391,7 @@ ITEMS = Spec(
                 "产品质量": "质量",
             },
             example="质量",
-            help="可多选：" + "、".join(ITEM_DOMAINS),
+            help="可多选",
         ),
         Column("实施部门", "department", "text", max_len=200, example="淄博市市场监督管理局"),
         Column(
