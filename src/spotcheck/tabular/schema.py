@@ -142,6 +142,13 @@ class Records(Sequence[Record]):
             return [dict(zip(keys, t, strict=True)) for t in self.tuples[index]]
         return dict(zip(keys, self.tuples[index], strict=True))
 
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence) and not isinstance(other, str):
+            return len(self) == len(other) and list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
     def __iter__(self) -> Iterator[Record]:
         keys = self.keys
         for t in self.tuples:
@@ -232,6 +239,7 @@ def _validate(table: Table, spec: Spec, progress: Callable[[int], None] | None) 
     key_slot = [c.key for c in spec.columns].index(spec.key)
     key_header = spec.columns[key_slot].header
     key_of = {c.header: c.key for c in spec.columns}
+    order = {**position, **{table.column_name(i): i for i in orphans}}
     seen: dict[Any, int] = {}
     tuples = result.records.tuples
     row_numbers = result.row_numbers
@@ -244,6 +252,7 @@ def _validate(table: Table, spec: Spec, progress: Callable[[int], None] | None) 
             cells = [c if len(c) >= width else c + pad[len(c) :] for c in cells]
         # row position in the chunk -> headers of its errors
         flagged: dict[int, set[str]] = {}
+        mark = len(errors)
         if orphans or max(map(len, cells)) > width:
             for j, row in enumerate(cells):
                 for e in _orphan_cells(table, numbers[j], row, orphans, width):
@@ -276,6 +285,9 @@ def _validate(table: Table, spec: Spec, progress: Callable[[int], None] | None) 
         if spec.conditional is not None:
             _cross_check(spec.conditional, keys, key_of, records, numbers, flagged, errors)
         _check_keys(records, key_slot, key_header, numbers, seen, flagged, errors)
+        if len(errors) > mark:
+            # Found column by column: put them back in reading order.
+            errors[mark:] = sorted(errors[mark:], key=lambda e: (e.row, order.get(e.column, width)))
         if flagged:
             for j, record in enumerate(records):
                 if j not in flagged:
