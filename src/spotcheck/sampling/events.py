@@ -166,9 +166,10 @@ def _replace_inspector(state: DrawState, n: int, event: Mapping[str, Any]) -> di
             f"inspector {inspector!r} is not in slot {slot_name!r} of the group of {target}",
         )
     at = group.index([slot_name, inspector])
-    members = {key for _, key in group if key != inspector}
+    # The replaced inspector counts as removed for this pick (and for good, if it succeeds).
+    members = {key for _, key in group}
     matcher = state.matcher
-    picked = matcher.pick(target, slot, members, also_excluded=inspector)
+    picked = matcher.pick(target, slot, members)
     if picked is None:
         raise _refuse(
             n,

@@ -9,24 +9,31 @@ ones, so both paths compute exactly the same thing.
 from __future__ import annotations
 
 import binascii
+import collections
 import hashlib
 import itertools
 import operator
 import struct
 from array import array
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from .tickets import TAG_INSPECTOR
 
 _STRIDE = 67  # 64 hex digits and the separator '","'
+_BLOCK = 512
+_BLOCKS: dict[str, struct.Struct] = {}
 _sha256 = hashlib.sha256
 _digest = type(hashlib.sha256()).digest
+_copy = type(hashlib.sha256()).copy
+_update = type(hashlib.sha256()).update
+
+_LAST = operator.itemgetter(-1)
 
 Survivor = tuple[bytes, bytes]  # (target ticket, commitment as 32 bytes)
 
 
-def encode_chunk(candidates: list[str]) -> bytes:
+def encode_chunk(candidates: Sequence[str]) -> bytes:
     """The candidates joined by '","' as ASCII: their canonical JSON without the outer quotes.
 
     Raises TypeError (a non-string) or UnicodeEncodeError (non-ASCII); both mean invalid input.
@@ -34,9 +41,35 @@ def encode_chunk(candidates: list[str]) -> bytes:
     return '","'.join(candidates).encode("ascii")
 
 
+def split_fixed(data: bytes, width: int, count: int, skip: int = 0) -> list[bytes]:
+    """Cut `count` items of `width` bytes, each followed by `skip` ignored bytes, out of data.
+
+    struct does the cutting in C; its formats are compiled once per block size and reused,
+    since compiling a format for every chunk size costs as much as the cutting itself.
+    """
+    fmt = f"{width}s{skip}x" if skip else f"{width}s"
+    block = _block_struct(fmt)
+    out: list[bytes] = []
+    offset = 0
+    for _ in range(count // _BLOCK):
+        out.extend(block.unpack_from(data, offset))
+        offset += block.size
+    rest = count % _BLOCK
+    if rest:
+        out.extend(struct.unpack_from(fmt * rest, data, offset))
+    return out
+
+
+def _block_struct(fmt: str) -> struct.Struct:
+    compiled = _BLOCKS.get(fmt)
+    if compiled is None:
+        compiled = _BLOCKS[fmt] = struct.Struct(fmt * _BLOCK)
+    return compiled
+
+
 def decode_chunk(encoded: bytes, count: int) -> bytes | None:
     """The `count` commitments of an encoded chunk as 32 bytes each, or None if any of them is
-    not exactly 64 lowercase hex digits."""
+    not exactly 64 lowercase hex digits or they are not strictly ascending."""
     if count == 0:
         return b"" if not encoded else None
     if len(encoded) != _STRIDE * count - 3:
@@ -52,19 +85,20 @@ def decode_chunk(encoded: bytes, count: int) -> bytes | None:
             return None
     if encoded.lower() != encoded:  # a2b_hex below accepts A-F, the spec does not
         return None
-    # struct skips the 3 separator bytes of every stride (checked above): much faster than
-    # bytes.replace or bytes.translate.
-    digits = b"".join(struct.unpack("64s3x" * (count - 1) + "64s", encoded))
+    # Dropping the separators with struct is much faster than bytes.replace or translate;
+    # lowercase hex digits compare like the numbers they spell, so the order check is here.
+    pieces = split_fixed(encoded + b'","', 64, count, skip=3)
+    if not strictly_ascending(pieces):
+        return None
     try:
-        return binascii.a2b_hex(digits)
+        return binascii.a2b_hex(b"".join(pieces))
     except binascii.Error:
         return None
 
 
-def split32(raw: bytes) -> tuple[bytes, ...]:
+def split32(raw: bytes) -> list[bytes]:
     """Cut concatenated 32-byte commitments into separate bytes objects."""
-    count = len(raw) // 32
-    return struct.unpack("32s" * count, raw) if count else ()
+    return split_fixed(raw, 32, len(raw) // 32)
 
 
 def strictly_ascending(items: Sequence[Any]) -> bool:
@@ -77,9 +111,12 @@ def disjoint(groups: Sequence[Sequence[bytes]]) -> bool:
     filled = [g for g in groups if g]
     if len(filled) < 2:
         return True
-    merged = list(itertools.chain.from_iterable(filled))
-    merged.sort()  # timsort merges the already sorted runs in C
-    return strictly_ascending(merged)
+    # A set of all items is smaller than their number exactly when two groups share one;
+    # hashing 32-byte items is cheaper here than merging the sorted runs.
+    seen = set(filled[0])
+    for group in filled[1:]:
+        seen.update(group)
+    return len(seen) == sum(len(g) for g in filled)
 
 
 def threshold(keep: int, total: int) -> bytes | None:
@@ -99,12 +136,9 @@ def threshold(keep: int, total: int) -> bytes | None:
 
 def survivors(prefix: bytes, commitments: Sequence[bytes], bound: bytes | None) -> list[Survivor]:
     """Target tickets of the commitments that fall below `bound` (all when bound is None)."""
-    count = len(commitments)
-    if not count:
+    if not commitments:
         return []
-    width = len(prefix) + 32
-    messages = struct.unpack(f"{width}s" * count, prefix + prefix.join(commitments))
-    tickets = map(_digest, map(_sha256, messages))
+    tickets = _tickets(prefix, commitments)
     if bound is None:
         return list(zip(tickets, commitments, strict=True))
     # operator.gt over itertools.repeat is faster than the bound method bound.__gt__.
@@ -114,25 +148,52 @@ def survivors(prefix: bytes, commitments: Sequence[bytes], bound: bytes | None) 
     return [(_sha256(prefix + c).digest(), c) for c in kept]
 
 
+def _tickets(prefix: bytes, items: Sequence[bytes]) -> Iterator[bytes]:
+    """H(prefix ‖ item) for every item, lazily.
+
+    Copying a hash state that has absorbed the prefix and feeding it the item, all through
+    map() in C, is cheaper than building every message and hashing it from scratch.
+    """
+    start = _sha256(prefix)
+    states = list(map(_copy, itertools.repeat(start, len(items))))
+    collections.deque(map(_update, states, items), maxlen=0)
+    return map(_digest, states)
+
+
 def rank_targets(
     seed: bytes, targets: Sequence[bytes], lp_keys: Sequence[Sequence[bytes]]
 ) -> list[tuple[bytes, ...]]:
     """For each target and slot, the working pool's indices ranked by inspector ticket.
 
     Each ranking is packed as bytes: one byte per index for pools up to 256, else 4 bytes.
-    Ties (equal tickets) go to the smaller index, which is the smaller key.
+    Ties (equal tickets) go to the smaller index, which is the smaller key. Everything runs
+    in C-level maps over all targets at once: each target's hash state after
+    T("inspector") ‖ seed ‖ c is computed once and copied for every inspector, and each
+    ticket is suffixed with its index so that plain sorting ranks it.
     """
-    out: list[tuple[bytes, ...]] = []
     head = TAG_INSPECTOR + seed
-    for target in targets:
-        prefix = head + target
-        per_slot: list[bytes] = []
-        for keys in lp_keys:
-            tickets = list(map(_digest, map(_sha256, map(prefix.__add__, keys))))
-            order = sorted(range(len(keys)), key=tickets.__getitem__)
-            per_slot.append(pack_order(order, len(keys)))
-        out.append(tuple(per_slot))
+    out: list[tuple[bytes, ...]] = []
+    # Small batches keep the hash states' memory warm and reused; one huge batch is slower.
+    for at in range(0, len(targets), 256):
+        starts = list(map(_sha256, map(head.__add__, targets[at : at + 256])))
+        out.extend(zip(*[_rank_slot(starts, keys) for keys in lp_keys], strict=True))
     return out
+
+
+def _rank_slot(starts: list[Any], keys: Sequence[bytes]) -> list[bytes]:
+    size = len(keys)
+    if not size:
+        return [b""] * len(starts)
+    repeated = itertools.chain.from_iterable(map(itertools.repeat, starts, itertools.repeat(size)))
+    states = list(map(_copy, repeated))
+    collections.deque(map(_update, states, itertools.cycle(keys)), maxlen=0)
+    wide = size > 256
+    suffixes = [i.to_bytes(4 if wide else 1, "big") for i in range(size)]
+    marked = map(operator.add, map(_digest, states), itertools.cycle(suffixes))
+    ranked = map(sorted, zip(*[marked] * size, strict=True))  # groups of `size`, per target
+    if not wide:
+        return list(map(bytes, map(map, itertools.repeat(_LAST), ranked)))
+    return [pack_order([int.from_bytes(t[32:], "big") for t in r], size) for r in ranked]
 
 
 def pack_order(order: Sequence[int], size: int) -> bytes:

@@ -40,8 +40,8 @@ class Matcher:
         """Store precomputed rankings (from the scan's workers) for a target."""
         self._orders[target] = packed
 
-    def order(self, target: str, slot: int) -> Sequence[int]:
-        """The working pool of `slot` ranked by inspector ticket for `target`, as indices."""
+    def orders(self, target: str) -> tuple[bytes, ...]:
+        """The packed rankings of every slot's working pool for `target` (computed if new)."""
         packed = self._orders.get(target)
         if packed is None:
             per_slot = []
@@ -51,7 +51,7 @@ class Matcher:
                 per_slot.append(pack_order(ranking, len(keys)))
             packed = tuple(per_slot)
             self._orders[target] = packed
-        return unpack_order(packed[slot], len(self.working[slot]))
+        return packed
 
     def excluded(self, target: str) -> set[str] | frozenset[str]:
         """Inspectors who may never serve `target`: conflicts and those removed by events."""
@@ -61,37 +61,50 @@ class Matcher:
             return removed | conflicts
         return removed or conflicts or frozenset()
 
-    def pick(
-        self, target: str, slot: int, members: set[str], also_excluded: str | None = None
+    def pick(self, target: str, slot: int, members: set[str] | frozenset[str]) -> int | None:
+        """pick(c, s, group): first pass under the cap, second pass without; None if nobody.
+
+        `members` are the inspectors the pick must avoid besides conflicts and removals: the
+        group (without the one being replaced, who is already counted as removed).
+        """
+        return self._pick(
+            unpack_order(self.orders(target)[slot], len(self.working[slot])),
+            slot,
+            members,
+            self.excluded(target),
+        )
+
+    def _pick(
+        self,
+        order: Sequence[int],
+        slot: int,
+        members: set[str] | frozenset[str],
+        excluded: set[str] | frozenset[str],
     ) -> int | None:
-        """pick(c, s, group): first pass under the cap, second pass without; None if nobody."""
-        order = self.order(target, slot)
         working = self.working[slot]
         load = self.loads[slot]
         cap = self.caps[slot]
-        excluded = self.excluded(target)
+        for n in order:
+            if load[n] < cap:
+                key = working[n]
+                if key not in members and key not in excluded:
+                    return n
         for n in order:
             key = working[n]
-            if (
-                load[n] < cap
-                and key not in members
-                and key not in excluded
-                and key != also_excluded
-            ):
-                return n
-        for n in order:
-            key = working[n]
-            if key not in members and key not in excluded and key != also_excluded:
+            if key not in members and key not in excluded:
                 return n
         return None
 
     def match(self, target: str) -> Group:
         """match(c): fill every slot in manifest order, `count` times each."""
+        packed = self.orders(target)
+        excluded = self.excluded(target)
         group: Group = []
         members: set[str] = set()
         for index, slot in enumerate(self.slots):
+            order = unpack_order(packed[index], len(self.working[index]))
             for _ in range(slot.count):
-                n = self.pick(target, index, members)
+                n = self._pick(order, index, members, excluded)
                 if n is None:
                     raise MatchingError(
                         f"对象 {target} 的岗位 {slot.name!r} 找不到可用的检查人员",

@@ -13,7 +13,7 @@ from .errors import EntropyError, InputError, ManifestError, OpeningError
 from .events import DrawState, apply_event, count_replace_target, parse_event
 from .manifest import Manifest, check_conflict_targets, feasibility_problem, parse_manifest
 from .matching import Matcher
-from .scan import Ranked, Scanner
+from .scan import Ranked, Scanner, gc_paused
 from .tickets import SPEC, commitment
 
 DEFAULT_ALTERNATES = 10
@@ -51,7 +51,7 @@ def run_draw(
     workers: int | None = None,
 ) -> Draw:
     """Scan, select, match: the draw before any event. Raises ManifestError, MatchingError."""
-    with Scanner(manifest, workers) as scanner:
+    with gc_paused(), Scanner(manifest, workers) as scanner:
         scan = scanner.run(lambda digest: derive_seed(digest, items), keep)
         check_conflict_targets(manifest)
         selected = [

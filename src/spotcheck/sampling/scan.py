@@ -11,6 +11,8 @@ worker processes check and hash the ranges while the parent computes the digest.
 from __future__ import annotations
 
 import bisect
+import contextlib
+import gc
 import hashlib
 import os
 from collections.abc import Callable, Iterator, Sequence
@@ -20,7 +22,7 @@ from .canonical import Splice, iter_canonical
 from .kernels import encode_chunk, rank_targets, threshold
 from .manifest import Manifest, explain_candidates
 from .tickets import target_prefix
-from .workers import Worker, _State, handle, scan_ranges
+from .workers import Arena, Worker, _State, handle, scan_ranges
 
 PARALLEL_MIN_CANDIDATES = 250_000
 PARALLEL_MIN_HASHES = 200_000
@@ -36,6 +38,19 @@ class ScanResult:
     digest: bytes
     seed: bytes
     ranked: list[Ranked]
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector: with millions of live objects each full collection
+    walks all of them, and the scan creates no reference cycles."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def default_workers() -> int:
@@ -59,10 +74,13 @@ class Scanner:
         self.parallel = wanted >= 2 and manifest.total_candidates >= PARALLEL_MIN_CANDIDATES
         self.wanted = wanted
         self.pool: list[Worker] = []
+        self.arena: Arena | None = None
         self.local = _State()
         if self.parallel:
             try:
-                self.pool = [Worker() for _ in range(wanted)]
+                if Arena.available():
+                    self.arena = Arena(67 * manifest.total_candidates)
+                self.pool = [Worker(self.arena) for _ in range(wanted)]
             except OSError:  # cannot start processes here: do the same work serially
                 self.close()
                 self.parallel = False
@@ -78,6 +96,9 @@ class Scanner:
         for worker in self.pool:
             worker.close()
         self.pool = []
+        if self.arena is not None:
+            self.arena.close()
+            self.arena = None
 
     def run(self, seed_for: Callable[[bytes], bytes], keep: Sequence[int | None]) -> ScanResult:
         """Digest, check and rank; `keep[s]` is how much of stratum s's ranking to keep
@@ -133,14 +154,19 @@ class Scanner:
                     continue
                 chunk = candidates[start:stop]
                 try:
-                    encoded = encode_chunk(list(chunk))
+                    encoded = encode_chunk(chunk)
                     if previous is not None and not previous < chunk[0]:
                         raise _Bad
                 except (TypeError, UnicodeEncodeError):
                     raise _Bad from None
-                hasher.update((b',"' if previous is not None else b'"') + encoded + b'"')
+                hasher.update(b',"' if previous is not None else b'"')
+                hasher.update(encoded)
+                hasher.update(b'"')
                 previous = chunk[-1]
-                message = ("chunk", index, part, stop - start, encoded)
+                payload: bytes | tuple[int, int] = encoded
+                if self.arena is not None:
+                    payload = self.arena.put(encoded)
+                message = ("chunk", index, part, stop - start, payload)
                 if self.parallel:
                     self.pool[part % len(self.pool)].send(message)
                 else:
