@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from spotcheck import migrate
@@ -22,6 +22,7 @@ from spotcheck.audit.models import AuditEvent, AuditHead
 from spotcheck.audit.service import SYSTEM
 from spotcheck.calendar import service as calendar_service
 from spotcheck.calendar.models import CalendarDay
+from spotcheck.catalog.models import CheckItem
 from spotcheck.config import Settings
 from spotcheck.db import Base, import_all_models, make_engine, make_session_factory
 from spotcheck.departments import service as departments_service
@@ -66,6 +67,8 @@ def factory(engine: Engine) -> sessionmaker[Session]:
 def _wipe(engine: Engine) -> None:
     """Empty every table; the calendar goes back to exactly the seeded years."""
     with engine.begin() as conn:
+        # check_item ↔ check_item_version point at each other: cut the cycle first.
+        conn.execute(update(CheckItem).values(latest_version_id=None, published_version_id=None))
         for table in reversed(Base.metadata.sorted_tables):
             if table.name == "calendar_day":
                 continue

@@ -23,7 +23,7 @@ def _run(*args: str, url: str, check: bool = True) -> subprocess.CompletedProces
 def test_it_builds_a_working_copy_anywhere(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'x.db'}"
     upgraded = _run("db", "upgrade", url=url)
-    assert "0001" in upgraded.stdout and "8401 天" in upgraded.stdout
+    assert "最新版本（0" in upgraded.stdout and "8401 天" in upgraded.stdout
     loaded = _run("demo", "load", url=url)
     assert "coordinator" in loaded.stdout and "Demo#2026zb" in loaded.stdout
     again = _run("demo", "load", url=url)

@@ -150,10 +150,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.session_factory = make_session_factory(engine)
 
     from spotcheck.accounts import views as accounts_views
+    from spotcheck.api import registries as api_registries
     from spotcheck.api import router as api_router
     from spotcheck.audit import views as audit_views
     from spotcheck.calendar import views as calendar_views
+    from spotcheck.catalog import views as catalog_views
     from spotcheck.departments import views as departments_views
+    from spotcheck.imports import views as imports_views
+    from spotcheck.inspectors import views as inspectors_views
+    from spotcheck.targets import views as targets_views
     from spotcheck.web import views as home_views
 
     app.include_router(home_views.router)
@@ -162,7 +167,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(departments_views.router)
     app.include_router(calendar_views.router)
     app.include_router(audit_views.router)
+    app.include_router(targets_views.router)
+    app.include_router(inspectors_views.router)
+    app.include_router(catalog_views.router)
+    app.include_router(imports_views.router)
     app.include_router(api_router.router)
+    app.include_router(api_registries.router)
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     _install_middleware(app, settings)
     _install_error_handlers(app)

@@ -231,9 +231,21 @@ def demo_load(
             console.print("数据库中已有数据，跳过演示数据（如需载入请加 --force）。")
             demo_data.print_accounts(console)
             return
-        demo_data.load(session)
-    console.print("演示数据已载入。")
+        counts = demo_data.load(session)
+    console.print(
+        f"演示数据已载入：检查对象 {counts['targets']} 个，执法检查人员 {counts['inspectors']} 名，"
+        f"抽查事项 {counts['items']} 项（已审定发布）。"
+    )
     demo_data.print_accounts(console)
+
+
+def _register_registry_commands() -> None:
+    from spotcheck.imports import cli as imports_cli
+
+    imports_cli.register(app, _factory)
+
+
+_register_registry_commands()
 
 
 def _register_engine_commands() -> None:

@@ -33,6 +33,7 @@ class Settings(BaseSettings):
     session_absolute_hours: int = Field(default=12, ge=1, le=72)
     lockout_attempts: int = Field(default=5, ge=1, le=20)
     lockout_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    upload_dir: Path = Field(default=REPO_ROOT / "var" / "uploads", validation_alias="UPLOAD_DIR")
     cookie_secure: StrictBool = Field(default=False, validation_alias="COOKIE_SECURE")
     sql_echo: StrictBool = Field(default=False, validation_alias="SQL_ECHO")
 

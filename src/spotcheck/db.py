@@ -108,4 +108,7 @@ def import_all_models() -> None:
     from spotcheck.accounts import models as _accounts  # noqa: F401
     from spotcheck.audit import models as _audit  # noqa: F401
     from spotcheck.calendar import models as _calendar  # noqa: F401
+    from spotcheck.catalog import models as _catalog  # noqa: F401
     from spotcheck.departments import models as _departments  # noqa: F401
+    from spotcheck.inspectors import models as _inspectors  # noqa: F401
+    from spotcheck.targets import models as _targets  # noqa: F401

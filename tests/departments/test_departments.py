@@ -48,7 +48,7 @@ def test_it_refuses_impossible_placements_and_duplicate_codes(db: Session, org: 
         departments_service.create(
             db, SYSTEM, code="CITY-A", name="重复", level=DepartmentLevel.SECTION, parent=org.own
         )
-    with pytest.raises(DomainError, match="顶级部门"):
+    with pytest.raises(DomainError, match="科室不能作为顶级部门"):
         departments_service.create(
             db, SYSTEM, code="Y", name="孤立科室", level=DepartmentLevel.SECTION, parent=None
         )

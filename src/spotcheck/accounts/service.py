@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from spotcheck.accounts.models import ROLE_LABELS, LoginSession, Role, User, UserRole
+from spotcheck.accounts.models import ROLE_LABELS, ApiToken, LoginSession, Role, User, UserRole
 from spotcheck.accounts.passwords import (
     hash_password,
     needs_rehash,
@@ -328,3 +328,69 @@ def end_all_sessions(session: Session, user: User) -> None:
         select(LoginSession).where(LoginSession.user_id == user.id, LoginSession.ended_at.is_(None))
     ).scalars():
         row.ended_at = utcnow()
+
+
+API_TOKEN_PREFIX = "sct_"  # noqa: S105 - a public prefix, not a secret
+
+
+def create_api_token(session: Session, actor: Actor, user: User, name: str) -> tuple[ApiToken, str]:
+    """A new bearer token for the user; the plain token is returned once and never stored."""
+    name = name.strip()
+    if not name:
+        raise DomainError("请为令牌填写用途名称", field="name")
+    plain = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(
+        user_id=user.id, name=name[:60], token_hash=_token_hash(plain), prefix=plain[:10]
+    )
+    session.add(token)
+    session.flush()
+    audit_service.record(
+        session,
+        actor,
+        "api_token.create",
+        object_type="api_token",
+        object_id=token.id,
+        summary=f"为 {user.username} 创建 API 令牌“{name[:40]}”（{token.prefix}…）",
+    )
+    return token, plain
+
+
+def api_tokens(session: Session, user: User) -> list[ApiToken]:
+    """The user's tokens, newest first."""
+    return list(
+        session.execute(
+            select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())
+        ).scalars()
+    )
+
+
+def revoke_api_token(session: Session, actor: Actor, user: User, token_id: int) -> None:
+    """Revoke one of the user's tokens for good."""
+    token = session.get(ApiToken, token_id)
+    if token is None or token.user_id != user.id:
+        raise NotFound("未找到该令牌")
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        audit_service.record(
+            session,
+            actor,
+            "api_token.revoke",
+            object_type="api_token",
+            object_id=token.id,
+            summary=f"吊销 API 令牌“{token.name}”（{token.prefix}…）",
+        )
+
+
+def resolve_api_token(session: Session, plain: str) -> User | None:
+    """The active user behind a live token, or None."""
+    if not plain.startswith(API_TOKEN_PREFIX):
+        return None
+    token = session.execute(
+        select(ApiToken).where(ApiToken.token_hash == _token_hash(plain))
+    ).scalar()
+    if token is None or token.revoked_at is not None or not token.user.active:
+        return None
+    now = utcnow()
+    if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=1):
+        token.last_used_at = now
+    return token.user

@@ -279,3 +279,45 @@ def user_reset_password(
             request, principal, db, target=target, error=exc.message, values=_values_of(target)
         )
     return RedirectResponse(f"/admin/users/{target.id}?saved=1", status_code=303)
+
+
+@router.get("/account/tokens", response_class=HTMLResponse)
+def token_list(request: Request, principal: LoggedIn, db: Db) -> HTMLResponse:
+    """The user's API tokens for data docking."""
+    return render(
+        request,
+        "account_tokens.html",
+        tokens=accounts_service.api_tokens(db, principal.user),
+        plain="",
+        error="",
+    )
+
+
+@router.post("/account/tokens", response_class=HTMLResponse)
+def token_create(
+    request: Request, principal: LoggedIn, db: Db, name: Annotated[str, Form()] = ""
+) -> HTMLResponse:
+    """Create a token and show it once."""
+    try:
+        _token, plain = accounts_service.create_api_token(db, principal.actor, principal.user, name)
+        db.commit()
+        error = ""
+    except DomainError as exc:
+        db.rollback()
+        plain, error = "", exc.message
+    return render(
+        request,
+        "account_tokens.html",
+        status_code=400 if error else 200,
+        tokens=accounts_service.api_tokens(db, principal.user),
+        plain=plain,
+        error=error,
+    )
+
+
+@router.post("/account/tokens/{token_id}/revoke")
+def token_revoke(principal: LoggedIn, db: Db, token_id: int) -> Response:
+    """Revoke a token."""
+    accounts_service.revoke_api_token(db, principal.actor, principal.user, token_id)
+    db.commit()
+    return RedirectResponse("/account/tokens", status_code=303)

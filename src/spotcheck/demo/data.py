@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from spotcheck.accounts import service as accounts_service
 from spotcheck.accounts.models import ROLE_LABELS, Role, User
-from spotcheck.audit.service import SYSTEM
+from spotcheck.audit.service import SYSTEM, Actor
 from spotcheck.departments import service as departments_service
 from spotcheck.departments.models import Department, DepartmentLevel
 
@@ -114,7 +114,27 @@ ACCOUNTS = [
     DemoAccount("leader", "刘洋", "370300-GXJ", (Role.LEADER,)),
     DemoAccount("witness", "陈静", "370300-GXJ", (Role.WITNESS,)),
     DemoAccount("zhangdian", "周涛", "370303-GXJ", (Role.ADMIN, Role.OFFICER)),
+    # The other four seed agencies: a coordinator (who also runs tasks) and a leader each.
+    DemoAccount("shanxi", "郭芳", "140000-DAJ-FG", (Role.COORDINATOR, Role.OFFICER)),
+    DemoAccount("shanxi_leader", "马军", "140000-DAJ", (Role.LEADER,)),
+    DemoAccount("xinzhou", "高磊", "140900-SCJ", (Role.COORDINATOR, Role.OFFICER)),
+    DemoAccount("xinzhou_leader", "罗勇", "140900-SCJ", (Role.LEADER,)),
+    DemoAccount("xinzhou_gx", "徐艳", "140900-GXJ", (Role.COORDINATOR, Role.OFFICER)),
+    DemoAccount("xinzhou_gx_leader", "吴超", "140900-GXJ", (Role.LEADER,)),
+    DemoAccount("zaozhuang", "何静", "370400-GXQ-SW", (Role.COORDINATOR, Role.OFFICER)),
+    DemoAccount("zaozhuang_leader", "林刚", "370400-GXQ-SW", (Role.LEADER,)),
+    DemoAccount("luan", "朱霞", "341500-DAJ-FZ", (Role.COORDINATOR, Role.OFFICER)),
+    DemoAccount("luan_leader", "胡平", "341500-DAJ", (Role.LEADER,)),
 ]
+# Whose leader approves the demo item list of each agency (by department code of the items).
+LIST_APPROVERS = {
+    "370300-GXJ": ("coordinator", "leader"),
+    "140000-DAJ": ("shanxi", "shanxi_leader"),
+    "140900-SCJ": ("xinzhou", "xinzhou_leader"),
+    "140900-GXJ": ("xinzhou_gx", "xinzhou_gx_leader"),
+    "370400-GXQ-SW": ("zaozhuang", "zaozhuang_leader"),
+    "341500-DAJ": ("luan", "luan_leader"),
+}
 
 
 def is_empty(session: Session) -> bool:
@@ -124,9 +144,12 @@ def is_empty(session: Session) -> bool:
     return departments == 0 and users == 0
 
 
-def load(session: Session) -> None:
-    """Create the demo departments and accounts; existing ones are left as they are."""
-    for code, name, level, parent_code, industry, region in DEPARTMENTS:
+def load(session: Session) -> dict[str, int]:
+    """Create the demo agencies, accounts, registries and published item lists (idempotent)."""
+    from spotcheck.catalog import service as catalog_service
+    from spotcheck.demo import registry
+
+    for code, name, level, parent_code, industry, region in [*DEPARTMENTS, *registry.AGENCIES]:
         if departments_service.get_by_code(session, code) is not None:
             continue
         parent = departments_service.get_by_code(session, parent_code) if parent_code else None
@@ -154,6 +177,30 @@ def load(session: Session) -> None:
             roles=account.roles,
             password=DEMO_PASSWORD,
         )
+    counts = registry.load(session)
+    # Each agency's coordinator submits its list and its leader approves it, as in real use.
+    for code, (author, approver) in LIST_APPROVERS.items():
+        root = departments_service.get_by_code(session, code)
+        assert root is not None
+        author_user = accounts_service.get_by_username(session, author)
+        leader = accounts_service.get_by_username(session, approver)
+        assert author_user is not None and leader is not None
+        for department in departments_service.get_all(
+            session, departments_service.subtree_ids(session, root)
+        ):
+            if not catalog_service.drafts(session, department):
+                continue
+            release = catalog_service.submit(
+                session, _actor(author_user), department, "演示：年度清单"
+            )
+            catalog_service.decide(
+                session, _actor(leader), leader, release, approve=True, opinion="同意发布"
+            )
+    return counts
+
+
+def _actor(user: User) -> Actor:
+    return Actor(user.id, user.full_name, user.department_id)
 
 
 def print_accounts(console: Console) -> None:

@@ -68,8 +68,9 @@ def depth(department: Department) -> int:
 
 def _check_parent(level: DepartmentLevel, parent: Department | None) -> None:
     if parent is None:
-        if level is not DepartmentLevel.PROVINCE and level is not DepartmentLevel.CITY:
-            raise DomainError("顶级部门只能是省级或市级", field="parent_id")
+        # An agency whose superior is not on the platform stands at the top; a 科室 never does.
+        if level is DepartmentLevel.SECTION:
+            raise DomainError("科室不能作为顶级部门，请选择所属部门", field="parent_id")
         return
     if level not in ALLOWED_CHILDREN[parent.level]:
         raise DomainError(

@@ -34,8 +34,9 @@ templates.env.globals["CSRF_FIELD"] = CSRF_FIELD
 # The navigation of the whole platform; domains not yet built are shown greyed, not linked.
 NAV: list[dict[str, Any]] = [
     {"label": "首页", "href": "/"},
-    {"label": "事项清单", "href": None},
-    {"label": "名录库", "href": None},
+    {"label": "事项清单", "href": "/items"},
+    {"label": "检查对象", "href": "/targets"},
+    {"label": "执法人员", "href": "/inspectors"},
     {"label": "年度计划", "href": None},
     {"label": "抽查任务", "href": None},
     {"label": "检查实施", "href": None},

@@ -1,0 +1,204 @@
+"""JSON API for the registries: search and read targets, inspectors and items (数据对接)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel
+
+from spotcheck.catalog import service as catalog_service
+from spotcheck.inspectors import service as inspectors_service
+from spotcheck.inspectors import views as inspectors_views
+from spotcheck.inspectors.models import Inspector
+from spotcheck.targets import service as targets_service
+from spotcheck.targets import views as targets_views
+from spotcheck.targets.models import Target
+from spotcheck.web.security import Db, LoggedIn
+from spotcheck.web.templating import BEIJING
+
+router = APIRouter(prefix="/api/v1", tags=["registries"])
+
+
+class TargetOut(BaseModel):
+    """A check target as the API returns it."""
+
+    id: int
+    key: str
+    name: str
+    target_type: str
+    address: str
+    region_code: str
+    jurisdiction_level: str
+    industry_code: str
+    legal_rep: str
+    phone: str
+    business_scope: str
+    status: str
+    risk_class: str
+    abnormal: bool
+    dishonest: bool
+    complaints: int
+    tags: list[str]
+    department_id: int
+    version: int
+
+
+class TargetPage(BaseModel):
+    """One page of targets."""
+
+    total: int
+    capped: bool
+    page: int
+    items: list[TargetOut]
+
+
+def _target(t: Target) -> TargetOut:
+    return TargetOut(
+        id=t.id,
+        key=t.key,
+        name=t.name,
+        target_type=t.target_type,
+        address=t.address,
+        region_code=t.region_code,
+        jurisdiction_level=t.jurisdiction_level,
+        industry_code=t.industry_code,
+        legal_rep=t.legal_rep,
+        phone=t.phone,
+        business_scope=t.business_scope,
+        status=t.status,
+        risk_class=t.risk_class,
+        abnormal=t.abnormal,
+        dishonest=t.dishonest,
+        complaints=t.complaints,
+        tags=t.tag_list,
+        department_id=t.department_id,
+        version=t.version,
+    )
+
+
+@router.get("/targets", response_model=TargetPage)
+def list_targets(
+    request: Request, principal: LoggedIn, db: Db, page: int = 1, per_page: int = 50
+) -> TargetPage:
+    """Search targets with the same filters as the registry page (q, key, region, status, risk, …)."""
+    page, per_page = max(page, 1), min(max(per_page, 1), 500)
+    rows, total, capped = targets_service.search(
+        db, principal.scope, targets_views.filters_from(request.query_params), page, per_page
+    )
+    return TargetPage(total=total, capped=capped, page=page, items=[_target(t) for t in rows])
+
+
+@router.get("/targets/{target_id}", response_model=TargetOut)
+def get_target(principal: LoggedIn, db: Db, target_id: int) -> TargetOut:
+    """One target."""
+    return _target(targets_service.get_in_scope_or_404(db, target_id, principal.scope))
+
+
+class InspectorOut(BaseModel):
+    """An inspector as the API returns it, with whether they can be drawn today."""
+
+    id: int
+    key: str
+    name: str
+    gender: str
+    department_id: int
+    post: str
+    rank: str
+    category: str
+    cert_no: str
+    cert_issuer: str
+    cert_valid_until: dt.date | None
+    enforcement_post: str
+    expertise: list[str]
+    phone: str
+    status: str
+    eligible_today: bool
+    ineligible_reasons: list[str]
+
+
+class InspectorPage(BaseModel):
+    """One page of inspectors."""
+
+    total: int
+    page: int
+    items: list[InspectorOut]
+
+
+def _inspector(i: Inspector, today: dt.date) -> InspectorOut:
+    reasons = inspectors_service.ineligibility(i, today)
+    return InspectorOut(
+        id=i.id,
+        key=i.key,
+        name=i.name,
+        gender=i.gender,
+        department_id=i.department_id,
+        post=i.post,
+        rank=i.rank,
+        category=i.category,
+        cert_no=i.cert_no,
+        cert_issuer=i.cert_issuer,
+        cert_valid_until=i.cert_valid_until,
+        enforcement_post=i.enforcement_post,
+        expertise=i.expertise_list,
+        phone=i.phone,
+        status=i.status,
+        eligible_today=not reasons,
+        ineligible_reasons=reasons,
+    )
+
+
+@router.get("/inspectors", response_model=InspectorPage)
+def list_inspectors(
+    request: Request, principal: LoggedIn, db: Db, page: int = 1, per_page: int = 50
+) -> InspectorPage:
+    """Search inspectors (q, category, rank, status, expertise, department_id)."""
+    page, per_page = max(page, 1), min(max(per_page, 1), 500)
+    rows, total = inspectors_service.search(
+        db, principal.scope, inspectors_views.filters_from(request.query_params), page, per_page
+    )
+    today = dt.datetime.now(BEIJING).date()
+    return InspectorPage(total=total, page=page, items=[_inspector(i, today) for i in rows])
+
+
+class ItemOut(BaseModel):
+    """A check item with its published version (if any) and its latest version."""
+
+    id: int
+    code: str
+    department_id: int
+    name: str
+    kind: str
+    list_type: str
+    ratio: str
+    methods: list[str]
+    domains: list[str]
+    published_version: int | None
+    latest_version: int
+
+
+@router.get("/items", response_model=list[ItemOut])
+def list_items(
+    principal: LoggedIn, db: Db, q: str = "", published_only: bool = False
+) -> list[ItemOut]:
+    """The item lists of the user's departments."""
+    out = []
+    for item in catalog_service.get_all(db, principal.scope, q, published_only):
+        shown = item.published if published_only and item.published else item.latest
+        assert shown is not None  # every item has at least one version
+        out.append(
+            ItemOut(
+                id=item.id,
+                code=item.code,
+                department_id=item.department_id,
+                name=shown.name,
+                kind=shown.kind,
+                list_type=shown.list_type,
+                ratio=shown.ratio_text,
+                methods=shown.method_list,
+                domains=shown.domain_list,
+                published_version=item.published.version if item.published else None,
+                latest_version=item.latest.version if item.latest else 0,
+            )
+        )
+    return out

@@ -1,0 +1,307 @@
+"""Check-item verbs: items and versions, list releases (submit → approve/reject → published)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from spotcheck.accounts.models import Role, User
+from spotcheck.audit import service as audit_service
+from spotcheck.audit.service import Actor
+from spotcheck.catalog.models import (
+    RELEASE_LABELS,
+    RELEASE_MOVES,
+    CatalogRelease,
+    CheckItem,
+    CheckItemVersion,
+    ReleaseStatus,
+)
+from spotcheck.db import utcnow
+from spotcheck.departments.models import Department
+from spotcheck.errors import DomainError, Forbidden, IllegalTransition, NotFound
+
+FIELDS = (
+    "name",
+    "list_type",
+    "target_type",
+    "content",
+    "legal_basis",
+    "methods",
+    "ratio_bp",
+    "frequency",
+    "kind",
+    "domains",
+    "implementer",
+    "guideline",
+)
+# Until rulebook profiles arrive (issue 5), the approval level is 002 第五条's: the bureau's leaders.
+APPROVAL_RULE = "依据 002 第五条：随机抽查事项清单经局领导审定后公布"
+
+
+def _joined(value: Any) -> str:
+    items = value.split("|") if isinstance(value, str) else list(value or [])
+    clean = [t.strip() for t in items if t and t.strip()]
+    return "|" + "|".join(dict.fromkeys(clean)) + "|" if clean else ""
+
+
+def normalise(record: Mapping[str, Any]) -> dict[str, Any]:
+    """A version's fields as stored."""
+    out: dict[str, Any] = {}
+    for field in FIELDS:
+        value = record.get(field)
+        if field in ("methods", "domains"):
+            out[field] = _joined(value)
+        elif field == "ratio_bp":
+            out[field] = int(value) if value not in (None, "") else None
+        elif field == "kind":
+            out[field] = value or "一般"
+        elif field == "list_type":
+            out[field] = value or "本部门"
+        else:
+            out[field] = (value or "").strip()
+    if not out["name"]:
+        raise DomainError("事项名称不能为空", field="name")
+    return out
+
+
+def get_in_scope_or_404(session: Session, item_id: int, scope: Sequence[int]) -> CheckItem:
+    """The item if its department is in scope, else NotFound."""
+    item = session.get(CheckItem, item_id)
+    if item is None or item.department_id not in scope:
+        raise NotFound("未找到该抽查事项，或您无权查看")
+    return item
+
+
+def get_all(
+    session: Session, scope: Sequence[int], q: str = "", published_only: bool = False
+) -> list[CheckItem]:
+    """Items of the departments in scope, by code."""
+    query = select(CheckItem).where(CheckItem.department_id.in_(scope))
+    if published_only:
+        query = query.where(CheckItem.published_version_id.is_not(None))
+    if q:
+        query = query.join(
+            CheckItemVersion, CheckItem.latest_version_id == CheckItemVersion.id
+        ).where(
+            (CheckItemVersion.name.contains(q, autoescape=True))
+            | (CheckItem.code.startswith(q, autoescape=True))
+        )
+    return list(session.execute(query.order_by(CheckItem.code)).unique().scalars())
+
+
+def versions(session: Session, item: CheckItem) -> list[CheckItemVersion]:
+    """Every version of the item, newest first."""
+    return list(
+        session.execute(
+            select(CheckItemVersion)
+            .where(CheckItemVersion.item_id == item.id)
+            .order_by(CheckItemVersion.version.desc())
+        ).scalars()
+    )
+
+
+def _snapshot(version: CheckItemVersion | None) -> dict[str, Any]:
+    return {f: getattr(version, f) for f in FIELDS} if version else {}
+
+
+def save(
+    session: Session,
+    actor: Actor,
+    department: Department,
+    code: str,
+    record: Mapping[str, Any],
+    *,
+    dry_run: bool = False,
+) -> tuple[CheckItem | None, str]:
+    """Create an item or add a new draft version when its content changed; never edits a version.
+
+    With dry_run nothing is written (the item is None when it would be new).
+    """
+    code = code.strip()
+    if not code:
+        raise DomainError("事项编码不能为空", field="code")
+    values = normalise(record)
+    item = session.execute(
+        select(CheckItem).where(CheckItem.department_id == department.id, CheckItem.code == code)
+    ).scalar()
+    if item is None and dry_run:
+        return None, "created"
+    if item is None:
+        item = CheckItem(department_id=department.id, code=code)
+        session.add(item)
+        session.flush()
+        outcome = "created"
+    else:
+        if _snapshot(item.latest) == values:
+            return item, "unchanged"
+        if dry_run:
+            return item, "updated"
+        outcome = "updated"
+    latest = item.latest
+    if latest is not None and latest.release_id is None:
+        # An unsubmitted draft is still the author's working copy: replace it, do not pile up.
+        for field, value in values.items():
+            setattr(latest, field, value)
+        version = latest
+    else:
+        number = (latest.version if latest else 0) + 1
+        version = CheckItemVersion(item_id=item.id, version=number, created_by=actor.name, **values)
+        session.add(version)
+        session.flush()
+        item.latest_version_id = version.id
+        item.latest = version
+    session.flush()
+    audit_service.record(
+        session,
+        actor,
+        f"item.{outcome}",
+        object_type="check_item",
+        object_id=item.id,
+        summary=f"{'新增' if outcome == 'created' else '修改'}抽查事项 {code} {values['name']}（第 {version.version} 版草稿）",
+        after=values,
+    )
+    return item, outcome
+
+
+def drafts(session: Session, department: Department) -> list[CheckItemVersion]:
+    """Versions of the department's items not yet in any release."""
+    return list(
+        session.execute(
+            select(CheckItemVersion)
+            .join(CheckItem, CheckItemVersion.item_id == CheckItem.id)
+            .where(CheckItem.department_id == department.id, CheckItemVersion.release_id.is_(None))
+            .order_by(CheckItem.code)
+        ).scalars()
+    )
+
+
+def releases(session: Session, scope: Sequence[int]) -> list[CatalogRelease]:
+    """Releases of the departments in scope, newest first."""
+    return list(
+        session.execute(
+            select(CatalogRelease)
+            .where(CatalogRelease.department_id.in_(scope))
+            .order_by(CatalogRelease.id.desc())
+        ).scalars()
+    )
+
+
+def release_versions(
+    session: Session, release: CatalogRelease
+) -> list[tuple[CheckItem, CheckItemVersion]]:
+    """The item versions a release contains."""
+    rows = session.execute(
+        select(CheckItem, CheckItemVersion)
+        .join(CheckItemVersion, CheckItemVersion.item_id == CheckItem.id)
+        .where(CheckItemVersion.release_id == release.id)
+        .order_by(CheckItem.code)
+    ).all()
+    return [(row[0], row[1]) for row in rows]
+
+
+def _move(release: CatalogRelease, to: ReleaseStatus) -> None:
+    if to not in RELEASE_MOVES[release.status]:
+        raise IllegalTransition(
+            f"清单版本当前为“{RELEASE_LABELS[release.status]}”，不能改为“{RELEASE_LABELS[to]}”"
+        )
+    release.status = to
+
+
+def submit(
+    session: Session, actor: Actor, department: Department, note: str = ""
+) -> CatalogRelease:
+    """Put every draft version into a new release awaiting the leader's approval."""
+    pending = drafts(session, department)
+    if not pending:
+        raise DomainError("没有待提交的事项修改")
+    number = (
+        session.execute(
+            select(func.max(CatalogRelease.number)).where(
+                CatalogRelease.department_id == department.id
+            )
+        ).scalar()
+        or 0
+    ) + 1
+    release = CatalogRelease(
+        department_id=department.id, number=number, note=note.strip()[:300], rule=APPROVAL_RULE
+    )
+    session.add(release)
+    session.flush()
+    _move(release, ReleaseStatus.SUBMITTED)
+    release.submitted_by, release.submitted_at = actor.name, utcnow()
+    for version in pending:
+        version.release_id = release.id
+    session.flush()
+    audit_service.record(
+        session,
+        actor,
+        "catalog.submit",
+        object_type="catalog_release",
+        object_id=release.id,
+        summary=f"提交事项清单第 {number} 版（{len(pending)} 项修改）待审批；{APPROVAL_RULE}",
+    )
+    return release
+
+
+def decide(
+    session: Session,
+    actor: Actor,
+    user: User,
+    release: CatalogRelease,
+    *,
+    approve: bool,
+    opinion: str,
+) -> CatalogRelease:
+    """A leader approves (and so publishes) or rejects a submitted release."""
+    if not user.has_role(Role.LEADER):
+        raise Forbidden(f"只有领导审批角色可以审定事项清单。{APPROVAL_RULE}")
+    if approve:
+        _move(release, ReleaseStatus.PUBLISHED)
+        for item, version in release_versions(session, release):
+            item.published_version_id = version.id
+    else:
+        if not opinion.strip():
+            raise DomainError("退回时请填写审批意见", field="opinion")
+        _move(release, ReleaseStatus.REJECTED)
+        # Rejected versions go back to drafts so that the author can fix and submit them again.
+        for _item, version in release_versions(session, release):
+            version.release_id = None
+    release.decided_by, release.decided_at, release.opinion = (
+        actor.name,
+        utcnow(),
+        opinion.strip()[:300],
+    )
+    session.flush()
+    audit_service.record(
+        session,
+        actor,
+        "catalog.approve" if approve else "catalog.reject",
+        object_type="catalog_release",
+        object_id=release.id,
+        summary=f"{'审定发布' if approve else '退回'}事项清单第 {release.number} 版：{opinion.strip()[:80]}",
+    )
+    return release
+
+
+def get_release_or_404(session: Session, release_id: int, scope: Sequence[int]) -> CatalogRelease:
+    """The release if its department is in scope, else NotFound."""
+    release = session.get(CatalogRelease, release_id)
+    if release is None or release.department_id not in scope:
+        raise NotFound("未找到该清单版本，或您无权查看")
+    return release
+
+
+def count(session: Session, scope: Sequence[int]) -> tuple[int, int]:
+    """(items, published items) in scope."""
+    total = session.execute(
+        select(func.count(CheckItem.id)).where(CheckItem.department_id.in_(scope))
+    ).scalar_one()
+    published = session.execute(
+        select(func.count(CheckItem.id)).where(
+            CheckItem.department_id.in_(scope), CheckItem.published_version_id.is_not(None)
+        )
+    ).scalar_one()
+    return total, published

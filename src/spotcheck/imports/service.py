@@ -1,0 +1,107 @@
+"""One import, as the web wizard and the CLI run it: read, validate, apply, all or nothing."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from sqlalchemy.orm import Session
+
+from spotcheck.audit.service import Actor
+from spotcheck.departments.models import Department
+from spotcheck.errors import DomainError
+from spotcheck.imports import adapters
+from spotcheck.tabular.reader import TableError, open_table
+from spotcheck.tabular.schema import Result, RowError, Spec, validate
+from spotcheck.tabular.specs import INSPECTORS, ITEMS, TARGETS
+from spotcheck.targets import service as targets_service
+
+Kind = Literal["targets", "inspectors", "items"]
+SPECS: dict[str, Spec] = {"targets": TARGETS, "inspectors": INSPECTORS, "items": ITEMS}
+LABELS = {"targets": "检查对象", "inspectors": "执法检查人员", "items": "随机抽查事项"}
+
+
+@dataclass
+class Report:
+    """The outcome of one import attempt: counts when it went in, every error when not."""
+
+    kind: str
+    filename: str
+    sha256: str
+    rows: int = 0
+    outcome: adapters.Outcome | None = None
+    errors: list[RowError] = field(default_factory=list)
+    file_error: str = ""
+
+    @property
+    def ok(self) -> bool:
+        """True when the file was (or would be) imported."""
+        return self.outcome is not None and not self.errors and not self.file_error
+
+
+def run(
+    session: Session,
+    actor: Actor,
+    kind: str,
+    data: bytes,
+    filename: str,
+    *,
+    department: Department,
+    scope: Sequence[int],
+    registry: str = "",
+    dry_run: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> Report:
+    """Validate the whole file and, when it has no error at all, apply it (never commits)."""
+    if kind not in SPECS:
+        raise DomainError(f"不支持的导入类型：{kind}")
+    report = Report(kind, filename, hashlib.sha256(data).hexdigest())
+    try:
+        table = open_table(data, filename)
+        result: Result = validate(table, SPECS[kind], progress=progress)
+    except TableError as exc:
+        report.file_error = str(exc)
+        return report
+    report.rows = result.rows_read
+    if result.errors:
+        report.errors = result.errors
+        return report
+    tag = targets_service.get_registry(session, department, registry).tag if registry else ""
+    try:
+        if kind == "targets":
+            report.outcome = adapters.apply_targets(
+                session,
+                actor,
+                department,
+                result.records,
+                filename=filename,
+                sha256=report.sha256,
+                registry_tag=tag,
+                dry_run=dry_run,
+            )
+        elif kind == "inspectors":
+            report.outcome = adapters.apply_inspectors(
+                session,
+                actor,
+                result.records,
+                result.row_numbers,
+                scope,
+                filename=filename,
+                sha256=report.sha256,
+                dry_run=dry_run,
+            )
+        else:
+            report.outcome = adapters.apply_items(
+                session,
+                actor,
+                department,
+                result.records,
+                filename=filename,
+                sha256=report.sha256,
+                dry_run=dry_run,
+            )
+    except adapters.ImportRefused as exc:
+        report.errors = exc.errors
+    return report

@@ -1,0 +1,218 @@
+"""Inspector registry pages: search with eligibility, detail with history and conflicts, forms."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from spotcheck.accounts.models import Role
+from spotcheck.departments import service as departments_service
+from spotcheck.errors import DomainError
+from spotcheck.imports import adapters
+from spotcheck.inspectors import service as inspectors_service
+from spotcheck.inspectors.models import CATEGORIES, STATUSES
+from spotcheck.tabular.specs import INSPECTORS
+from spotcheck.web.pagination import with_page, without_page
+from spotcheck.web.security import Db, LoggedIn, Principal, roles
+from spotcheck.web.templating import BEIJING, render
+
+router = APIRouter(prefix="/inspectors")
+Editor = Annotated[Principal, Depends(roles(Role.ADMIN, Role.COORDINATOR, Role.OFFICER))]
+RANKS = ("正厅级", "副厅级", "正处级", "副处级", "正科级", "副科级", "科员", "办事员", "其他")
+PER_PAGE = 50
+
+
+def filters_from(params: Any) -> inspectors_service.Filters:
+    """Filters from a query string."""
+    department = params.get("department_id") or ""
+    return inspectors_service.Filters(
+        q=params.get("q", ""),
+        category=params.get("category", ""),
+        rank=params.get("rank", ""),
+        status=params.get("status", ""),
+        expertise=params.get("expertise", ""),
+        department_id=int(department) if department.isdigit() else None,
+    )
+
+
+def _choices(db: Db, principal: Principal) -> dict[str, Any]:
+    return {
+        "categories": CATEGORIES,
+        "statuses": STATUSES,
+        "ranks": RANKS,
+        "departments": departments_service.get_all(db, principal.scope),
+    }
+
+
+@router.get("", response_class=HTMLResponse)
+def inspector_list(request: Request, principal: LoggedIn, db: Db, page: int = 1) -> HTMLResponse:
+    """Inspectors of the user's departments, with whether each can be drawn today and why not."""
+    page = max(page, 1)
+    rows, total = inspectors_service.search(
+        db, principal.scope, filters_from(request.query_params), page, PER_PAGE
+    )
+    today = dt.datetime.now(BEIJING).date()
+    return render(
+        request,
+        "inspectors/list.html",
+        rows=rows,
+        total=total,
+        page=page,
+        f=request.query_params,
+        reasons={i.id: inspectors_service.ineligibility(i, today) for i in rows},
+        has_next=page * PER_PAGE < total,
+        next_url=with_page(request.query_params, page + 1),
+        prev_url=with_page(request.query_params, page - 1),
+        export_query=without_page(request.query_params),
+        **_choices(db, principal),
+    )
+
+
+@router.get("/new", response_class=HTMLResponse)
+def inspector_new(request: Request, principal: Editor, db: Db) -> HTMLResponse:
+    """The form for one new inspector, expert or institution."""
+    return render(
+        request,
+        "inspectors/form.html",
+        inspector=None,
+        values={},
+        errors={},
+        **_choices(db, principal),
+    )
+
+
+async def _save(
+    request: Request, principal: Principal, db: Db, inspector_id: int | None
+) -> Response:
+    form = await request.form()
+    values = {k: str(v) for k, v in form.items() if k != "csrf_token"}
+    existing = (
+        inspectors_service.get_in_scope_or_404(db, inspector_id, principal.scope)
+        if inspector_id
+        else None
+    )
+    department = departments_service.get_in_scope_or_404(
+        db, int(values.get("department_id") or principal.user.department_id), principal.scope
+    )
+    values["department"] = department.name
+    record, errors = adapters.validate_form(INSPECTORS, values)
+    status = values.get("status", "在岗")
+    if status not in STATUSES:
+        errors["状态"] = f"只能是 {'、'.join(STATUSES)}"
+    if not errors:
+        record = adapters.inspector_record(record) | {"status": status}
+        key = record["cert_no"] or inspectors_service.derived_key(
+            department.code, record["name"], record["phone"]
+        )
+        if existing is not None and key != existing.key:
+            errors = {"执法证号": "执法证号是人员的标识，不能在此修改；证件更换请新建人员记录"}
+        else:
+            try:
+                inspector, _outcome = inspectors_service.upsert(
+                    db,
+                    principal.actor,
+                    department,
+                    record,
+                    "网页修改" if existing else "网页新增",
+                    principal.scope,
+                )
+                db.commit()
+                assert inspector is not None  # not a dry run
+                return RedirectResponse(f"/inspectors/{inspector.id}?saved=1", status_code=303)
+            except DomainError as exc:
+                db.rollback()
+                errors = {"执法证号": exc.message}
+    return render(
+        request,
+        "inspectors/form.html",
+        status_code=400,
+        inspector=existing,
+        values=values,
+        errors=errors,
+        **_choices(db, principal),
+    )
+
+
+@router.post("/new", response_class=HTMLResponse)
+async def inspector_create(request: Request, principal: Editor, db: Db) -> Response:
+    """Validate with the import rules and create."""
+    return await _save(request, principal, db, None)
+
+
+@router.get("/{inspector_id:int}", response_class=HTMLResponse)
+def inspector_detail(
+    request: Request, principal: LoggedIn, db: Db, inspector_id: int, saved: int = 0
+) -> HTMLResponse:
+    """One inspector with eligibility, conflicts of interest and history."""
+    inspector = inspectors_service.get_in_scope_or_404(db, inspector_id, principal.scope)
+    today = dt.datetime.now(BEIJING).date()
+    return render(
+        request,
+        "inspectors/detail.html",
+        inspector=inspector,
+        saved=bool(saved),
+        reasons=inspectors_service.ineligibility(inspector, today),
+        conflicts=inspectors_service.conflicts_of(db, inspector),
+        history=inspectors_service.history(db, inspector),
+        labels=inspectors_service.FIELD_LABELS,
+        can_edit=principal.has_role(Role.ADMIN, Role.COORDINATOR, Role.OFFICER),
+        error="",
+    )
+
+
+@router.get("/{inspector_id:int}/edit", response_class=HTMLResponse)
+def inspector_edit(request: Request, principal: Editor, db: Db, inspector_id: int) -> HTMLResponse:
+    """The edit form."""
+    inspector = inspectors_service.get_in_scope_or_404(db, inspector_id, principal.scope)
+    return render(
+        request,
+        "inspectors/form.html",
+        inspector=inspector,
+        values=adapters.inspector_form_values(inspector),
+        errors={},
+        **_choices(db, principal),
+    )
+
+
+@router.post("/{inspector_id:int}/edit", response_class=HTMLResponse)
+async def inspector_update(
+    request: Request, principal: Editor, db: Db, inspector_id: int
+) -> Response:
+    """Save a change as a new version."""
+    return await _save(request, principal, db, inspector_id)
+
+
+@router.post("/{inspector_id:int}/conflicts", response_class=HTMLResponse)
+def conflict_declare(
+    request: Request,
+    principal: Editor,
+    db: Db,
+    inspector_id: int,
+    target_key: Annotated[str, Form()] = "",
+    reason: Annotated[str, Form()] = "",
+) -> Response:
+    """Record a declared conflict of interest (利害关系)."""
+    inspector = inspectors_service.get_in_scope_or_404(db, inspector_id, principal.scope)
+    try:
+        inspectors_service.declare_conflict(db, principal.actor, inspector, target_key, reason)
+        db.commit()
+    except DomainError as exc:
+        db.rollback()
+        today = dt.datetime.now(BEIJING).date()
+        return render(
+            request,
+            "inspectors/detail.html",
+            status_code=400,
+            inspector=inspector,
+            saved=False,
+            reasons=inspectors_service.ineligibility(inspector, today),
+            conflicts=inspectors_service.conflicts_of(db, inspector),
+            history=inspectors_service.history(db, inspector),
+            labels=inspectors_service.FIELD_LABELS,
+            can_edit=True,
+            error=exc.message,
+        )
+    return RedirectResponse(f"/inspectors/{inspector.id}", status_code=303)
