@@ -161,3 +161,21 @@ def iter_canonical(value: Any, splice: tuple[str, str] | None = None) -> Iterato
             stack.extend(reversed(parts))
         else:
             yield json.dumps(item, ensure_ascii=False)
+
+
+def parse_json(text: str) -> Any:
+    """Parse JSON strictly: duplicate keys, NaN and Infinity are errors (ValueError), since two
+    readers could otherwise see two different records in the same bytes."""
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, value in items:
+            if key in out:
+                raise ValueError(f"duplicate key {key!r}")
+            out[key] = value
+        return out
+
+    def constant(name: str) -> Any:
+        raise ValueError(f"{name} is not allowed in JSON")
+
+    return json.loads(text, object_pairs_hook=pairs, parse_constant=constant)

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import copy
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from .canonical import check_value
 from .errors import DrawError, EventError, InputError
-from .manifest import parse_utc
+from .manifest import HEX64, parse_utc
 from .matching import Group, Matcher
 
 REPLACE_TARGET = "replace-target"
@@ -24,7 +23,6 @@ _FIELDS = {
     REPLACE_INSPECTOR: ("target", "slot", "inspector"),
     ASSIGN_MANUAL: ("target", "slot", "replacement"),
 }
-_HEX64 = re.compile(r"\A[0-9a-f]{64}\Z")
 
 
 @dataclass
@@ -75,7 +73,7 @@ def parse_event(n: int, event: object) -> dict[str, Any]:
         parse_utc(event["at"], f"events[{n}].at")
     except DrawError as exc:
         raise EventError(exc.zh, exc.en, code="event-shape") from None
-    if not _HEX64.match(event["target"]):
+    if not HEX64.match(event["target"]):
         raise _refuse(n, "target 应为承诺值", "target must be a commitment", "event-shape")
     return copy.deepcopy(event)
 

@@ -28,7 +28,7 @@ REQUIRED_FIELDS = (
     "entropy",
 )
 _UTC_TIME = re.compile(r"\A(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})Z\Z")
-_HEX64 = re.compile(r"\A[0-9a-f]{64}\Z")
+HEX64 = re.compile(r"\A[0-9a-f]{64}\Z")  # a commitment: 64 lowercase hex digits
 DRAND = "drand-quicknet"
 DICE = "dice"
 
@@ -269,7 +269,7 @@ def _parse_conflicts(value: object, slots: Sequence[Slot]) -> tuple[tuple[str, s
                 f"回避关系 {where} 的检查人员 {inspector!r} 不在任何岗位的人员库中",
                 f"conflict {where}: inspector {inspector!r} is in no slot's pool",
             )
-        if not _HEX64.match(target):
+        if not HEX64.match(target):
             raise _fail(
                 f"回避关系 {where} 的对象不是 64 位小写十六进制承诺值",
                 f"conflict {where}: the target is not a commitment of 64 lowercase hex digits",
@@ -355,7 +355,7 @@ def explain_candidates(manifest: Manifest) -> ManifestError:
         previous: str | None = None
         for n, c in enumerate(stratum.candidates):
             where = f"分层/stratum {stratum.name!r} candidates[{n}]"
-            if not isinstance(c, str) or not _HEX64.match(c):
+            if not isinstance(c, str) or not HEX64.match(c):
                 shown = json.dumps(c, ensure_ascii=False)[:80]
                 return _fail(
                     f"{where} 不是 64 位小写十六进制承诺值：{shown}",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -11,14 +10,13 @@ from .canonical import check_string
 from .entropy import EntropyCheck, check_entropy, derive_seed
 from .errors import EntropyError, InputError, ManifestError, OpeningError
 from .events import DrawState, apply_event, count_replace_target, parse_event
-from .manifest import Manifest, check_conflict_targets, feasibility_problem, parse_manifest
+from .manifest import HEX64, Manifest, check_conflict_targets, feasibility_problem, parse_manifest
 from .matching import Matcher
 from .scan import Ranked, Scanner, gc_paused
 from .tickets import SPEC, commitment
 
 DEFAULT_ALTERNATES = 10
 AUDITOR = "auditor"
-_HEX64 = re.compile(r"\A[0-9a-f]{64}\Z")
 
 
 @dataclass
@@ -116,7 +114,7 @@ def check_opening(target: str, opening: object) -> tuple[str, str]:
         check_string(key, f"openings.{target}.key")
     except InputError as exc:
         raise OpeningError(exc.zh, exc.en, code="opening-shape") from None
-    if not isinstance(salt, str) or not _HEX64.match(salt):
+    if not isinstance(salt, str) or not HEX64.match(salt):
         raise OpeningError(
             f"{target} 的盐值应为 64 位小写十六进制",
             f"the salt of {target} must be 64 lowercase hex digits",
