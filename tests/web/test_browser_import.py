@@ -61,3 +61,11 @@ def test_it_walks_an_officer_through_an_import_with_an_error_file(
 
     page.goto(served + "/targets?q=淄博测试700012")
     assert "淄博测试700012化工有限公司" in page.locator("table.grid").inner_text()
+    shot(page, "targets.png", tmp_path)
+
+    page.goto(served + "/inspectors")
+    assert "可否抽取" in page.locator("table.grid").inner_text()
+    shot(page, "inspectors.png", tmp_path)
+    page.goto(served + "/items")
+    assert "ZB-GX-001" in page.locator("table.grid").first.inner_text()
+    shot(page, "items.png", tmp_path)
