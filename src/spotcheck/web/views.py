@@ -11,7 +11,10 @@ from sqlalchemy import text
 from spotcheck.accounts import service as accounts_service
 from spotcheck.audit import service as audit_service
 from spotcheck.calendar import service as calendar_service
+from spotcheck.catalog import service as catalog_service
 from spotcheck.errors import DomainError
+from spotcheck.inspectors import service as inspectors_service
+from spotcheck.targets import service as targets_service
 from spotcheck.web.security import Db, LoggedIn, PublicUser
 from spotcheck.web.templating import BEIJING, render
 
@@ -44,6 +47,9 @@ def home(request: Request, principal: LoggedIn, db: Db) -> HTMLResponse:
         department_count=len(principal.scope),
         user_count=accounts_service.count(db, principal.scope),
         events_total=events_total,
+        target_count=targets_service.count(db, principal.scope),
+        inspector_count=inspectors_service.count(db, principal.scope),
+        item_counts=catalog_service.count(db, principal.scope),
         recent=recent,
         today=today,
         weekday=calendar_service.weekday_zh(today),
