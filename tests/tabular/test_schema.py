@@ -11,7 +11,7 @@ import pytest
 from spotcheck.tabular import schema
 from spotcheck.tabular.codes import check_region, make_resident_id, make_uscc
 from spotcheck.tabular.reader import open_table
-from spotcheck.tabular.schema import Column, Result, RowError, Spec, validate
+from spotcheck.tabular.schema import Column, Result, RowError, Spec, ValidationStream, validate
 from spotcheck.tabular.specs import INSPECTORS, ITEMS, TARGETS
 
 from .conftest import FileMaker
@@ -476,3 +476,34 @@ def test_records_are_compact_but_read_as_dicts(make_csv: FileMaker, tmp_path: Pa
     assert [r["code"] for r in result.records] == ["K1", "K2"]
     assert [r["code"] for r in result.records[0:2]] == ["K1", "K2"]
     assert len(result.records) == 2
+
+
+def test_the_stream_yields_what_validate_returns(
+    make_csv: FileMaker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(schema, "_CHUNK", 2)
+    rows = [_row(编码=f"K{i}") for i in range(5)] + [_row(编码="K1"), _row(编码="K9", 标志="x")]
+    path = make_csv([HEADERS, *rows])
+    whole = validate(open_table(path.read_bytes(), path.name), SPEC)
+    stream = ValidationStream(open_table(path.read_bytes(), path.name), SPEC)
+    chunks = list(stream)
+    assert [len(c) for c in chunks] == [2, 2, 1, 0]
+    assert [n for c in chunks for n, _ in c] == whole.row_numbers
+    assert [r for c in chunks for _, r in c] == list(whole.records)
+    assert stream.errors == whole.errors and len(stream.errors) == 2
+    assert stream.rows_read == whole.rows_read == 7
+
+
+def test_it_restores_the_garbage_collector(make_csv: FileMaker) -> None:
+    import gc
+
+    path = make_csv([HEADERS, _row()])
+    assert gc.isenabled()
+    validate(open_table(path.read_bytes(), path.name), SPEC)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        validate(open_table(path.read_bytes(), path.name), SPEC)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

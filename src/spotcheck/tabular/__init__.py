@@ -17,6 +17,7 @@ from spotcheck.tabular.schema import (
     Result,
     RowError,
     Spec,
+    ValidationStream,
     format_record,
     validate,
 )
@@ -46,6 +47,7 @@ __all__ = [
     "Spec",
     "Table",
     "TableError",
+    "ValidationStream",
     "export_csv",
     "export_xlsx",
     "format_record",

@@ -41,6 +41,7 @@ def _never(col: Column) -> FastPath:
 def _text(col: Column) -> FastPath:
     required, max_len, check, upper = col.required, col.max_len, col.check, col.upper
     code = col.kind == "code"
+    shared = _Shared()
 
     def fast(cells: tuple[Cell, ...]) -> list[Any] | None:
         if set(map(type, cells)) != _STR_ONLY:
@@ -63,9 +64,41 @@ def _text(col: Column) -> FastPath:
             filled = [v for v in values if v] if has_empty else values
             if any(map(check, filled)):
                 return None
-        return values
+        return shared(values)
 
     return fast
+
+
+class _Shared:
+    """Makes equal strings of a column one object (region codes, names, tags repeat a lot).
+
+    A million records otherwise hold a million copies of "370303". It gives up once a column
+    has shown more than ``limit`` distinct values (credit codes, addresses).
+    """
+
+    def __init__(self, limit: int = 20000) -> None:
+        self.memo: dict[str, str] | None = {}
+        self.limit = limit
+
+    def __call__(self, values: list[str]) -> list[str]:
+        memo = self.memo
+        if memo is None:
+            return values
+        share = memo.setdefault
+        values = [share(v, v) for v in values]
+        if len(memo) > self.limit:
+            self.memo = None
+        return values
+
+    def tags(self, values: list[list[str]]) -> list[list[str]]:
+        memo = self.memo
+        if memo is None:
+            return values
+        share = memo.setdefault
+        values = [[share(t, t) for t in tags] for tags in values]
+        if len(memo) > self.limit:
+            self.memo = None
+        return values
 
 
 def _lookup(col: Column, table: dict[str, Any]) -> FastPath:
@@ -146,6 +179,7 @@ def _tags(col: Column) -> FastPath:
         table = {c: c for c in col.choices}
         table.update(col.aliases or {})
     split = TAG_SPLIT.split
+    shared = _Shared()
 
     def fast(cells: tuple[Cell, ...]) -> list[Any] | None:
         if set(map(type, cells)) != _STR_ONLY:
@@ -161,7 +195,7 @@ def _tags(col: Column) -> FastPath:
                 return None
             if any(table[t] != t for t in used):
                 values = [list(dict.fromkeys(table[t] for t in tags)) for tags in values]
-        return values
+        return shared.tags(values)
 
     return fast
 

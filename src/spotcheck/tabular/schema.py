@@ -185,8 +185,51 @@ def validate(table: Table, spec: Spec, *, progress: Callable[[int], None] | None
     garbage collector is paused meanwhile: a million new records would otherwise trigger
     full collections that cost a third of the time (the records hold no cycles).
     """
+    result = Result(Records(_keys(spec)))
     with _gc_paused():
-        return _validate(table, spec, progress)
+        for numbers, records in _chunks(table, spec, result, progress):
+            result.row_numbers.extend(numbers)
+            result.records.tuples.extend(records)
+    return result
+
+
+class ValidationStream:
+    """Validation a chunk at a time, for imports too large to hold every record at once.
+
+    Iterating yields lists of ``(row_number, record)`` for the valid rows of each chunk of
+    about 2,000 rows; ``errors`` grows as rows are read and is complete when the iteration
+    ends. Write the chunks inside one transaction and roll it back if ``errors`` is not
+    empty at the end: memory then stays at one chunk plus the keys seen.
+    """
+
+    def __init__(
+        self, table: Table, spec: Spec, *, progress: Callable[[int], None] | None = None
+    ) -> None:
+        self.table = table
+        self.spec = spec
+        self.progress = progress
+        self.result = Result(Records(_keys(spec)))
+
+    @property
+    def errors(self) -> list[RowError]:
+        """Every error found so far."""
+        return self.result.errors
+
+    @property
+    def rows_read(self) -> int:
+        """Data rows read so far."""
+        return self.result.rows_read
+
+    def __iter__(self) -> Iterator[list[tuple[int, Record]]]:
+        keys = _keys(self.spec)
+        for numbers, records in _chunks(self.table, self.spec, self.result, self.progress):
+            yield [
+                (n, dict(zip(keys, r, strict=True))) for n, r in zip(numbers, records, strict=True)
+            ]
+
+
+def _keys(spec: Spec) -> tuple[str, ...]:
+    return tuple(c.key for c in spec.columns) + (("extra",) if spec.allow_extra else ())
 
 
 @contextmanager
@@ -200,9 +243,11 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _validate(table: Table, spec: Spec, progress: Callable[[int], None] | None) -> Result:
-    keys = tuple(c.key for c in spec.columns) + (("extra",) if spec.allow_extra else ())
-    result = Result(Records(keys))
+def _chunks(
+    table: Table, spec: Spec, result: Result, progress: Callable[[int], None] | None
+) -> Iterator[tuple[list[int], list[tuple[Any, ...]]]]:
+    """Validate chunk by chunk, adding errors to ``result``; yield the valid rows of each."""
+    keys = _keys(spec)
     errors = result.errors
     position = {h: i for i, h in enumerate(table.headers) if h and h != ERROR_COLUMN}
     header_row = table.header_row
@@ -241,8 +286,6 @@ def _validate(table: Table, spec: Spec, progress: Callable[[int], None] | None) 
     key_of = {c.header: c.key for c in spec.columns}
     order = {**position, **{table.column_name(i): i for i in orphans}}
     seen: dict[Any, int] = {}
-    tuples = result.records.tuples
-    row_numbers = result.row_numbers
     count = 0
     rows = table.rows()
     while chunk := list(islice(rows, _CHUNK)):
@@ -288,19 +331,15 @@ def _validate(table: Table, spec: Spec, progress: Callable[[int], None] | None) 
         if len(errors) > mark:
             # Found column by column: put them back in reading order.
             errors[mark:] = sorted(errors[mark:], key=lambda e: (e.row, order.get(e.column, width)))
-        if flagged:
-            for j, record in enumerate(records):
-                if j not in flagged:
-                    tuples.append(record)
-                    row_numbers.append(numbers[j])
-        else:
-            tuples.extend(records)
-            row_numbers.extend(numbers)
         count += len(chunk)
+        result.rows_read = count
         if progress is not None:
             progress(count)
-    result.rows_read = count
-    return result
+        if flagged:
+            valid = [j for j in range(len(records)) if j not in flagged]
+            yield [numbers[j] for j in valid], [records[j] for j in valid]
+        else:
+            yield numbers, records
 
 
 def _orphan_cells(

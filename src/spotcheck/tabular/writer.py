@@ -90,11 +90,11 @@ def write_xlsx(
     """Write one sheet: a bold header row, then ``rows``; ``text_columns`` (header names) as text '@'."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(sheet_title)
-    text = [h in text_columns for h in headers]
     _set_widths(sheet, headers)
     sheet.append([_header_cell(sheet, h) for h in headers])
+    make_row = _RowMaker(sheet, [h in text_columns for h in headers])
     for row in rows:
-        sheet.append(_row_cells(sheet, row, text))
+        sheet.append(make_row(row))
     workbook.save(stream)
 
 
@@ -110,20 +110,38 @@ def _header_cell(sheet: Any, header: str, fill: PatternFill = _HEADER_FILL) -> W
     return cell
 
 
-def _row_cells(sheet: Any, row: Sequence[Any], text: list[bool]) -> list[Any]:
-    out: list[Any] = []
-    for i, value in enumerate(row):
-        if i < len(text) and text[i]:
-            cell = WriteOnlyCell(sheet, value=_as_text(value))
-            cell.number_format = "@"
-            out.append(cell)
-        elif isinstance(value, dt.date):
-            cell = WriteOnlyCell(sheet, value=value)
-            cell.number_format = "yyyy-mm-dd"
-            out.append(cell)
-        else:
-            out.append(_plain(value))
-    return out
+class _RowMaker:
+    """Cells of one row. A write-only sheet serialises each row as it is appended, so one
+    styled cell per column is reused: creating and styling a cell per value costs more
+    than writing it."""
+
+    def __init__(self, sheet: Any, text: list[bool]) -> None:
+        self.sheet = sheet
+        self.text = text
+        self.styled: dict[tuple[int, str], WriteOnlyCell] = {}
+
+    def _cell(self, index: int, number_format: str) -> WriteOnlyCell:
+        cell = self.styled.get((index, number_format))
+        if cell is None:
+            cell = self.styled[index, number_format] = WriteOnlyCell(self.sheet)
+            cell.number_format = number_format
+        return cell
+
+    def __call__(self, row: Sequence[Any]) -> list[Any]:
+        text = self.text
+        out: list[Any] = []
+        for i, value in enumerate(row):
+            if i < len(text) and text[i]:
+                cell = self._cell(i, "@")
+                cell.value = _as_text(value)
+                out.append(cell)
+            elif isinstance(value, dt.date):
+                cell = self._cell(i, "yyyy-mm-dd")
+                cell.value = value
+                out.append(cell)
+            else:
+                out.append(_plain(value))
+        return out
 
 
 def write_csv(
