@@ -82,8 +82,8 @@ def verify_command(
         raise _fail(f"不是抽取记录 / not a draw record: {exc}", EXIT_NOT_A_RECORD) from None
     if not is_record(record):
         raise _fail(
-            "不是 ssj-draw-v1 抽取记录（spec 不是 ssj-draw-v1 或没有 manifest 对象） / "
-            "not an ssj-draw-v1 draw record (spec is not ssj-draw-v1 or there is no manifest)",
+            "不是抽取记录：spec 不是 ssj-draw-v1 或没有 manifest 对象 / "
+            "not a draw record: spec is not ssj-draw-v1 or there is no manifest object",
             EXIT_NOT_A_RECORD,
         )
     result = verify_record(record)

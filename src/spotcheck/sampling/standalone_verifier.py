@@ -70,7 +70,7 @@ def main(argv=None):
         print(f"不是抽取记录：无法读取为 JSON / not a draw record: cannot read it as JSON: {exc}")
         return 2
     if not is_record(record):
-        print("不是 ssj-draw-v1 抽取记录 / not an ssj-draw-v1 draw record")
+        print("不是抽取记录：spec 不是 ssj-draw-v1 或没有 manifest 对象 / not a draw record: spec is not ssj-draw-v1 or there is no manifest object")
         return 2
     result = verify_record(record, workers=args.workers)
     if args.json:

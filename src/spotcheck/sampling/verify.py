@@ -101,8 +101,8 @@ def verify_record(
     if not result.is_record:
         result.fail(
             "not-a-record",
-            "不是 ssj-draw-v1 抽取记录（spec 不是 ssj-draw-v1 或没有 manifest 对象）",
-            "not an ssj-draw-v1 draw record (spec is not ssj-draw-v1 or there is no manifest)",
+            "不是抽取记录：spec 不是 ssj-draw-v1 或没有 manifest 对象",
+            "not a draw record: spec is not ssj-draw-v1 or there is no manifest object",
         )
         return result
     assert isinstance(record, dict)
