@@ -10,6 +10,7 @@ import datetime as dt
 import random
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from spotcheck.audit.service import SYSTEM
@@ -17,6 +18,7 @@ from spotcheck.catalog import service as catalog_service
 from spotcheck.departments import service as departments_service
 from spotcheck.departments.models import Department, DepartmentLevel
 from spotcheck.inspectors import service as inspectors_service
+from spotcheck.inspectors.models import Inspector
 from spotcheck.tabular.codes import make_resident_id, make_uscc
 from spotcheck.targets import service as targets_service
 
@@ -387,21 +389,8 @@ def _inspectors(
 
 
 def load(session: Session) -> dict[str, int]:
-    """Create the seed agencies, registries, inspectors, conflicts and published item lists."""
-    rng = random.Random(20261124)
-    for code, name, level, parent_code, industry, region in AGENCIES:
-        if departments_service.get_by_code(session, code) is None:
-            parent = departments_service.get_by_code(session, parent_code) if parent_code else None
-            departments_service.create(
-                session,
-                SYSTEM,
-                code=code,
-                name=name,
-                level=level,
-                parent=parent,
-                industry=industry,
-                region_code=region,
-            )
+    """Fill the agencies' registries, inspector registries and item lists (drafts)."""
+    rng = random.Random(20261124)  # the agencies (AGENCIES) exist already: data.load made them
     get = departments_service.get_by_code
     plan = [
         ("370300-GXJ", _targets(rng, 2400, ZIBO_REGIONS, 100000)),
@@ -439,6 +428,25 @@ def load(session: Session) -> dict[str, int]:
             )
             counts["inspectors"] += 1
         start += size
+    # A few declared conflicts of interest (回避): relatives working at targets of the registry.
+    zibo_targets = plan[0][1]
+    reasons = [
+        "配偶在该企业任职",
+        "近亲属为该企业股东",
+        "曾在该企业任职未满三年",
+        "与法定代表人系同学关系",
+    ]
+    query = (
+        select(Inspector)
+        .join(Department, Inspector.department_id == Department.id)
+        .where(Department.code.in_(["370300-GXJ-JNZY", "370300-GXJ-AQSC"]), Inspector.cert_no != "")
+        .order_by(Inspector.key)
+        .limit(4)
+    )
+    for n, inspector in enumerate(session.execute(query).scalars()):
+        inspectors_service.declare_conflict(
+            session, SYSTEM, inspector, zibo_targets[n * 37]["key"], reasons[n % len(reasons)]
+        )
     for (
         code,
         item_code,
