@@ -285,3 +285,45 @@ def test_it_serves_the_api_to_bearer_tokens(app, editor: TestClient, db: Session
     token_id = db.execute(select(ApiToken.id)).scalar_one()
     post_form(editor, f"/account/tokens/{token_id}/revoke", {}, "/account/tokens")
     assert client.get("/api/v1/targets", headers=headers).status_code == 401
+
+
+def test_it_imports_files_through_the_api(app, editor: TestClient, db: Session, org: Org) -> None:  # type: ignore[no-untyped-def]
+    from tests.registries.conftest import target_row, targets_csv
+
+    page = post_form(editor, "/account/tokens", {"name": "对接"}, "/account/tokens")
+    token = page.text.split('id="new-token">')[1].split("<")[0]  # type: ignore[attr-defined]
+    api = TestClient(app)
+    headers = {"Authorization": f"Bearer {token}"}
+    rows = [target_row(i) for i in range(1, 4)]
+    rows[1][2] = "未知类型"
+    bad = api.post(
+        "/api/v1/imports/targets",
+        headers=headers,
+        data={"department_id": str(org.own.id)},
+        files={"file": ("t.csv", targets_csv(rows), "text/csv")},
+    )
+    assert bad.status_code == 422
+    assert bad.json()["errors"] == [
+        {
+            "row": 3,
+            "column": "对象类型",
+            "value": "未知类型",
+            "rule": bad.json()["errors"][0]["rule"],
+        }
+    ]
+    assert db.execute(select(Target)).first() is None
+    rows[1][2] = "企业"
+    good = api.post(
+        "/api/v1/imports/targets",
+        headers=headers,
+        data={"department_id": str(org.own.id)},
+        files={"file": ("t.csv", targets_csv(rows), "text/csv")},
+    )
+    assert good.status_code == 200 and good.json()["created"] == 3
+    other = api.post(
+        "/api/v1/imports/targets",
+        headers=headers,
+        data={"department_id": str(org.other.id)},
+        files={"file": ("t.csv", targets_csv(rows), "text/csv")},
+    )
+    assert other.status_code == 404
