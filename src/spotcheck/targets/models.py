@@ -23,6 +23,17 @@ class Target(Base):
     __table_args__ = (
         UniqueConstraint("department_id", "key"),
         Index("ix_target_department_id_name", "department_id", "name"),
+        # Registry pages sort by (name, id): a page of a broad search is read in index order,
+        # and the usual filters (scope, region, key, initials) are checked without the table.
+        Index(
+            "ix_target_name_id",
+            "name",
+            "id",
+            "department_id",
+            "region_code",
+            "key",
+            "initials",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import gc
 import hashlib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Select, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Dialect, Select, and_, func, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from spotcheck.audit import service as audit_service
@@ -61,33 +64,58 @@ COUNT_CAP = 10_000  # counting a million matches costs more than it tells
 
 
 def _tags_text(tags: Sequence[str] | str) -> str:
+    if not tags:
+        return ""
     items = tags.split("|") if isinstance(tags, str) else list(tags)
     clean = sorted({t.strip() for t in items if t and t.strip()})
     return "|" + "|".join(clean) + "|" if clean else ""
 
 
+def _text(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.strip()
+    return "" if value is None else value
+
+
+def _normalised(record: Mapping[str, Any]) -> tuple[Any, ...]:
+    """normalise() as a tuple in FIELDS order, unrolled: it runs once per imported row."""
+    get = record.get
+    status = get("status")
+    return (
+        _text(get("key")),
+        _text(get("name")),
+        _text(get("target_type")),
+        _text(get("address")),
+        _text(get("region_code")),
+        _text(get("industry_code")),
+        _text(get("legal_rep")),
+        _text(get("phone")),
+        _text(get("business_scope")),
+        (status or "存续").strip(),
+        _text(get("risk_class")),
+        bool(get("abnormal")),
+        bool(get("dishonest")),
+        int(get("complaints") or 0),
+        _tags_text(get("tags") or []),
+        _text(get("jurisdiction_level")),
+        _text(get("id_number")),
+    )
+
+
 def normalise(record: Mapping[str, Any]) -> dict[str, Any]:
     """A record as stored: every field present, tags joined, strings stripped."""
-    out: dict[str, Any] = {}
-    for field in FIELDS:
-        value = record.get(field)
-        if field == "tags":
-            out[field] = _tags_text(value or [])
-        elif field in ("abnormal", "dishonest"):
-            out[field] = bool(value)
-        elif field == "complaints":
-            out[field] = int(value or 0)
-        elif field == "status":
-            out[field] = (value or "存续").strip()
-        else:
-            out[field] = (value or "").strip() if isinstance(value, str) or value is None else value
-    return out
+    return dict(zip(FIELDS, _normalised(record), strict=True))
+
+
+def _digest(values: Sequence[Any]) -> bytes:
+    # str(True) is "True" on both sides: stored booleans come back as bool, not 0/1.
+    joined = "\x1f".join(map(str, values))
+    return hashlib.blake2b(joined.encode(), digest_size=12).digest()
 
 
 def fingerprint(values: Mapping[str, Any]) -> bytes:
     """A short digest of the stored fields, to tell unchanged rows apart without loading them."""
-    joined = "\x1f".join(str(values[f]) for f in FIELDS)
-    return hashlib.blake2b(joined.encode(), digest_size=12).digest()
+    return _digest([values[f] for f in FIELDS])
 
 
 def _snapshot(target: Target) -> dict[str, Any]:
@@ -121,12 +149,30 @@ class Filters:
     department_id: int | None = None
 
 
-def _query(scope: Sequence[int], filters: Filters) -> Select[Target]:
-    query = select(Target)
+def _starts(column: Any, prefix: str, hint: bool) -> ColumnElement[bool]:
+    """``column LIKE 'prefix%'``, plus (``hint``) the equivalent range that an index can use.
+
+    Neither SQLite (BINARY columns) nor PostgreSQL (a non-C collation such as C.UTF-8) can
+    use a B-tree index for LIKE. The range is only added for an ASCII letters-and-digits
+    prefix whose last character is not 9, Z or z, so that it holds every LIKE match in any
+    collation that orders letters and digits as usual; the LIKE still decides.
+    """
+    like = column.startswith(prefix, autoescape=True)
+    last = prefix[-1:]
+    if not hint or not (prefix.isascii() and prefix.isalnum()) or last in ("9", "Z", "z"):
+        return cast(ColumnElement[bool], like)
+    upper = prefix[:-1] + chr(ord(last) + 1)
+    return and_(column >= prefix, column < upper, like)
+
+
+def _conditions(
+    scope: Sequence[int], filters: Filters, hint: bool = True
+) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = []
     if filters.department_id is not None:
-        query = query.where(Target.department_id == filters.department_id)
+        where.append(Target.department_id == filters.department_id)
     else:
-        query = query.where(Target.department_id.in_(scope))
+        where.append(Target.department_id.in_(scope))
     if filters.q:
         q = filters.q.strip()
         lowered = q.lower()
@@ -134,9 +180,9 @@ def _query(scope: Sequence[int], filters: Filters) -> Select[Target]:
         if lowered.isascii() and lowered.isalnum():
             conditions.append(Target.initials.startswith(lowered, autoescape=True))
             conditions.append(Target.key.startswith(q.upper(), autoescape=True))
-        query = query.where(or_(*conditions))
+        where.append(or_(*conditions))
     if filters.key:
-        query = query.where(Target.key.startswith(filters.key.strip().upper(), autoescape=True))
+        where.append(_starts(Target.key, filters.key.strip().upper(), hint))
     if filters.region:
         # 370300 means the whole city: trailing zeros of a prefecture or province widen the match.
         region = filters.region.strip()
@@ -147,44 +193,62 @@ def _query(scope: Sequence[int], filters: Filters) -> Select[Target]:
             if region.endswith("00")
             else region
         )
-        query = query.where(Target.region_code.startswith(prefix, autoescape=True))
+        where.append(_starts(Target.region_code, prefix, hint))
     if filters.level:
-        query = query.where(Target.jurisdiction_level == filters.level)
+        where.append(Target.jurisdiction_level == filters.level)
     if filters.target_type:
-        query = query.where(Target.target_type == filters.target_type)
+        where.append(Target.target_type == filters.target_type)
     if filters.industry:
-        query = query.where(
-            Target.industry_code.startswith(filters.industry.strip(), autoescape=True)
-        )
+        where.append(_starts(Target.industry_code, filters.industry.strip(), hint))
     if filters.scope_text:
-        query = query.where(
-            Target.business_scope.contains(filters.scope_text.strip(), autoescape=True)
-        )
+        where.append(Target.business_scope.contains(filters.scope_text.strip(), autoescape=True))
     if filters.status:
-        query = query.where(Target.status == filters.status)
+        where.append(Target.status == filters.status)
     if filters.risk:
-        query = query.where(Target.risk_class == filters.risk)
+        where.append(Target.risk_class == filters.risk)
     if filters.abnormal:
-        query = query.where(Target.abnormal.is_(True))
+        where.append(Target.abnormal.is_(True))
     if filters.dishonest:
-        query = query.where(Target.dishonest.is_(True))
+        where.append(Target.dishonest.is_(True))
     if filters.tag:
-        query = query.where(Target.tags.contains(f"|{filters.tag.strip()}|", autoescape=True))
-    return query
+        where.append(Target.tags.contains(f"|{filters.tag.strip()}|", autoescape=True))
+    return where
+
+
+def _query(scope: Sequence[int], filters: Filters) -> Select[Target]:
+    return select(Target).where(*_conditions(scope, filters))
 
 
 def search(
     session: Session, scope: Sequence[int], filters: Filters, page: int = 1, per_page: int = 50
 ) -> tuple[list[Target], int, bool]:
-    """One page of matches, their count up to COUNT_CAP, and whether the count was capped."""
-    query = _query(scope, filters)
-    rows = list(
+    """One page of matches, their count up to COUNT_CAP, and whether the count was capped.
+
+    The capped count comes first and keeps the ids it finds: a fragment of a name cannot use
+    an index, so a rare one costs a full scan, and doing it once is what keeps the search
+    fast. Up to COUNT_CAP matches, the page is sorted from those ids by primary key; beyond
+    it, the page is read in name order from the name index, which stops after one page.
+    """
+    ids = list(
         session.execute(
-            query.order_by(Target.name, Target.id).offset((page - 1) * per_page).limit(per_page)
+            select(Target.id).where(*_conditions(scope, filters)).limit(COUNT_CAP + 1)
         ).scalars()
     )
-    capped_ids = query.with_only_columns(Target.id).limit(COUNT_CAP + 1).subquery()
-    total = session.execute(select(func.count()).select_from(capped_ids)).scalar_one()
+    total = len(ids)
+    if total <= COUNT_CAP:
+        page_query = select(Target).where(Target.id.in_(ids)) if ids else None
+    else:
+        # Without the range hints: they would tempt SQLite's planner away from the name order.
+        page_query = select(Target).where(*_conditions(scope, filters, hint=False))
+    rows: list[Target] = []
+    if page_query is not None:
+        rows = list(
+            session.execute(
+                page_query.order_by(Target.name, Target.id)
+                .offset((page - 1) * per_page)
+                .limit(per_page)
+            ).scalars()
+        )
     return rows, min(total, COUNT_CAP), total > COUNT_CAP
 
 
@@ -297,16 +361,93 @@ class ImportOutcome:
 
 _COLUMNS = [getattr(Target, f) for f in FIELDS]
 CHUNK = 5000
+ANALYZE_AFTER = 50_000  # rows created or changed by one import
+# Columns of a new row, in the order the bulk writers send them.
+_NEW_COLUMNS = (
+    *FIELDS,
+    "department_id",
+    "initials",
+    "version",
+    "created_batch_id",
+    "created_at",
+    "updated_at",
+)
 
 
 def _existing(session: Session, department: Department) -> dict[str, tuple[int, bytes]]:
     """key → (id, fingerprint) of the department's registry, streamed as plain rows."""
     query = select(Target.id, *_COLUMNS).where(Target.department_id == department.id)
     out: dict[str, tuple[int, bytes]] = {}
-    for row in session.execute(query.execution_options(yield_per=20000)):
-        values = dict(zip(FIELDS, row[1:], strict=True))
-        out[values["key"]] = (row[0], fingerprint(values))
+    digest = _digest
+    for rows in session.execute(query.execution_options(yield_per=20000)).partitions():
+        for row in rows:
+            out[row[1]] = (row[0], digest(row[1:]))
     return out
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    # A million rows create millions of short-lived containers without cycles; the cyclic
+    # collector would re-scan everything alive (the caller's records too) again and again.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+_Writer = Callable[[list[tuple[Any, ...]]], None]
+
+
+def _bulk_writer(session: Session, now: dt.datetime) -> tuple[_Writer, Any]:
+    """A function that inserts rows of _NEW_COLUMNS in the session's transaction, and the
+    value to put in their timestamp columns.
+
+    PostgreSQL (psycopg) gets COPY, SQLite a prepared executemany on the DBAPI cursor: the
+    ORM's bulk insert spends most of its time building and processing parameter dicts.
+    str, int and bool values bind natively on both drivers exactly as the ORM binds them;
+    the timestamp (the same for every row) goes through the column type's own processor.
+    """
+    connection = session.connection()
+    dialect = connection.dialect
+    driver: Any = connection.connection.driver_connection
+    columns = ", ".join(_NEW_COLUMNS)
+    if dialect.name == "postgresql" and dialect.driver == "psycopg":
+        copy_sql = f"COPY target ({columns}) FROM STDIN"
+
+        def copy(rows: list[tuple[Any, ...]]) -> None:
+            with driver.cursor() as cursor, cursor.copy(copy_sql) as stream:
+                write = stream.write_row
+                for row in rows:
+                    write(row)
+
+        return copy, _bound(dialect, "created_at", now)
+    if dialect.name == "sqlite":
+        marks = ", ".join("?" * len(_NEW_COLUMNS))
+        insert_sql = f"INSERT INTO target ({columns}) VALUES ({marks})"  # noqa: S608 (constants)
+
+        def execute_many(rows: list[tuple[Any, ...]]) -> None:
+            cursor = driver.cursor()
+            try:
+                cursor.executemany(insert_sql, rows)
+            finally:
+                cursor.close()
+
+        return execute_many, _bound(dialect, "created_at", now)
+
+    def orm(rows: list[tuple[Any, ...]]) -> None:
+        session.execute(insert(Target), [dict(zip(_NEW_COLUMNS, r, strict=True)) for r in rows])
+
+    return orm, now
+
+
+def _bound(dialect: Dialect, column: str, value: Any) -> Any:
+    """``value`` as the column's type binds it on this dialect (for the raw writers)."""
+    type_ = Target.__table__.c[column].type
+    process = type_.dialect_impl(dialect).bind_processor(dialect)
+    return value if process is None else process(value)
 
 
 def apply_import(
@@ -321,55 +462,85 @@ def apply_import(
     dry_run: bool = False,
 ) -> ImportOutcome:
     """Upsert validated records by key in the caller's transaction; counts what changed."""
+    with _gc_paused():
+        return _import(session, actor, department, records, filename, sha256, extra_tag, dry_run)
+
+
+def _import(
+    session: Session,
+    actor: Actor,
+    department: Department,
+    records: Sequence[Mapping[str, Any]],
+    filename: str,
+    sha256: str,
+    extra_tag: str,
+    dry_run: bool,
+) -> ImportOutcome:
     existing = _existing(session, department)
-    new_rows: list[dict[str, Any]] = []
+    batch: ImportBatch | None = None
+    write: _Writer | None = None
+    now = utcnow()
+    stamp: Any = now
+    if not dry_run:
+        # The batch goes in first so that new rows can point at it; its counts follow below.
+        batch = ImportBatch(
+            kind="targets",
+            department_id=department.id,
+            filename=filename[:200],
+            sha256=sha256,
+            rows=len(records),
+            actor_name=actor.name,
+        )
+        session.add(batch)
+        session.flush()
+        write, stamp = _bulk_writer(session, now)
+    department_id, batch_id = department.id, (batch.id if batch is not None else None)
+    pending: list[tuple[Any, ...]] = []
     changed: dict[int, dict[str, Any]] = {}
-    unchanged = 0
+    created = unchanged = 0
+    lookup, digest, make_initials = existing.get, _digest, initials
     for record in records:
-        values = normalise(record)
+        values = _normalised(record)
         if extra_tag:
-            values["tags"] = _tags_text([*values["tags"].split("|"), extra_tag])
-        hit = existing.get(values["key"])
+            values = (
+                *values[:14],
+                _tags_text([*values[14].split("|"), extra_tag]),
+                *values[15:],
+            )
+        hit = lookup(values[0])
         if hit is None:
-            new_rows.append(values)
-        elif hit[1] != fingerprint(values):
-            changed[hit[0]] = values
+            created += 1
+            if write is not None:
+                pending.append(
+                    (
+                        *values,
+                        department_id,
+                        make_initials(values[1]),
+                        1,
+                        batch_id,
+                        stamp,
+                        stamp,
+                    )
+                )
+                if len(pending) >= CHUNK:
+                    write(pending)
+                    pending = []
+        elif hit[1] != digest(values):
+            changed[hit[0]] = dict(zip(FIELDS, values, strict=True))
         else:
             unchanged += 1
-    if dry_run:
-        return ImportOutcome(None, len(records), len(new_rows), len(changed), unchanged)
-    batch = ImportBatch(
-        kind="targets",
-        department_id=department.id,
-        filename=filename[:200],
-        sha256=sha256,
-        rows=len(records),
-        created=len(new_rows),
-        updated=len(changed),
-        unchanged=unchanged,
-        actor_name=actor.name,
-    )
-    session.add(batch)
+    if batch is None or write is None:
+        return ImportOutcome(None, len(records), created, len(changed), unchanged)
+    if pending:
+        write(pending)
+    del existing, pending
+    batch.created, batch.updated, batch.unchanged = created, len(changed), unchanged
     session.flush()
-    now = utcnow()
-    for start in range(0, len(new_rows), CHUNK):
-        chunk = new_rows[start : start + CHUNK]
-        session.execute(
-            insert(Target),
-            [
-                {
-                    **v,
-                    "department_id": department.id,
-                    "initials": initials(v["name"]),
-                    "version": 1,
-                    "created_batch_id": batch.id,
-                    "created_at": now,
-                    "updated_at": now,
-                }
-                for v in chunk
-            ],
-        )
     _apply_changes(session, actor, changed, f"导入批次 {batch.id}（{filename[:60]}）", now)
+    if created + len(changed) >= ANALYZE_AFTER:
+        # Fresh planner statistics, or the first searches of a big new registry pick the
+        # wrong index (SQLite never gathers them by itself; PostgreSQL's autovacuum, later).
+        session.execute(text("ANALYZE target"))
     audit_service.record(
         session,
         actor,
@@ -377,12 +548,12 @@ def apply_import(
         object_type="import_batch",
         object_id=batch.id,
         summary=(
-            f"导入检查对象 {filename[:80]}：共 {len(records)} 行，新增 {len(new_rows)}，"
+            f"导入检查对象 {filename[:80]}：共 {len(records)} 行，新增 {created}，"
             f"修改 {len(changed)}，未变 {unchanged}"
         ),
         after={"sha256": sha256, "rows": len(records), "department_id": department.id},
     )
-    return ImportOutcome(batch.id, len(records), len(new_rows), len(changed), unchanged)
+    return ImportOutcome(batch.id, len(records), created, len(changed), unchanged)
 
 
 def _apply_changes(
