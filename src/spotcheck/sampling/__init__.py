@@ -11,31 +11,84 @@ The public API for the platform and the ceremony:
 
 from __future__ import annotations
 
-from .build import build_manifest, dice_plan, drand_plan, salt_for
-from .canonical import canonical_bytes, canonical_json
-from .entropy import (
-    QUICKNET_GENESIS,
-    QUICKNET_PERIOD,
-    check_entropy,
-    derive_seed,
-    first_safe_round,
-    round_time,
-)
-from .errors import (
-    DrawError,
-    EntropyError,
-    EventError,
-    InfeasibleError,
-    InputError,
-    ManifestError,
-    MatchingError,
-    OpeningError,
-    Reason,
-)
-from .manifest import Manifest, feasibility_problem, manifest_digest, parse_manifest
-from .record import DEFAULT_ALTERNATES, compute_record
-from .tickets import SPEC, commitment, inspector_ticket, target_ticket
-from .verify import VerifyResult, is_record, verify_record
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# Names are imported on first use (PEP 562), so that a worker process, which imports only
+# spotcheck.sampling.workers, does not pay for the whole package at start-up.
+_WHERE = {
+    "build_manifest": "build",
+    "dice_plan": "build",
+    "drand_plan": "build",
+    "salt_for": "build",
+    "canonical_bytes": "canonical",
+    "canonical_json": "canonical",
+    "QUICKNET_GENESIS": "entropy",
+    "QUICKNET_PERIOD": "entropy",
+    "check_entropy": "entropy",
+    "derive_seed": "entropy",
+    "first_safe_round": "entropy",
+    "round_time": "entropy",
+    "DrawError": "errors",
+    "EntropyError": "errors",
+    "EventError": "errors",
+    "InfeasibleError": "errors",
+    "InputError": "errors",
+    "ManifestError": "errors",
+    "MatchingError": "errors",
+    "OpeningError": "errors",
+    "Reason": "errors",
+    "Manifest": "manifest",
+    "feasibility_problem": "manifest",
+    "manifest_digest": "manifest",
+    "parse_manifest": "manifest",
+    "DEFAULT_ALTERNATES": "record",
+    "compute_record": "record",
+    "SPEC": "tickets",
+    "commitment": "tickets",
+    "inspector_ticket": "tickets",
+    "target_ticket": "tickets",
+    "VerifyResult": "verify",
+    "is_record": "verify",
+    "verify_record": "verify",
+}
+
+if TYPE_CHECKING:
+    from .build import build_manifest, dice_plan, drand_plan, salt_for
+    from .canonical import canonical_bytes, canonical_json
+    from .entropy import (
+        QUICKNET_GENESIS,
+        QUICKNET_PERIOD,
+        check_entropy,
+        derive_seed,
+        first_safe_round,
+        round_time,
+    )
+    from .errors import (
+        DrawError,
+        EntropyError,
+        EventError,
+        InfeasibleError,
+        InputError,
+        ManifestError,
+        MatchingError,
+        OpeningError,
+        Reason,
+    )
+    from .manifest import Manifest, feasibility_problem, manifest_digest, parse_manifest
+    from .record import DEFAULT_ALTERNATES, compute_record
+    from .tickets import SPEC, commitment, inspector_ticket, target_ticket
+    from .verify import VerifyResult, is_record, verify_record
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "DEFAULT_ALTERNATES",

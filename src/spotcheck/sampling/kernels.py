@@ -42,7 +42,8 @@ def encode_chunk(candidates: Sequence[str]) -> bytes:
 
 
 def split_fixed(data: bytes, width: int, count: int, skip: int = 0) -> list[bytes]:
-    """Cut `count` items of `width` bytes, each followed by `skip` ignored bytes, out of data.
+    """Cut `count` items of `width` bytes, each but the last followed by `skip` ignored
+    bytes, out of data.
 
     struct does the cutting in C; its formats are compiled once per block size and reused,
     since compiling a format for every chunk size costs as much as the cutting itself.
@@ -51,12 +52,14 @@ def split_fixed(data: bytes, width: int, count: int, skip: int = 0) -> list[byte
     block = _block_struct(fmt)
     out: list[bytes] = []
     offset = 0
-    for _ in range(count // _BLOCK):
+    # Whole blocks while more than a block remains (so the block's trailing skip exists);
+    # the last item of the tail has no skip after it.
+    while count - len(out) > _BLOCK:
         out.extend(block.unpack_from(data, offset))
         offset += block.size
-    rest = count % _BLOCK
+    rest = count - len(out)
     if rest:
-        out.extend(struct.unpack_from(fmt * rest, data, offset))
+        out.extend(struct.unpack_from(fmt * (rest - 1) + f"{width}s", data, offset))
     return out
 
 
@@ -87,7 +90,7 @@ def decode_chunk(encoded: bytes, count: int) -> bytes | None:
         return None
     # Dropping the separators with struct is much faster than bytes.replace or translate;
     # lowercase hex digits compare like the numbers they spell, so the order check is here.
-    pieces = split_fixed(encoded + b'","', 64, count, skip=3)
+    pieces = split_fixed(encoded, 64, count, skip=3)
     if not strictly_ascending(pieces):
         return None
     try:
@@ -116,7 +119,7 @@ def disjoint(groups: Sequence[Sequence[bytes]]) -> bool:
     seen = set(filled[0])
     for group in filled[1:]:
         seen.update(group)
-    return len(seen) == sum(len(g) for g in filled)
+    return len(seen) == sum(map(len, filled))
 
 
 def threshold(keep: int, total: int) -> bytes | None:

@@ -50,35 +50,32 @@ def run_draw(
 ) -> Draw:
     """Scan, select, match: the draw before any event. Raises ManifestError, MatchingError."""
     with gc_paused(), Scanner(manifest, workers) as scanner:
-        scan = scanner.run(lambda digest: derive_seed(digest, items), keep)
+        scan = scanner.run(
+            lambda digest: derive_seed(digest, items),
+            keep,
+            lambda seed: Matcher(manifest, seed, 0).lp_keys,
+        )
         check_conflict_targets(manifest)
-        selected = [
-            [c for _, c in r[: s.quota]] for r, s in zip(scan.ranked, manifest.strata, strict=True)
-        ]
-        remainder = [
-            [c for _, c in r[s.quota :]] for r, s in zip(scan.ranked, manifest.strata, strict=True)
-        ]
-        complete = [
-            len(r) == len(s.candidates) for r, s in zip(scan.ranked, manifest.strata, strict=True)
-        ]
+        pairs = list(zip(scan.ranked, manifest.strata, strict=True))
+        selected = [[c for _, c in r[: s.quota]] for r, s in pairs]
+        remainder = [[c for _, c in r[s.quota :]] for r, s in pairs]
+        complete = [len(r) == len(s.candidates) for r, s in pairs]
         # Visit order: all selected targets across strata by target ticket (ties: commitment).
-        visit = [
-            c
-            for _, c in sorted(
-                p for r, s in zip(scan.ranked, manifest.strata, strict=True) for p in r[: s.quota]
-            )
-        ]
+        visit = [c for _, c in sorted(p for r, s in pairs for p in r[: s.quota])]
         matcher = Matcher(manifest, scan.seed, len(visit))
+        for target, packed in scan.orders.items():
+            matcher.set_orders(target, packed)
+        missing = [c for c in visit if c not in scan.orders]
+        for part in scanner.rank(scan.seed, matcher.lp_keys, missing):
+            for target, packed in zip(missing, part, strict=False):
+                matcher.set_orders(target, packed)
+            missing = missing[len(part) :]
         groups: dict[str, list[list[str]]] = {}
         assignments: list[dict[str, Any]] = []
-        targets = iter(visit)
-        for part in scanner.rank(scan.seed, matcher.lp_keys, visit):
-            for packed in part:
-                target = next(targets)
-                matcher.set_orders(target, packed)
-                group = matcher.match(target)
-                groups[target] = group
-                assignments.append({"target": target, "inspectors": [list(m) for m in group]})
+        for target in visit:
+            group = matcher.match(target)
+            groups[target] = group
+            assignments.append({"target": target, "inspectors": [list(m) for m in group]})
     state = DrawState(
         matcher=matcher,
         selected=[list(row) for row in selected],

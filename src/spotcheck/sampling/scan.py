@@ -22,10 +22,19 @@ from .canonical import Splice, iter_canonical
 from .kernels import encode_chunk, rank_targets, threshold
 from .manifest import Manifest, explain_candidates
 from .tickets import target_prefix
-from .workers import Arena, Worker, _State, handle, scan_ranges
+from .workers import (
+    WARM_LIMIT,
+    Found,
+    Worker,
+    _State,
+    acquire,
+    handle,
+    release,
+    scan_ranges,
+)
 
 PARALLEL_MIN_CANDIDATES = 250_000
-PARALLEL_MIN_HASHES = 200_000
+PARALLEL_MIN_HASHES = 40_000
 CHUNK = 8192
 
 Ranked = list[tuple[bytes, str]]  # (target ticket, commitment) in ticket order
@@ -33,11 +42,13 @@ Ranked = list[tuple[bytes, str]]  # (target ticket, commitment) in ticket order
 
 @dataclass
 class ScanResult:
-    """The digest, the seed, and each stratum's lowest-ticket prefix of its ranking."""
+    """The digest, the seed, each stratum's lowest-ticket prefix of its ranking, and the
+    inspector rankings already computed for some of those commitments."""
 
     digest: bytes
     seed: bytes
     ranked: list[Ranked]
+    orders: dict[str, tuple[bytes, ...]]
 
 
 @contextlib.contextmanager
@@ -61,6 +72,10 @@ def default_workers() -> int:
         return os.cpu_count() or 1
 
 
+def _ticket_and_commitment(item: Found) -> tuple[bytes, bytes]:
+    return item[0], item[1]
+
+
 class _Bad(Exception):
     """Some chunk is malformed; the slow explainer finds and names the exact commitment."""
 
@@ -74,48 +89,51 @@ class Scanner:
         self.parallel = wanted >= 2 and manifest.total_candidates >= PARALLEL_MIN_CANDIDATES
         self.wanted = wanted
         self.pool: list[Worker] = []
-        self.arena: Arena | None = None
         self.local = _State()
+        self.pending = 0  # replies asked for and not yet read
         if self.parallel:
             try:
-                if Arena.available():
-                    self.arena = Arena(67 * manifest.total_candidates)
-                self.pool = [Worker(self.arena) for _ in range(wanted)]
+                self.pool = acquire(wanted)
             except OSError:  # cannot start processes here: do the same work serially
-                self.close()
+                self.close(reusable=False)
                 self.parallel = False
 
     def __enter__(self) -> Scanner:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, kind: object, *exc: object) -> None:
+        self.close(reusable=kind is None)
 
-    def close(self) -> None:
-        """Stop all worker processes."""
-        for worker in self.pool:
-            worker.close()
+    def close(self, reusable: bool = False) -> None:
+        """Give the worker processes back (warm, if they finished cleanly) or stop them."""
+        clean = reusable and self.pending == 0
+        release(self.pool, clean and self.manifest.total_candidates <= WARM_LIMIT)
         self.pool = []
-        if self.arena is not None:
-            self.arena.close()
-            self.arena = None
 
-    def run(self, seed_for: Callable[[bytes], bytes], keep: Sequence[int | None]) -> ScanResult:
+    def run(
+        self,
+        seed_for: Callable[[bytes], bytes],
+        keep: Sequence[int | None],
+        keys_for: Callable[[bytes], list[list[bytes]]] | None = None,
+    ) -> ScanResult:
         """Digest, check and rank; `keep[s]` is how much of stratum s's ranking to keep
-        (None: all of it). Raises ManifestError naming a bad commitment."""
+        (None: all of it); `keys_for(seed)` gives each slot's working pool as length-prefixed
+        keys, to rank inspectors for the kept commitments on the way. Raises ManifestError
+        naming a bad commitment."""
         try:
             digest = self._digest_and_dispatch()
             seed = seed_for(digest)
-            ranked = self._rank_strata(seed, keep)
+            lp_keys = keys_for(seed) if keys_for is not None else None
+            ranked, orders = self._rank_strata(seed, keep, lp_keys)
         except _Bad:
             raise explain_candidates(self.manifest) from None
-        return ScanResult(digest, seed, ranked)
+        return ScanResult(digest, seed, ranked, orders)
 
     def validate(self) -> bytes:
         """Only digest and check the commitments; no seed, no tickets."""
         try:
             digest = self._digest_and_dispatch()
-            self._scan(None, [None] * len(self.manifest.strata), [])
+            self._scan(None, [None] * len(self.manifest.strata), [], None)
         except _Bad:
             raise explain_candidates(self.manifest) from None
         return digest
@@ -163,10 +181,7 @@ class Scanner:
                 hasher.update(encoded)
                 hasher.update(b'"')
                 previous = chunk[-1]
-                payload: bytes | tuple[int, int] = encoded
-                if self.arena is not None:
-                    payload = self.arena.put(encoded)
-                message = ("chunk", index, part, stop - start, payload)
+                message = ("chunk", index, part, stop - start, encoded)
                 if self.parallel:
                     self.pool[part % len(self.pool)].send(message)
                 else:
@@ -175,15 +190,23 @@ class Scanner:
         return hasher.digest()
 
     def _scan(
-        self, prefix: bytes | None, bounds: list[bytes | None], strata: list[int]
-    ) -> list[list[tuple[bytes, bytes]]]:
+        self,
+        prefix: bytes | None,
+        bounds: list[bytes | None],
+        strata: list[int],
+        lp_keys: list[list[bytes]] | None,
+    ) -> list[list[Found]]:
         if self.parallel:
             for worker in self.pool:
-                worker.send(("tickets", prefix, bounds, strata))
-            replies = [worker.receive() for worker in self.pool]
+                worker.send(("tickets", prefix, bounds, strata, lp_keys))
+            self.pending += len(self.pool)
+            replies = []
+            for worker in self.pool:
+                replies.append(worker.receive())
+                self.pending -= 1
         else:
-            replies = [scan_ranges(self.local, prefix, bounds, strata)]
-        found: list[list[tuple[bytes, bytes]]] = [[] for _ in bounds]
+            replies = [scan_ranges(self.local, prefix, bounds, strata, lp_keys)]
+        found: list[list[Found]] = [[] for _ in bounds]
         for bad, shared, part_found in replies:
             if bad or shared:
                 raise _Bad
@@ -191,32 +214,44 @@ class Scanner:
                 found[s].extend(part_found[s])
         return found
 
-    def _rank_strata(self, seed: bytes, keep: Sequence[int | None]) -> list[Ranked]:
+    def _rank_strata(
+        self, seed: bytes, keep: Sequence[int | None], lp_keys: list[list[bytes]] | None
+    ) -> tuple[list[Ranked], dict[str, tuple[bytes, ...]]]:
         strata = self.manifest.strata
         sizes = [len(s.candidates) for s in strata]
         need = [n if k is None else min(n, k) for n, k in zip(sizes, keep, strict=True)]
         bounds = [threshold(k, n) for k, n in zip(need, sizes, strict=True)]
         prefix = target_prefix(seed)
-        found = self._scan(prefix, bounds, list(range(len(strata))))
+        found = self._scan(prefix, bounds, list(range(len(strata))), lp_keys)
         short = [s for s in range(len(strata)) if len(found[s]) < need[s]]
         if short:  # the margin was not enough (practically never): keep everything there
             bounds = [None if s in short else b for s, b in enumerate(bounds)]
-            again = self._scan(prefix, bounds, short)
+            again = self._scan(prefix, bounds, short, lp_keys)
             for s in short:
                 found[s] = again[s]
         ranked: list[Ranked] = []
+        orders: dict[str, tuple[bytes, ...]] = {}
         for s, items in enumerate(found):
-            items.sort()
-            ranked.append([(ticket, c.hex()) for ticket, c in items[: need[s]]])
-        return ranked
+            items.sort(key=_ticket_and_commitment)
+            row = []
+            for ticket, c, order in items[: need[s]]:
+                text = c.hex()
+                row.append((ticket, text))
+                if order is not None:
+                    orders[text] = order
+            ranked.append(row)
+        return ranked, orders
 
     def rank(
         self, seed: bytes, lp_keys: Sequence[Sequence[bytes]], targets: Sequence[str]
     ) -> Iterator[list[tuple[bytes, ...]]]:
+        # Targets whose rankings came with the scan are not in `targets`.
         """Per target, each slot's working pool ranked by inspector ticket, in target order.
 
         Yields lists part by part, so the caller can match while workers still hash.
         """
+        if not targets:
+            return
         raw = [bytes.fromhex(t) for t in targets]
         keys = [list(k) for k in lp_keys]
         hashes = len(raw) * sum(len(k) for k in keys)
@@ -228,8 +263,10 @@ class Scanner:
         pieces = [raw[i : i + size] for i in range(0, len(raw), size)]
         for n, piece in enumerate(pieces):
             self.pool[n % len(self.pool)].send(("rank", seed, keys, piece))
+        self.pending += len(pieces)
         for n in range(len(pieces)):
             reply: list[tuple[bytes, ...]] = self.pool[n % len(self.pool)].receive()
+            self.pending -= 1
             yield reply
 
 

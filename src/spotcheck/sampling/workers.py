@@ -4,18 +4,21 @@ Why subprocesses and not multiprocessing: a forked child shares the parent's pag
 parent touching millions of strings afterwards (reference counts) would copy them all; a
 spawned multiprocessing child re-imports the caller's __main__ (for the CLI: typer, the web
 app ...). A subprocess that imports only this module starts in tens of milliseconds, gets its
-work as bytes and shares nothing. marshal is used because it only carries plain data
-(bytes, str, ints, tuples, lists) between our own processes and is the fastest codec for it.
+work as bytes and shares nothing. Frames are length-prefixed; bulk chunks travel as raw
+bytes behind a 13-byte header (written with writev, read with one readinto: no extra copy),
+other messages as marshal, which only carries plain data (bytes, str, ints, tuples, lists)
+between our own processes and is the fastest codec for it.
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import gc
 import marshal
-import mmap
 import os
 import queue
+import struct
 import subprocess
 import sys
 import threading
@@ -56,19 +59,41 @@ def _grow_pipe(fd: int) -> None:
             __import__("fcntl").fcntl(fd, set_size, _PIPE_SIZE)
 
 
+_CHUNK = struct.Struct(">QcIII")  # frame length, kind "C", stratum, range, count
+_OBJECT = struct.Struct(">Qc")  # frame length, kind "M"
+
+
 def write_frame(fd: int, obj: Any) -> None:
     """Write one length-prefixed marshal frame."""
     body = marshal.dumps(obj)
-    view = memoryview(len(body).to_bytes(_HEADER, "big") + body)
-    while view:
-        view = view[os.write(fd, view) :]
+    _write_all(fd, [_OBJECT.pack(len(body) + 1, b"M"), body])
+
+
+def write_chunk(fd: int, stratum: int, part: int, count: int, payload: bytes) -> None:
+    """Write one chunk of encoded commitments as raw bytes behind a small header."""
+    head = _CHUNK.pack(len(payload) + 13, b"C", stratum, part, count)
+    _write_all(fd, [head, payload])
+
+
+def _write_all(fd: int, parts: list[bytes]) -> None:
+    views = [memoryview(p) for p in parts]
+    while views:
+        done = os.writev(fd, views)
+        while views and done >= len(views[0]):
+            done -= len(views[0])
+            views.pop(0)
+        if views and done:
+            views[0] = views[0][done:]
 
 
 def read_frame(stream: IO[bytes]) -> Any:
     """Read one frame; raise EOFError when the other side has gone."""
-    head = _read_exact(stream, _HEADER)
-    body = _read_exact(stream, int.from_bytes(head, "big"))
-    return marshal.loads(body)  # noqa: S302 - frames come from our own process
+    size = int.from_bytes(_read_exact(stream, 8), "big")
+    body = _read_exact(stream, size)
+    if body[:1] == b"C":
+        stratum, part, count = struct.unpack_from(">III", body, 1)
+        return ("chunk", stratum, part, count, bytes(memoryview(body)[13:]))
+    return marshal.loads(memoryview(body)[1:])  # noqa: S302 - frames come from our own process
 
 
 def _read_exact(stream: IO[bytes], size: int) -> bytearray:
@@ -83,54 +108,16 @@ def _read_exact(stream: IO[bytes], size: int) -> bytearray:
     return buffer
 
 
-class Arena:
-    """Shared memory (a Linux memfd) that the parent writes chunks into and workers read, so
-    the bulk of the data crosses no pipe and is copied once instead of four times."""
-
-    def __init__(self, size: int) -> None:
-        self.size = max(size, 1)
-        self.fd = os.memfd_create("ssj-draw-scan")
-        try:
-            os.ftruncate(self.fd, self.size)
-            self.map = mmap.mmap(self.fd, self.size)
-        except OSError:
-            os.close(self.fd)
-            raise
-        self.used = 0
-
-    @staticmethod
-    def available() -> bool:
-        """Whether this platform has memfd shared memory."""
-        return hasattr(os, "memfd_create")
-
-    def put(self, data: bytes) -> tuple[int, int]:
-        """Store bytes; return (offset, length)."""
-        start, end = self.used, self.used + len(data)
-        if end > self.size:
-            raise ValueError("arena overflow")
-        self.map[start:end] = data
-        self.used = end
-        return start, len(data)
-
-    def close(self) -> None:
-        """Release the memory."""
-        with contextlib.suppress(Exception):
-            self.map.close()
-        with contextlib.suppress(OSError):
-            os.close(self.fd)
-
-
 class Worker:
     """One worker subprocess; frames are sent by a thread so the parent never deadlocks."""
 
-    def __init__(self, arena: Arena | None = None) -> None:
+    def __init__(self) -> None:
         self.proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module, no shell
             worker_command(),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             bufsize=0,
             env=_worker_env(),
-            pass_fds=(arena.fd,) if arena is not None else (),
         )
         assert self.proc.stdin is not None and self.proc.stdout is not None
         self._out = self.proc.stdout
@@ -141,8 +128,6 @@ class Worker:
         self._failure: BaseException | None = None
         self._thread = threading.Thread(target=self._send_loop, daemon=True)
         self._thread.start()
-        if arena is not None:
-            self.send(("arena", arena.fd, arena.size))
 
     def _send_loop(self) -> None:
         while True:
@@ -150,10 +135,17 @@ class Worker:
             if item is None:
                 return
             try:
-                write_frame(self._in_fd, item)
+                if item[0] == "chunk":
+                    write_chunk(self._in_fd, *item[1:])
+                else:
+                    write_frame(self._in_fd, item)
             except OSError as exc:  # the worker died; the reader will notice too
                 self._failure = exc
                 return
+
+    def alive(self) -> bool:
+        """Whether the process still runs and its pipe works."""
+        return self.proc.poll() is None and self._failure is None
 
     def send(self, obj: Any) -> None:
         """Queue a message for the worker."""
@@ -189,13 +181,59 @@ class Worker:
             self._out.close()
 
 
+# Warm workers kept between scans in this process: starting one costs tens of milliseconds,
+# as much as scanning a few hundred thousand candidates. Workers that served a very large
+# scan are not kept (their memory would stay with them); see release().
+KEEP_WARM = True
+WARM_LIMIT = 2_000_000
+_IDLE: list[Worker] = []
+_IDLE_LOCK = threading.Lock()
+
+
+def acquire(count: int) -> list[Worker]:
+    """`count` workers: idle warm ones first, new ones for the rest."""
+    with _IDLE_LOCK:
+        taken = _IDLE[:count]
+        del _IDLE[:count]
+    alive = []
+    for worker in taken:
+        if worker.alive():
+            alive.append(worker)
+        else:
+            worker.close()
+    while len(alive) < count:
+        alive.append(Worker())
+    return alive
+
+
+def release(workers: list[Worker], reusable: bool) -> None:
+    """Keep clean workers warm for the next scan, stop the others."""
+    if reusable and KEEP_WARM:
+        for worker in workers:
+            worker.send(("reset",))
+        with _IDLE_LOCK:
+            _IDLE.extend(workers)
+        return
+    for worker in workers:
+        worker.close()
+
+
+@atexit.register
+def close_idle() -> None:
+    """Stop every warm worker (also at interpreter exit)."""
+    with _IDLE_LOCK:
+        idle = list(_IDLE)
+        _IDLE.clear()
+    for worker in idle:
+        worker.close()
+
+
 class _State:
     """What one worker keeps between messages: its decoded chunks, by (stratum, range)."""
 
     def __init__(self) -> None:
         self.raw: dict[tuple[int, int], bytes] = {}
         self.bad: list[tuple[int, int]] = []
-        self.arena: mmap.mmap | None = None
 
 
 def handle(state: _State, message: tuple[Any, ...]) -> Any:
@@ -203,44 +241,52 @@ def handle(state: _State, message: tuple[Any, ...]) -> Any:
     kind = message[0]
     if kind == "chunk":
         _, stratum, part, count, encoded = message
-        if isinstance(encoded, tuple):  # (offset, length) in the shared arena
-            assert state.arena is not None
-            encoded = state.arena[encoded[0] : encoded[0] + encoded[1]]
         raw = decode_chunk(encoded, count)
         if raw is None:
             state.bad.append((stratum, part))
         else:
             state.raw[(stratum, part)] = raw
         return None
-    if kind == "arena":
-        _, fd, size = message
-        state.arena = mmap.mmap(fd, size, access=mmap.ACCESS_READ)
-        return None
     if kind == "tickets":
-        _, prefix, bounds, strata = message
-        return scan_ranges(state, prefix, bounds, strata)
+        _, prefix, bounds, strata, lp_keys = message
+        return scan_ranges(state, prefix, bounds, strata, lp_keys)
     if kind == "rank":
         _, seed, lp_keys, targets = message
         return rank_targets(seed, targets, lp_keys)
     raise ValueError(f"unknown message {kind!r}")
 
 
+Found = tuple[bytes, bytes, "tuple[bytes, ...] | None"]  # ticket, commitment, rankings
+
+
 def scan_ranges(
-    state: _State, prefix: bytes | None, bounds: Sequence[bytes | None], strata: Sequence[int]
-) -> tuple[list[tuple[int, int]], list[int], list[list[tuple[bytes, bytes]]]]:
+    state: _State,
+    prefix: bytes | None,
+    bounds: Sequence[bytes | None],
+    strata: Sequence[int],
+    lp_keys: Sequence[Sequence[bytes]] | None = None,
+) -> tuple[list[tuple[int, int]], list[int], list[list[Found]]]:
     """Check each held range for commitments shared by strata and keep the low tickets
-    (with no prefix: only check)."""
-    found: list[list[tuple[bytes, bytes]]] = [[] for _ in bounds]
+    (with no prefix: only check). With `lp_keys`, the inspector rankings of the kept
+    commitments of bounded strata come along, so that matching need not wait for them."""
+    found: list[list[Found]] = [[] for _ in bounds]
     parts = sorted({part for (_, part) in state.raw})
     shared: list[int] = []
     wanted = set(strata)
+    seed = prefix[-32:] if prefix is not None else b""
     for part in parts:
         pieces = [split32(state.raw.get((s, part), b"")) for s in range(len(bounds))]
         if not disjoint(pieces):
             shared.append(part)
-        if prefix is not None:
-            for s in wanted:
-                found[s].extend(survivors(prefix, pieces[s], bounds[s]))
+        if prefix is None:
+            continue
+        for s in wanted:
+            kept = survivors(prefix, pieces[s], bounds[s])
+            if lp_keys is not None and bounds[s] is not None and kept:
+                orders = rank_targets(seed, [c for _, c in kept], lp_keys)
+                found[s].extend((t, c, o) for (t, c), o in zip(kept, orders, strict=True))
+            else:
+                found[s].extend((t, c, None) for t, c in kept)
     return list(state.bad), shared, found
 
 
@@ -257,6 +303,9 @@ def worker_main() -> None:
             return
         if message[0] == "exit":
             return
+        if message[0] == "reset":
+            state = _State()
+            continue
         try:
             reply = handle(state, message)
         except Exception as exc:  # report, then stop: the parent raises a clean error

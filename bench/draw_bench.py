@@ -1,0 +1,476 @@
+"""Draw engine benchmark (issue 4): SSJ-DRAW-1 at 100k, 1M and 10M candidates.
+
+Run ``python -m bench.draw_bench [--quick] [--no-write]``. Every case runs in its own child
+process, whose whole process tree (the engine's worker processes included) is sampled from
+/proc for memory; figures go to docs/benchmarks.md between the draw-bench markers.
+
+Cases: the engine in memory (manifest dict -> record dict, as the platform calls it) at
+each size; in the same child, the hashing floor, one hashlib.sha256 call per candidate on the
+same target-ticket messages in one process; the CLI `spotcheck draw replay` on the 1M file
+including JSON parsing and writing; and Rivest's consistent_sampler on the 1M candidates.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import hashlib
+import json
+import os
+import platform
+import random
+import resource
+import ssl
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+DOC = REPO / "docs" / "benchmarks.md"
+START, END = "<!-- draw-bench:start -->", "<!-- draw-bench:end -->"
+SEED = 20260302
+COMMITTED_AT = "2023-09-15T10:30:00Z"  # before the real drand round below
+DRAND = {
+    "kind": "drand-quicknet",
+    "round": 657413,
+    "signature": "b713718a38ae728dfd477991af2822e08d2f305e47718cef9f7848ce4050e7be41076862b98fad56e91a6b85b89cd97b",
+    "randomness": "fc1873a13f3545aeade8401532ef5519920652eee6b0d2b19ca12643b87b3587",
+}
+DICE = {"kind": "dice", "value": "31415926535897932384"}
+GIB = 1 << 30
+
+# ---- the manifest ----------------------------------------------------------------------------
+
+
+def make_manifest(n: int) -> dict[str, Any]:
+    """Four strata of n/4 random commitments each, 1% quotas, slots of 10 and 5 inspectors."""
+    rng = random.Random(SEED + n)
+    strata = []
+    for s in range(4):
+        size = n // 4 + (1 if s < n % 4 else 0)
+        raw = rng.randbytes(32 * size)
+        ordered = sorted(raw[i : i + 32] for i in range(0, len(raw), 32))
+        # Hex strings made in sorted order sit in memory in that order, as after json.load.
+        candidates = [c.hex() for c in ordered]
+        del ordered, raw
+        strata.append({"name": f"第{s + 1}层", "quota": -(-size // 100), "candidates": candidates})
+    return {
+        "spec": "ssj-draw-v1",
+        "task": f"BENCH-{n}",
+        "policy": "bench",
+        "committed_at": COMMITTED_AT,
+        "strata": strata,
+        "slots": [
+            {"name": "执法检查人员", "count": 2, "pool": [f"鲁C-{i:06d}" for i in range(10)]},
+            {"name": "配合部门", "count": 1, "pool": [f"鲁D-{i:06d}" for i in range(5)]},
+        ],
+        "conflicts": [],
+        "entropy": [
+            {"kind": "drand-quicknet", "round": DRAND["round"]},
+            {"kind": "dice", "digits": 20},
+        ],
+    }
+
+
+ENTROPY = [DRAND, DICE]
+
+# ---- children ----------------------------------------------------------------------------------
+
+
+def _mark(name: str) -> None:
+    print(f"@@phase {name}", flush=True)
+
+
+def _cpu() -> tuple[float, float]:
+    """CPU seconds of this process and of all its descendants, live or ended (warm worker
+    processes are still running, so /proc is read for them)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    ended = resource.getrusage(resource.RUSAGE_CHILDREN)
+    tick = os.sysconf("SC_CLK_TCK")
+    live = 0.0
+    for pid in _tree(os.getpid())[1:]:
+        try:
+            with open(f"/proc/{pid}/stat", "rb") as handle:
+                fields = handle.read().rsplit(b")", 1)[1].split()
+            live += (int(fields[11]) + int(fields[12])) / tick
+        except OSError:
+            continue
+    return own.ru_utime + own.ru_stime, ended.ru_utime + ended.ru_stime + live
+
+
+def child_engine(n: int, repeat: int) -> dict[str, Any]:
+    """Engine runs, then the single-process hashing floor on the same ticket messages."""
+    from spotcheck.sampling import compute_record
+
+    manifest = make_manifest(n)
+    gc.collect()
+    times, cpu = [], []
+    record: dict[str, Any] = {}
+    _mark("engine")
+    for _ in range(repeat):
+        before, start = _cpu(), time.perf_counter()
+        record = compute_record(manifest, ENTROPY)
+        times.append(time.perf_counter() - start)
+        after = _cpu()
+        cpu.append((after[0] - before[0]) + (after[1] - before[1]))
+    _mark("floor")
+    prefix = b"ssj-draw-v1/target" + bytes.fromhex(record["seed"])
+    sha = hashlib.sha256
+    floors = []
+    for _ in range(repeat):
+        total = 0.0
+        for stratum in manifest["strata"]:
+            items = stratum["candidates"]
+            for at in range(0, len(items), 1_000_000):
+                messages = [prefix + bytes.fromhex(c) for c in items[at : at + 1_000_000]]
+                start = time.perf_counter()
+                for message in messages:
+                    sha(message).digest()
+                total += time.perf_counter() - start
+                del messages
+        floors.append(total)
+    _mark("done")
+    selected = sum(len(v) for v in record["selected"].values())
+    return {"times": times, "cpu": cpu, "floors": floors, "selected": selected}
+
+
+def child_consistent(n: int) -> dict[str, Any]:
+    """consistent_sampler (VotingWorks Arlo's sampler) drawing the same quotas."""
+    from consistent_sampler import sampler
+
+    manifest = make_manifest(n)
+    _mark("engine")
+    start = time.perf_counter()
+    drawn = 0
+    for stratum in manifest["strata"]:
+        drawn += len(
+            list(
+                sampler(
+                    stratum["candidates"], seed=DICE["value"], take=stratum["quota"], output="id"
+                )
+            )
+        )
+    return {"times": [time.perf_counter() - start], "selected": drawn}
+
+
+def child_prepare(n: int, folder: str) -> dict[str, Any]:
+    """Write manifest, entropy and openings files for the CLI replay.
+
+    Here the commitments are real: H(T("commit") ‖ salt ‖ lp(key)) with salt = HMAC-SHA256 of
+    a per-draw secret and the key, so that the record can open its targets and verify. The
+    openings file holds the openings of the targets that will be selected (worked out here,
+    untimed), as the platform passes them from its private store.
+    """
+    from spotcheck.sampling import commitment, compute_record, salt_for
+
+    secret = hashlib.sha256(b"bench secret %d" % n).digest()
+    manifest = make_manifest(n)
+    openings: dict[str, dict[str, str]] = {}
+    at = 0
+    for stratum in manifest["strata"]:
+        made = []
+        for _ in stratum["candidates"]:
+            key = f"91370300{at:010d}"
+            salt = salt_for(secret, key)
+            c = commitment(key, salt)
+            openings[c] = {"key": key, "salt": salt.hex()}
+            made.append(c)
+            at += 1
+        stratum["candidates"] = sorted(made)
+    record = compute_record(manifest, ENTROPY, openings=openings)
+    files = {
+        "manifest.json": manifest,
+        "entropy.json": ENTROPY,
+        "openings.json": record["openings"],
+    }
+    for name, value in files.items():
+        Path(folder, name).write_text(json.dumps(value, ensure_ascii=False), encoding="utf-8")
+    return {"bytes": Path(folder, "manifest.json").stat().st_size}
+
+
+# ---- the parent: run children, sample memory ------------------------------------------------
+
+
+def _tree(root: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", "rb") as handle:
+                    fields = handle.read().rsplit(b")", 1)[1].split()
+                children.setdefault(int(fields[1]), []).append(int(entry))
+            except OSError:
+                continue
+    out, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        out.append(pid)
+        todo.extend(children.get(pid, []))
+    return out
+
+
+def _memory(pid: int) -> tuple[int, int]:
+    """(RSS, PSS) of one process in bytes; PSS splits shared pages among their users."""
+    rss = pss = 0
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as handle:
+            for line in handle:
+                if line.startswith(b"Rss:"):
+                    rss = int(line.split()[1]) * 1024
+                elif line.startswith(b"Pss:"):
+                    pss = int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return rss, pss
+
+
+def run_child(command: list[str]) -> tuple[dict[str, Any], dict[str, float]]:
+    """Run a child, sampling its process tree's memory by phase; return (result, peaks)."""
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=REPO)
+    assert proc.stdout is not None
+    phase = ["setup"]
+    peaks: dict[str, float] = {}
+    stop = threading.Event()
+
+    def sample() -> None:
+        while not stop.is_set():
+            rss = pss = 0
+            for pid in _tree(proc.pid):
+                r, p = _memory(pid)
+                rss, pss = rss + r, pss + p
+            key = phase[0]
+            peaks[f"{key}_pss"] = max(peaks.get(f"{key}_pss", 0), pss)
+            peaks[f"{key}_rss"] = max(peaks.get(f"{key}_rss", 0), rss)
+            stop.wait(0.05)
+
+    watcher = threading.Thread(target=sample, daemon=True)
+    watcher.start()
+    result: dict[str, Any] = {}
+    for line in proc.stdout:
+        if line.startswith("@@phase "):
+            phase[0] = line.split()[1]
+        elif line.startswith("@@result "):
+            result = json.loads(line[len("@@result ") :])
+    proc.wait()
+    stop.set()
+    watcher.join()
+    if proc.returncode != 0:
+        raise RuntimeError(f"{command} failed with {proc.returncode}")
+    return result, peaks
+
+
+def _me(*args: str) -> list[str]:
+    return [sys.executable, "-m", "bench.draw_bench", "--child", *args]
+
+
+def machine() -> dict[str, str]:
+    """What the figures were measured on."""
+    model = "?"
+    with open("/proc/cpuinfo", encoding="utf-8") as handle:
+        for line in handle:
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    with open("/proc/meminfo", encoding="utf-8") as handle:
+        total_kib = int(handle.readline().split()[1])
+    return {
+        "cpus": str(len(os.sched_getaffinity(0))),
+        "cpu": model,
+        "ram": f"{total_kib / (1 << 20):.1f} GiB",
+        "python": platform.python_version(),
+        "openssl": ssl.OPENSSL_VERSION,
+        "os": platform.platform(),
+    }
+
+
+# ---- cases and the report ----------------------------------------------------------------------
+
+
+def run(
+    sizes: list[int], replay_n: int, consistent_n: int, repeat: dict[int, int]
+) -> dict[str, Any]:
+    """Run every case; return the rows for the report."""
+    rows: dict[str, Any] = {"engine": {}, "machine": machine()}
+    for n in sizes:
+        print(f"engine + floor, {n:,} candidates ...", flush=True)
+        result, peaks = run_child(_me("engine", str(n), str(repeat.get(n, 3))))
+        rows["engine"][n] = {**result, **peaks}
+    print(f"consistent_sampler, {consistent_n:,} candidates ...", flush=True)
+    result, peaks = run_child(_me("consistent", str(consistent_n)))
+    rows["consistent"] = {"n": consistent_n, **result, **peaks}
+    with tempfile.TemporaryDirectory() as folder:
+        print(f"CLI replay, {replay_n:,} candidates ...", flush=True)
+        prepared, _ = run_child(_me("prepare", str(replay_n), folder))
+        out = str(Path(folder, "record.json"))
+        cli = [sys.executable, "-c", "from spotcheck.cli import main; main()"]
+        times, peak = [], 0.0
+        for _ in range(2):
+            start = time.perf_counter()
+            _, peaks = run_child(
+                [
+                    *cli,
+                    "draw",
+                    "replay",
+                    f"{folder}/manifest.json",
+                    f"{folder}/entropy.json",
+                    "--openings",
+                    f"{folder}/openings.json",
+                    "-o",
+                    out,
+                    "--compact",
+                ]
+            )
+            times.append(time.perf_counter() - start)
+            peak = max(peak, peaks.get("setup_pss", 0))
+        start = time.perf_counter()
+        _, vpeaks = run_child([*cli, "verify", out])
+        rows["replay"] = {
+            "n": replay_n,
+            "times": times,
+            "pss": peak,
+            "file": prepared["bytes"],
+            "verify": time.perf_counter() - start,
+            "verify_pss": vpeaks.get("setup_pss", 0),
+        }
+    return rows
+
+
+def _s(seconds: float) -> str:
+    return f"{seconds:.2f} s" if seconds < 100 else f"{seconds:.0f} s"
+
+
+def _mib(size: float) -> str:
+    return f"{size / (1 << 20):,.0f} MiB"
+
+
+def report(rows: dict[str, Any]) -> str:
+    """The markdown section."""
+    m = rows["machine"]
+    lines = [
+        "## Draw engine (SSJ-DRAW-1, issue 4)",
+        "",
+        f"Measured by `python -m bench.draw_bench` on {time.strftime('%Y-%m-%d')}: {m['cpus']} CPUs "
+        f"({m['cpu']}), {m['ram']} RAM, Python {m['python']}, {m['openssl']}, {m['os']}.",
+        "",
+        "| case | candidates | wall, best | wall, median | CPU (all processes) | peak memory (PSS, whole process tree) |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    engine = rows["engine"]
+    for n, row in engine.items():
+        lines.append(
+            f"| engine, manifest dict → record dict | {n:,} | {_s(min(row['times']))} | "
+            f"{_s(statistics.median(row['times']))} | {_s(min(row['cpu']))} | "
+            f"{_mib(row.get('engine_pss', 0))} (RSS sum {_mib(row.get('engine_rss', 0))}) |"
+        )
+        lines.append(
+            f"| hashing floor: 1 × sha256 per candidate, 1 process | {n:,} | {_s(min(row['floors']))} | "
+            f"{_s(statistics.median(row['floors']))} | | |"
+        )
+    c = rows["consistent"]
+    lines.append(
+        f"| consistent_sampler 1.0.10, same quotas | {c['n']:,} | {_s(c['times'][0])} | | | "
+        f"{_mib(c.get('engine_pss', 0))} |"
+    )
+    r = rows["replay"]
+    lines.append(
+        f"| CLI `spotcheck draw replay` (parse {r['file'] / 1e6:.0f} MB JSON, compute, write) | {r['n']:,} | "
+        f"{_s(min(r['times']))} | | | {_mib(r['pss'])} |"
+    )
+    lines.append(
+        f"| CLI `spotcheck verify` of that record | {r['n']:,} | {_s(r['verify'])} | | | {_mib(r['verify_pss'])} |"
+    )
+    lines += ["", "Goals:", ""]
+    big = max(engine)
+    ratio = min(engine[big]["times"]) / min(engine[big]["floors"])
+    verdict = "met" if ratio <= 1 else f"missed by {100 * (ratio - 1):.0f}%"
+    lines.append(
+        f"- {big:,} engine run ≤ single-process hashing floor: engine {_s(min(engine[big]['times']))} "
+        f"vs floor {_s(min(engine[big]['floors']))} = {ratio:.2f}× the floor — **{verdict}**."
+    )
+    if c["n"] in engine:
+        speed = c["times"][0] / min(engine[c["n"]]["times"])
+        lines.append(
+            f"- ≥ 10× faster than consistent_sampler on {c['n']:,}: {speed:.0f}× — "
+            f"**{'met' if speed >= 10 else 'missed'}**."
+        )
+    worst = max(row.get("engine_pss", 0) for row in engine.values())
+    lines.append(
+        f"- peak memory < 4 GiB: {_mib(worst)} — **{'met' if worst < 4 * GIB else 'missed'}**."
+    )
+    lines += ["", METHOD]
+    return "\n".join(lines)
+
+
+METHOD = """Method. Manifests have four strata of random 32-byte commitments (sorted, hex strings created
+in sorted order, as json.load leaves them), quotas of 1% (rounded up), slots of 10 inspectors
+(2 per group) and 5 inspectors (1 per group), and the entropy plan of a real drand quicknet
+round (BLS-verified with drand-verify) plus 20 dice digits. The engine case calls
+`compute_record(manifest, entropy)` in memory with default settings (10 alternates, worker
+processes on every CPU); wall and CPU times are the best of several runs in one child process
+(CPU counts the parent and its worker processes). The floor is measured in the same child
+right after: the messages T("target") ‖ seed ‖ c are built (not timed) and then hashed with
+one `hashlib.sha256(m).digest()` per candidate in one process. Memory is the sum of PSS
+(proportional set size, so shared pages count once) over the child's whole process tree,
+sampled from /proc every 50 ms during the engine phase; the RSS sum over-counts shared pages.
+consistent_sampler runs `sampler(candidates, seed=..., take=quota, output="id")` for each
+stratum. The CLI rows time the real command line in a fresh process, Python start-up,
+imports, JSON parsing and writing included."""
+
+
+def write(section: str) -> None:
+    """Replace the section between the markers in docs/benchmarks.md (create the file if new)."""
+    text = (
+        DOC.read_text(encoding="utf-8")
+        if DOC.exists()
+        else (
+            "# Benchmarks\n\nFigures measured on this project's reference machine; each section says how.\n"
+        )
+    )
+    block = f"{START}\n{section}\n{END}"
+    if START in text and END in text:
+        text = text[: text.index(START)] + block + text[text.index(END) + len(END) :]
+    else:
+        text = text.rstrip("\n") + "\n\n" + block + "\n"
+    DOC.write_text(text, encoding="utf-8")
+
+
+def main() -> None:
+    """Parse arguments; run as a child case or as the whole benchmark."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="100k only: a smoke run")
+    parser.add_argument("--no-write", action="store_true", help="do not touch docs/benchmarks.md")
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        kind, n, *rest = args.child
+        if kind == "engine":
+            result = child_engine(int(n), int(rest[0]))
+        elif kind == "consistent":
+            result = child_consistent(int(n))
+        else:
+            result = child_prepare(int(n), rest[0])
+        print("@@result " + json.dumps(result), flush=True)
+        return
+    if args.quick:
+        rows = run([100_000], 100_000, 100_000, {100_000: 3})
+    else:
+        rows = run(
+            [100_000, 1_000_000, 10_000_000],
+            1_000_000,
+            1_000_000,
+            {100_000: 5, 1_000_000: 5, 10_000_000: 3},
+        )
+    section = report(rows)
+    print(section)
+    if not args.no_write:
+        write(section)
+        print(f"written to {DOC}")
+
+
+if __name__ == "__main__":
+    main()
