@@ -250,10 +250,8 @@ _register_registry_commands()
 
 def _register_engine_commands() -> None:
     """The draw engine's commands live with the engine (verify, verifier-script, draw replay)."""
-    try:
-        from spotcheck.draws import engine_cli
-    except ImportError:  # pragma: no cover - the engine ships in the same package
-        return
+    from spotcheck.draws import engine_cli
+
     engine_cli.register(app, draw_app)
 
 
