@@ -35,7 +35,7 @@ from .workers import (
 
 PARALLEL_MIN_CANDIDATES = 250_000
 PARALLEL_MIN_HASHES = 40_000
-CHUNK = 8192
+CHUNK = 2048
 
 Ranked = list[tuple[bytes, str]]  # (target ticket, commitment) in ticket order
 

@@ -269,24 +269,24 @@ def scan_ranges(
     """Check each held range for commitments shared by strata and keep the low tickets
     (with no prefix: only check). With `lp_keys`, the inspector rankings of the kept
     commitments of bounded strata come along, so that matching need not wait for them."""
-    found: list[list[Found]] = [[] for _ in bounds]
+    kept: list[list[tuple[bytes, bytes]]] = [[] for _ in bounds]
     parts = sorted({part for (_, part) in state.raw})
     shared: list[int] = []
     wanted = set(strata)
-    seed = prefix[-32:] if prefix is not None else b""
     for part in parts:
         pieces = [split32(state.raw.get((s, part), b"")) for s in range(len(bounds))]
         if not disjoint(pieces):
             shared.append(part)
-        if prefix is None:
-            continue
-        for s in wanted:
-            kept = survivors(prefix, pieces[s], bounds[s])
-            if lp_keys is not None and bounds[s] is not None and kept:
-                orders = rank_targets(seed, [c for _, c in kept], lp_keys)
-                found[s].extend((t, c, o) for (t, c), o in zip(kept, orders, strict=True))
-            else:
-                found[s].extend((t, c, None) for t, c in kept)
+        if prefix is not None:
+            for s in wanted:
+                kept[s].extend(survivors(prefix, pieces[s], bounds[s]))
+    found: list[list[Found]] = [[] for _ in bounds]
+    for s, items in enumerate(kept):
+        if lp_keys is not None and prefix is not None and bounds[s] is not None and items:
+            orders = rank_targets(prefix[-32:], [c for _, c in items], lp_keys)
+            found[s] = [(t, c, o) for (t, c), o in zip(items, orders, strict=True)]
+        else:
+            found[s] = [(t, c, None) for t, c in items]
     return list(state.bad), shared, found
 
 
