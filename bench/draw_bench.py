@@ -309,22 +309,11 @@ def run(
         out = str(Path(folder, "record.json"))
         cli = [sys.executable, "-c", "from spotcheck.cli import main; main()"]
         times, peak = [], 0.0
+        files = [f"{folder}/{name}.json" for name in ("manifest", "entropy", "openings")]
+        replay = [*cli, "draw", "replay", files[0], files[1], "--openings", files[2]]
         for _ in range(2):
             start = time.perf_counter()
-            _, peaks = run_child(
-                [
-                    *cli,
-                    "draw",
-                    "replay",
-                    f"{folder}/manifest.json",
-                    f"{folder}/entropy.json",
-                    "--openings",
-                    f"{folder}/openings.json",
-                    "-o",
-                    out,
-                    "--compact",
-                ]
-            )
+            _, peaks = run_child([*replay, "-o", out, "--compact"])
             times.append(time.perf_counter() - start)
             peak = max(peak, peaks.get("setup_pss", 0))
         start = time.perf_counter()
@@ -350,76 +339,75 @@ def _mib(size: float) -> str:
 
 def report(rows: dict[str, Any]) -> str:
     """The markdown section."""
-    m = rows["machine"]
+    m, engine, c, r = rows["machine"], rows["engine"], rows["consistent"], rows["replay"]
     lines = [
         "## Draw engine (SSJ-DRAW-1, issue 4)",
         "",
-        f"Measured by `python -m bench.draw_bench` on {time.strftime('%Y-%m-%d')}: {m['cpus']} CPUs "
-        f"({m['cpu']}), {m['ram']} RAM, Python {m['python']}, {m['openssl']}, {m['os']}.",
+        f"Measured by `python -m bench.draw_bench` on {time.strftime('%Y-%m-%d')}: "
+        f"{m['cpus']} CPUs ({m['cpu']}), {m['ram']} RAM, Python {m['python']}, "
+        f"{m['openssl']}, {m['os']}.",
         "",
-        "| case | candidates | wall, best | wall, median | CPU (all processes) | peak memory (PSS, whole process tree) |",
-        "| --- | ---: | ---: | ---: | ---: | ---: |",
+        "| case | candidates | wall, best | wall, median | wall, 1st run | CPU, all processes "
+        "| peak memory (PSS of the process tree) |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
-    engine = rows["engine"]
     for n, row in engine.items():
-        lines.append(
-            f"| engine, manifest dict → record dict | {n:,} | {_s(min(row['times']))} | "
-            f"{_s(statistics.median(row['times']))} | {_s(min(row['cpu']))} | "
-            f"{_mib(row.get('engine_pss', 0))} (RSS sum {_mib(row.get('engine_rss', 0))}) |"
-        )
-        lines.append(
-            f"| hashing floor: 1 × sha256 per candidate, 1 process | {n:,} | {_s(min(row['floors']))} | "
-            f"{_s(statistics.median(row['floors']))} | | |"
-        )
-    c = rows["consistent"]
-    lines.append(
-        f"| consistent_sampler 1.0.10, same quotas | {c['n']:,} | {_s(c['times'][0])} | | | "
-        f"{_mib(c.get('engine_pss', 0))} |"
-    )
-    r = rows["replay"]
-    lines.append(
-        f"| CLI `spotcheck draw replay` (parse {r['file'] / 1e6:.0f} MB JSON, compute, write) | {r['n']:,} | "
-        f"{_s(min(r['times']))} | | | {_mib(r['pss'])} |"
-    )
-    lines.append(
-        f"| CLI `spotcheck verify` of that record | {r['n']:,} | {_s(r['verify'])} | | | {_mib(r['verify_pss'])} |"
-    )
-    lines += ["", "Goals:", ""]
+        t, f = row["times"], row["floors"]
+        lines += [
+            f"| engine: manifest dict → record dict | {n:,} | {_s(min(t))} | "
+            f"{_s(statistics.median(t))} | {_s(t[0])} | {_s(min(row['cpu']))} | "
+            f"{_mib(row.get('engine_pss', 0))} |",
+            f"| hashing floor: one sha256 per candidate, one process | {n:,} | {_s(min(f))} | "
+            f"{_s(statistics.median(f))} | | | |",
+        ]
+    lines += [
+        f"| consistent_sampler 1.0.10, same strata and quotas | {c['n']:,} | "
+        f"{_s(c['times'][0])} | | | | {_mib(c.get('engine_pss', 0))} |",
+        f"| CLI `spotcheck draw replay` ({r['file'] / 1e6:.0f} MB manifest: parse, compute, "
+        f"write) | {r['n']:,} | {_s(min(r['times']))} | | {_s(r['times'][0])} | | "
+        f"{_mib(r['pss'])} |",
+        f"| CLI `spotcheck verify` of that record | {r['n']:,} | {_s(r['verify'])} | | | | "
+        f"{_mib(r['verify_pss'])} |",
+        "",
+        "Goals:",
+        "",
+    ]
     big = max(engine)
-    ratio = min(engine[big]["times"]) / min(engine[big]["floors"])
+    best, floor = min(engine[big]["times"]), min(engine[big]["floors"])
+    ratio = best / floor
     verdict = "met" if ratio <= 1 else f"missed by {100 * (ratio - 1):.0f}%"
     lines.append(
-        f"- {big:,} engine run ≤ single-process hashing floor: engine {_s(min(engine[big]['times']))} "
-        f"vs floor {_s(min(engine[big]['floors']))} = {ratio:.2f}× the floor — **{verdict}**."
+        f"- {big:,} engine run no longer than the hashing floor: {_s(best)} vs {_s(floor)}, "
+        f"{ratio:.2f}× the floor — **{verdict}**."
     )
     if c["n"] in engine:
         speed = c["times"][0] / min(engine[c["n"]]["times"])
+        verdict = "met" if speed >= 10 else f"missed: {speed:.1f}× instead of 10×"
         lines.append(
-            f"- ≥ 10× faster than consistent_sampler on {c['n']:,}: {speed:.0f}× — "
-            f"**{'met' if speed >= 10 else 'missed'}**."
+            f"- at least 10× faster than consistent_sampler on {c['n']:,}: {speed:.1f}× — "
+            f"**{verdict}**."
         )
     worst = max(row.get("engine_pss", 0) for row in engine.values())
-    lines.append(
-        f"- peak memory < 4 GiB: {_mib(worst)} — **{'met' if worst < 4 * GIB else 'missed'}**."
-    )
-    lines += ["", METHOD]
+    verdict = "met" if worst < 4 * GIB else "missed"
+    lines += [f"- peak memory under 4 GiB: {_mib(worst)} — **{verdict}**.", "", METHOD]
     return "\n".join(lines)
 
 
-METHOD = """Method. Manifests have four strata of random 32-byte commitments (sorted, hex strings created
-in sorted order, as json.load leaves them), quotas of 1% (rounded up), slots of 10 inspectors
-(2 per group) and 5 inspectors (1 per group), and the entropy plan of a real drand quicknet
-round (BLS-verified with drand-verify) plus 20 dice digits. The engine case calls
-`compute_record(manifest, entropy)` in memory with default settings (10 alternates, worker
-processes on every CPU); wall and CPU times are the best of several runs in one child process
-(CPU counts the parent and its worker processes). The floor is measured in the same child
-right after: the messages T("target") ‖ seed ‖ c are built (not timed) and then hashed with
-one `hashlib.sha256(m).digest()` per candidate in one process. Memory is the sum of PSS
-(proportional set size, so shared pages count once) over the child's whole process tree,
-sampled from /proc every 50 ms during the engine phase; the RSS sum over-counts shared pages.
-consistent_sampler runs `sampler(candidates, seed=..., take=quota, output="id")` for each
-stratum. The CLI rows time the real command line in a fresh process, Python start-up,
-imports, JSON parsing and writing included."""
+METHOD = """Method. Manifests have four strata of random 32-byte commitments (sorted; the hex strings
+are created in sorted order, as json.load leaves them), quotas of 1% (rounded up), slots of
+10 inspectors (2 per group) and 5 inspectors (1 per group), and the entropy plan of a real
+drand quicknet round (BLS-checked with drand-verify) plus 20 dice digits. The engine case
+calls `compute_record(manifest, entropy)` in memory with the defaults (10 alternates, one
+worker process per CPU from 250,000 candidates up), several times in one child process: the
+first run starts the worker processes, later runs of up to 2,000,000 candidates reuse them
+warm, as a long-running platform process does (larger draws start them every time). CPU
+counts the child and all its worker processes. The floor is measured in the same child right
+after: the messages T("target") ‖ seed ‖ c are built (not timed), then hashed with one
+`hashlib.sha256(m).digest()` per candidate in one process. Memory is the sum of PSS
+(proportional set size: shared pages count once) over the child's whole process tree,
+sampled from /proc every 50 ms while the engine runs. consistent_sampler runs
+`sampler(candidates, seed=..., take=quota, output="id")` per stratum. The CLI rows run the
+real command line in a fresh process: start-up, imports, JSON parsing and writing included."""
 
 
 def write(section: str) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import sys
 from typing import Any
 
 import pytest
@@ -267,3 +268,15 @@ def test_it_keeps_unselected_keys_out_of_public_records() -> None:
     text = repr(compute_record(manifest, dice("000000000001"), openings=openings))
     assert sum(key in text for key in keys) == 3
     assert SECRET.decode() not in text
+
+
+def test_it_finishes_alone_when_worker_processes_fail(monkeypatch: pytest.MonkeyPatch) -> None:
+    from spotcheck.sampling import workers
+
+    manifest, entropy = _large(20_000)
+    expected = compute_record(manifest, entropy, workers=1)
+    workers.close_idle()
+    monkeypatch.setattr(scan_module, "PARALLEL_MIN_CANDIDATES", 0)
+    monkeypatch.setattr(workers, "WORKER_COMMAND", [sys.executable, "-c", "pass"])
+    assert compute_record(manifest, entropy, workers=2) == expected
+    workers.close_idle()

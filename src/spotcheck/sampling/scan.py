@@ -121,6 +121,18 @@ class Scanner:
         keys, to rank inspectors for the kept commitments on the way. Raises ManifestError
         naming a bad commitment."""
         try:
+            return self._run(seed_for, keep, keys_for)
+        except (RuntimeError, OSError):  # a worker process failed: do it all again alone
+            self._go_serial()
+            return self._run(seed_for, keep, keys_for)
+
+    def _run(
+        self,
+        seed_for: Callable[[bytes], bytes],
+        keep: Sequence[int | None],
+        keys_for: Callable[[bytes], list[list[bytes]]] | None,
+    ) -> ScanResult:
+        try:
             digest = self._digest_and_dispatch()
             seed = seed_for(digest)
             lp_keys = keys_for(seed) if keys_for is not None else None
@@ -129,14 +141,27 @@ class Scanner:
             raise explain_candidates(self.manifest) from None
         return ScanResult(digest, seed, ranked, orders)
 
+    def _go_serial(self) -> None:
+        release(self.pool, False)
+        self.pool = []
+        self.pending = 0
+        self.parallel = False
+        self.local = _State()
+
     def validate(self) -> bytes:
         """Only digest and check the commitments; no seed, no tickets."""
-        try:
-            digest = self._digest_and_dispatch()
-            self._scan(None, [None] * len(self.manifest.strata), [], None)
-        except _Bad:
-            raise explain_candidates(self.manifest) from None
-        return digest
+        for attempt in (1, 2):
+            try:
+                digest = self._digest_and_dispatch()
+                self._scan(None, [None] * len(self.manifest.strata), [], None)
+                return digest
+            except _Bad:
+                raise explain_candidates(self.manifest) from None
+            except (RuntimeError, OSError):
+                if attempt == 2:
+                    raise
+                self._go_serial()
+        raise AssertionError("unreachable")
 
     def _parts(self, candidates: Sequence[str], bounds: Sequence[str]) -> list[int]:
         positions = [0]
@@ -264,10 +289,17 @@ class Scanner:
         for n, piece in enumerate(pieces):
             self.pool[n % len(self.pool)].send(("rank", seed, keys, piece))
         self.pending += len(pieces)
-        for n in range(len(pieces)):
-            reply: list[tuple[bytes, ...]] = self.pool[n % len(self.pool)].receive()
-            self.pending -= 1
-            yield reply
+        done = 0
+        try:
+            for n in range(len(pieces)):
+                reply: list[tuple[bytes, ...]] = self.pool[n % len(self.pool)].receive()
+                self.pending -= 1
+                done += 1
+                yield reply
+        except (RuntimeError, OSError):  # a worker process failed: finish here
+            self._go_serial()
+            for piece in pieces[done:]:
+                yield rank_targets(seed, piece, keys)
 
 
 def check_manifest_candidates(manifest: Manifest, workers: int | None = None) -> bytes:

@@ -76,6 +76,12 @@ def write_chunk(fd: int, stratum: int, part: int, count: int, payload: bytes) ->
 
 
 def _write_all(fd: int, parts: list[bytes]) -> None:
+    if not hasattr(os, "writev"):  # not POSIX: one joined write
+        parts = [b"".join(parts)]
+        view = memoryview(parts[0])
+        while view:
+            view = view[os.write(fd, view) :]
+        return
     views = [memoryview(p) for p in parts]
     while views:
         done = os.writev(fd, views)
