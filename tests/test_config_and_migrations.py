@@ -41,7 +41,16 @@ def test_it_reads_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         Settings()
 
 
+def _postgres_only_index(diff: object) -> bool:
+    # Trigram (GIN) indexes exist only on PostgreSQL, by migration; the models cannot declare them.
+    return (
+        isinstance(diff, tuple)
+        and diff[0] == "remove_index"
+        and str(getattr(diff[1], "name", "")).endswith("_trgm")
+    )
+
+
 def test_it_has_migrations_that_match_the_models(engine: Engine) -> None:
     with engine.connect() as connection:
         diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
-    assert diff == []
+    assert [d for d in diff if not _postgres_only_index(d)] == []

@@ -373,6 +373,17 @@ def upgrade() -> None:
         )
 
     # ### end Alembic commands ###
+    if op.get_bind().dialect.name != "sqlite":
+        # check_item ↔ check_item_version point at each other; SQLite writes these foreign keys
+        # inline, other databases need them added once both tables exist (use_alter).
+        for column in ("latest_version_id", "published_version_id"):
+            op.create_foreign_key(
+                op.f(f"fk_check_item_{column}_check_item_version"),
+                "check_item",
+                "check_item_version",
+                [column],
+                ["id"],
+            )
     if op.get_bind().dialect.name == "postgresql":
         # Substring search by name over a million rows needs trigram indexes on PostgreSQL;
         # SQLite scans, which the benchmark shows is fast enough at that size.
@@ -384,6 +395,11 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name != "sqlite":
+        for column in ("latest_version_id", "published_version_id"):
+            op.drop_constraint(
+                op.f(f"fk_check_item_{column}_check_item_version"), "check_item", type_="foreignkey"
+            )
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP INDEX IF EXISTS ix_target_business_scope_trgm")
         op.execute("DROP INDEX IF EXISTS ix_target_name_trgm")
