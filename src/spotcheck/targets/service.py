@@ -6,7 +6,7 @@ import datetime as dt
 import gc
 import hashlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -417,31 +417,33 @@ def _gc_paused() -> Iterator[None]:
 _Writer = Callable[[list[tuple[Any, ...]]], None]
 
 
-def _bulk_writer(session: Session, now: dt.datetime) -> tuple[_Writer, Any]:
-    """A function that inserts rows of _NEW_COLUMNS in the session's transaction (called
-    with no rows once at the end), and the value to put in their timestamp columns.
+@contextmanager
+def _bulk_writer(session: Session, now: dt.datetime) -> Iterator[tuple[_Writer, Any]]:
+    """A function that inserts rows of _NEW_COLUMNS in the session's transaction, and the
+    value to put in their timestamp columns; everything is written when the block ends.
 
-    PostgreSQL (psycopg) gets COPY, SQLite a prepared executemany on the DBAPI cursor: the
-    ORM's bulk insert spends most of its time building and processing parameter dicts.
-    str, int and bool values bind natively on both drivers exactly as the ORM binds them;
-    the timestamp (the same for every row) goes through the column type's own processor.
+    PostgreSQL (psycopg) gets one COPY for the whole import, streamed while the rows are
+    being prepared, so that the server updates its indexes on the other core meanwhile.
+    SQLite gets a prepared executemany on the DBAPI cursor. (The ORM's bulk insert spends
+    most of its time building and processing parameter dicts.) str, int and bool values
+    bind natively on both drivers exactly as the ORM binds them; the timestamp (the same
+    for every row) goes through the column type's own processor.
     """
     connection = session.connection()
     dialect = connection.dialect
     driver: Any = connection.connection.driver_connection
     columns = ", ".join(_NEW_COLUMNS)
+    stamp = _bound(dialect, "created_at", now)
     if dialect.name == "postgresql" and dialect.driver == "psycopg":
-        copy_sql = f"COPY target ({columns}) FROM STDIN"
+        with driver.cursor() as cursor, cursor.copy(f"COPY target ({columns}) FROM STDIN") as copy:
+            write_row = copy.write_row
 
-        def copy(rows: list[tuple[Any, ...]]) -> None:
-            if not rows:
-                return
-            with driver.cursor() as cursor, cursor.copy(copy_sql) as stream:
-                write = stream.write_row
+            def stream(rows: list[tuple[Any, ...]]) -> None:
                 for row in rows:
-                    write(row)
+                    write_row(row)
 
-        return copy, _bound(dialect, "created_at", now)
+            yield stream, stamp
+        return
     if dialect.name == "sqlite":
         marks = ", ".join("?" * len(_NEW_COLUMNS))
         insert_sql = f"INSERT INTO target ({columns}) VALUES ({marks})"  # noqa: S608 (constants)
@@ -449,27 +451,20 @@ def _bulk_writer(session: Session, now: dt.datetime) -> tuple[_Writer, Any]:
         # pages are evicted and read back for every few rows (a million rows: 3x slower).
         # The cache grows only as pages are used, and goes back after the import.
         cursor = driver.cursor()
-        default = cursor.execute("PRAGMA cache_size").fetchone()[0]
+        default = int(cursor.execute("PRAGMA cache_size").fetchone()[0])
         cursor.execute(f"PRAGMA cache_size = -{SQLITE_IMPORT_CACHE_KIB}")
-        cursor.close()
-
-        def execute_many(rows: list[tuple[Any, ...]]) -> None:
-            cursor = driver.cursor()
-            try:
-                if rows:
-                    cursor.executemany(insert_sql, rows)
-                else:
-                    cursor.execute(f"PRAGMA cache_size = {int(default)}")
-            finally:
-                cursor.close()
-
-        return execute_many, _bound(dialect, "created_at", now)
+        try:
+            yield (lambda rows: cursor.executemany(insert_sql, rows)), stamp
+        finally:
+            cursor.execute(f"PRAGMA cache_size = {default}")
+            cursor.close()
+        return
 
     def orm(rows: list[tuple[Any, ...]]) -> None:
         if rows:
             session.execute(insert(Target), [dict(zip(_NEW_COLUMNS, r, strict=True)) for r in rows])
 
-    return orm, now
+    yield orm, now
 
 
 def _bound(dialect: Dialect, column: str, value: Any) -> Any:
@@ -510,6 +505,7 @@ def _import(
     write: _Writer | None = None
     now = utcnow()
     stamp: Any = now
+    writing = ExitStack()
     if not dry_run:
         # The batch goes in first so that new rows can point at it; its counts follow below.
         batch = ImportBatch(
@@ -522,47 +518,47 @@ def _import(
         )
         session.add(batch)
         session.flush()
-        write, stamp = _bulk_writer(session, now)
+        write, stamp = writing.enter_context(_bulk_writer(session, now))
     department_id, batch_id = department.id, (batch.id if batch is not None else None)
     pending: list[tuple[Any, ...]] = []
     changed: dict[int, dict[str, Any]] = {}
     created = unchanged = 0
     lookup, digest, make_initials = existing.get, _digest, initials
-    for record in records:
-        values = _normalised(record)
-        if extra_tag:
-            values = (
-                *values[:14],
-                _tags_text([*values[14].split("|"), extra_tag]),
-                *values[15:],
-            )
-        hit = lookup(values[0])
-        if hit is None:
-            created += 1
-            if write is not None:
-                pending.append(
-                    (
-                        *values,
-                        department_id,
-                        make_initials(values[1]),
-                        1,
-                        batch_id,
-                        stamp,
-                        stamp,
-                    )
+    with writing:
+        for record in records:
+            values = _normalised(record)
+            if extra_tag:
+                values = (
+                    *values[:14],
+                    _tags_text([*values[14].split("|"), extra_tag]),
+                    *values[15:],
                 )
-                if len(pending) >= CHUNK:
-                    write(pending)
-                    pending = []
-        elif hit[1] != digest(values):
-            changed[hit[0]] = dict(zip(FIELDS, values, strict=True))
-        else:
-            unchanged += 1
-    if batch is None or write is None:
+            hit = lookup(values[0])
+            if hit is None:
+                created += 1
+                if write is not None:
+                    pending.append(
+                        (
+                            *values,
+                            department_id,
+                            make_initials(values[1]),
+                            1,
+                            batch_id,
+                            stamp,
+                            stamp,
+                        )
+                    )
+                    if len(pending) >= CHUNK:
+                        write(pending)
+                        pending = []
+            elif hit[1] != digest(values):
+                changed[hit[0]] = dict(zip(FIELDS, values, strict=True))
+            else:
+                unchanged += 1
+        if pending and write is not None:
+            write(pending)
+    if batch is None:
         return ImportOutcome(None, len(records), created, len(changed), unchanged)
-    if pending:
-        write(pending)
-    write([])  # no more rows: the writer tidies up
     del existing, pending
     batch.created, batch.updated, batch.unchanged = created, len(changed), unchanged
     session.flush()
