@@ -49,7 +49,7 @@ def run_draw(
     workers: int | None = None,
 ) -> Draw:
     """Scan, select, match: the draw before any event. Raises ManifestError, MatchingError."""
-    with gc_paused(), Scanner(manifest, workers) as scanner:
+    with Scanner(manifest, workers) as scanner:
         scan = scanner.run(
             lambda digest: derive_seed(digest, items),
             keep,
@@ -150,6 +150,31 @@ def compute_record(
         raise ValueError("alternates cannot be negative")
     if audience not in ("public", AUDITOR):
         raise ValueError("audience must be 'public' or 'auditor'")
+    with gc_paused():
+        return _compute(
+            manifest,
+            entropy,
+            events,
+            openings,
+            alternates,
+            audience,
+            workers,
+            require_signature,
+            manifest_digest,
+        )
+
+
+def _compute(
+    manifest: Mapping[str, Any],
+    entropy: Sequence[Mapping[str, Any]],
+    events: Sequence[Mapping[str, Any]],
+    openings: Mapping[str, Mapping[str, str]] | None,
+    alternates: int | None,
+    audience: str,
+    workers: int | None,
+    require_signature: bool,
+    manifest_digest: str | None,
+) -> dict[str, Any]:
     m = parse_manifest(manifest)
     problem = feasibility_problem(m)
     if problem is not None:

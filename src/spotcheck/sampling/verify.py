@@ -14,6 +14,7 @@ from .errors import DrawError, Reason
 from .events import DERIVED, apply_event, count_replace_target, parse_event
 from .manifest import DRAND, feasibility_problem, manifest_digest, parse_manifest
 from .record import AUDITOR, Draw, check_opening, keep_counts, run_draw
+from .scan import gc_paused
 from .tickets import SPEC
 
 RECORD_FIELDS = (
@@ -107,7 +108,8 @@ def verify_record(
         return result
     assert isinstance(record, dict)
     try:
-        _verify(record, result, check_signatures, workers)
+        with gc_paused():
+            _verify(record, result, check_signatures, workers)
     except DrawError as exc:
         result.reasons.append(exc.reason)
     except Exception as exc:  # the verifier must answer, whatever the input
