@@ -40,6 +40,10 @@ class Matcher:
         """Store precomputed rankings (from the scan's workers) for a target."""
         self._orders[target] = packed
 
+    def add_orders(self, orders: dict[str, tuple[bytes, ...]]) -> None:
+        """Store many precomputed rankings at once."""
+        self._orders.update(orders)
+
     def orders(self, target: str) -> tuple[bytes, ...]:
         """The packed rankings of every slot's working pool for `target` (computed if new)."""
         packed = self._orders.get(target)
@@ -102,19 +106,32 @@ class Matcher:
         group: Group = []
         members: set[str] = set()
         for index, slot in enumerate(self.slots):
-            order = unpack_order(packed[index], len(self.working[index]))
+            working = self.working[index]
+            order = unpack_order(packed[index], len(working))
+            load = self.loads[index]
+            cap = self.caps[index]
             for _ in range(slot.count):
-                n = self._pick(order, index, members, excluded)
-                if n is None:
-                    raise MatchingError(
-                        f"对象 {target} 的岗位 {slot.name!r} 找不到可用的检查人员",
-                        f"no inspector is available for slot {slot.name!r} of target {target}",
-                        code="matching",
-                    )
-                key = self.working[index][n]
+                # The first pass, inlined: this loop runs for every selected target.
+                chosen = -1
+                for n in order:
+                    if load[n] < cap:
+                        key = working[n]
+                        if key not in members and key not in excluded:
+                            chosen = n
+                            break
+                if chosen < 0:
+                    picked = self._pick(order, index, members, excluded)
+                    if picked is None:
+                        raise MatchingError(
+                            f"对象 {target} 的岗位 {slot.name!r} 找不到可用的检查人员",
+                            f"no inspector is available for slot {slot.name!r} of target {target}",
+                            code="matching",
+                        )
+                    chosen = picked
+                key = working[chosen]
                 group.append([slot.name, key])
                 members.add(key)
-                self.loads[index][n] += 1
+                load[chosen] += 1
         return group
 
     def add_load(self, slot: int, key: str, delta: int) -> None:

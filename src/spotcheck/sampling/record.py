@@ -63,8 +63,7 @@ def run_draw(
         # Visit order: all selected targets across strata by target ticket (ties: commitment).
         visit = [c for _, c in sorted(p for r, s in pairs for p in r[: s.quota])]
         matcher = Matcher(manifest, scan.seed, len(visit))
-        for target, packed in scan.orders.items():
-            matcher.set_orders(target, packed)
+        matcher.add_orders(scan.orders)
         missing = [c for c in visit if c not in scan.orders]
         for part in scanner.rank(scan.seed, matcher.lp_keys, missing):
             for target, packed in zip(missing, part, strict=False):

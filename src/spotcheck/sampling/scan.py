@@ -72,10 +72,6 @@ def default_workers() -> int:
         return os.cpu_count() or 1
 
 
-def _ticket_and_commitment(item: Found) -> tuple[bytes, bytes]:
-    return item[0], item[1]
-
-
 class _Bad(Exception):
     """Some chunk is malformed; the slow explainer finds and names the exact commitment."""
 
@@ -257,7 +253,7 @@ class Scanner:
         ranked: list[Ranked] = []
         orders: dict[str, tuple[bytes, ...]] = {}
         for s, items in enumerate(found):
-            items.sort(key=_ticket_and_commitment)
+            items.sort()  # by ticket, then commitment (unique within a stratum)
             row = []
             for ticket, c, order in items[: need[s]]:
                 text = c.hex()

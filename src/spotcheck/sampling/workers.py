@@ -31,6 +31,7 @@ from .kernels import decode_chunk, disjoint, rank_targets, split32, survivors
 # The standalone verifier replaces this with a command that runs itself in worker mode.
 WORKER_COMMAND: list[str] | None = None
 _HEADER = 8
+WORKER_NICENESS = 0
 _PIPE_SIZE = 1 << 20
 
 
@@ -130,7 +131,7 @@ class Worker:
         self._in_fd = self.proc.stdin.fileno()
         _grow_pipe(self._in_fd)
         _grow_pipe(self._out.fileno())
-        self._queue: queue.Queue[Any] = queue.Queue(maxsize=32)
+        self._queue: queue.Queue[Any] = queue.Queue(maxsize=256)
         self._failure: BaseException | None = None
         self._thread = threading.Thread(target=self._send_loop, daemon=True)
         self._thread.start()
@@ -138,25 +139,40 @@ class Worker:
     def _send_loop(self) -> None:
         while True:
             item = self._queue.get()
-            if item is None:
-                return
             try:
-                if item[0] == "chunk":
-                    write_chunk(self._in_fd, *item[1:])
-                else:
-                    write_frame(self._in_fd, item)
+                if item is None:
+                    return
+                self._write(item)
             except OSError as exc:  # the worker died; the reader will notice too
                 self._failure = exc
                 return
+            finally:
+                self._queue.task_done()
+
+    def _write(self, item: Any) -> None:
+        if item[0] == "chunk":
+            write_chunk(self._in_fd, *item[1:])
+        else:
+            write_frame(self._in_fd, item)
 
     def alive(self) -> bool:
         """Whether the process still runs and its pipe works."""
         return self.proc.poll() is None and self._failure is None
 
-    def send(self, obj: Any) -> None:
-        """Queue a message for the worker."""
+    def send(self, obj: Any, direct: bool = False) -> None:
+        """Send a message to the worker: through the sender thread, or with `direct` written
+        at once by the caller (only for messages after which the worker replies nothing
+        until it has read them all, so that neither side can block the other)."""
         if self._failure is not None:
             raise RuntimeError(f"worker pipe failed: {self._failure}")
+        if direct and not self._queue.unfinished_tasks:
+            # Writing from the caller's thread avoids a hand-over of the GIL per chunk.
+            try:
+                self._write(obj)
+            except OSError as exc:
+                self._failure = exc
+                raise RuntimeError(f"worker pipe failed: {exc}") from None
+            return
         self._queue.put(obj)
 
     def receive(self) -> Any:
@@ -299,6 +315,10 @@ def scan_ranges(
 def worker_main() -> None:
     """Entry point of a worker subprocess: serve frames from stdin until told to exit."""
     gc.disable()  # short-lived, no reference cycles, and full collections cost time
+    # The parent's digest is the one sequential part of a scan; when the workers compete
+    # with it for the cores, it must not be the one that waits.
+    with contextlib.suppress(OSError, AttributeError):
+        os.nice(WORKER_NICENESS)
     stdin = sys.stdin.buffer.raw if hasattr(sys.stdin.buffer, "raw") else sys.stdin.buffer
     out_fd = sys.stdout.fileno()
     state = _State()
