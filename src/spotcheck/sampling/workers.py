@@ -31,7 +31,6 @@ from .kernels import decode_chunk, disjoint, rank_targets, split32, survivors
 # The standalone verifier replaces this with a command that runs itself in worker mode.
 WORKER_COMMAND: list[str] | None = None
 _HEADER = 8
-WORKER_NICENESS = 0
 _PIPE_SIZE = 1 << 20
 
 
@@ -159,20 +158,10 @@ class Worker:
         """Whether the process still runs and its pipe works."""
         return self.proc.poll() is None and self._failure is None
 
-    def send(self, obj: Any, direct: bool = False) -> None:
-        """Send a message to the worker: through the sender thread, or with `direct` written
-        at once by the caller (only for messages after which the worker replies nothing
-        until it has read them all, so that neither side can block the other)."""
+    def send(self, obj: Any) -> None:
+        """Queue a message for the worker (the sender thread writes it)."""
         if self._failure is not None:
             raise RuntimeError(f"worker pipe failed: {self._failure}")
-        if direct and not self._queue.unfinished_tasks:
-            # Writing from the caller's thread avoids a hand-over of the GIL per chunk.
-            try:
-                self._write(obj)
-            except OSError as exc:
-                self._failure = exc
-                raise RuntimeError(f"worker pipe failed: {exc}") from None
-            return
         self._queue.put(obj)
 
     def receive(self) -> Any:
@@ -315,10 +304,6 @@ def scan_ranges(
 def worker_main() -> None:
     """Entry point of a worker subprocess: serve frames from stdin until told to exit."""
     gc.disable()  # short-lived, no reference cycles, and full collections cost time
-    # The parent's digest is the one sequential part of a scan; when the workers compete
-    # with it for the cores, it must not be the one that waits.
-    with contextlib.suppress(OSError, AttributeError):
-        os.nice(WORKER_NICENESS)
     stdin = sys.stdin.buffer.raw if hasattr(sys.stdin.buffer, "raw") else sys.stdin.buffer
     out_fd = sys.stdout.fileno()
     state = _State()
