@@ -87,15 +87,15 @@ class CheckItemVersion(Base):
     release_id: Mapped[int | None] = mapped_column(ForeignKey("catalog_release.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     list_type: Mapped[str] = mapped_column(String(10), default="本部门")
-    target_type: Mapped[str] = mapped_column(String(60), default="")
+    target_type: Mapped[str] = mapped_column(String(100), default="")
     content: Mapped[str] = mapped_column(Text, default="")
     legal_basis: Mapped[str] = mapped_column(Text, default="")
     methods: Mapped[str] = mapped_column(String(200), default="")  # "|书面检查|实地核查|"
     ratio_bp: Mapped[int | None] = mapped_column()  # basis points: 500 = 5%
-    frequency: Mapped[str] = mapped_column(String(60), default="")
+    frequency: Mapped[str] = mapped_column(String(100), default="")
     kind: Mapped[str] = mapped_column(String(4), default="一般")
     domains: Mapped[str] = mapped_column(String(100), default="")  # "|环保|安全生产|"
-    implementer: Mapped[str] = mapped_column(String(120), default="")
+    implementer: Mapped[str] = mapped_column(String(200), default="")
     guideline: Mapped[str] = mapped_column(Text, default="")
     created_by: Mapped[str] = mapped_column(String(60), default="")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, overload
 
 from sqlalchemy.orm import Session
 
@@ -99,6 +99,31 @@ class ImportRefused(DomainError):
 def target_record(record: Mapping[str, Any]) -> dict[str, Any]:
     """A validated target row as the targets service expects it."""
     return _renamed(record, TARGET_FIELDS)
+
+
+class _Renamed(Sequence[dict[str, Any]]):
+    """Records renamed on access: a million renamed copies would cost ~400 MiB for nothing."""
+
+    def __init__(self, records: Sequence[Mapping[str, Any]], names: Mapping[str, str]) -> None:
+        self._records = records
+        self._names = names
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    @overload
+    def __getitem__(self, index: int) -> dict[str, Any]: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
+    def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
+        if isinstance(index, slice):
+            return [_renamed(r, self._names) for r in self._records[index]]
+        return _renamed(self._records[index], self._names)
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        names = self._names
+        for record in self._records:
+            yield _renamed(record, names)
 
 
 def target_form_values(target: Target) -> dict[str, str]:

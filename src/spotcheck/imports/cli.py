@@ -196,6 +196,7 @@ def _print_errors(report: imports_service.Report) -> None:
         f"[red]检查未通过：共 {report.rows} 行，{len(report.errors)} 处错误，未导入任何数据。[/red]"
     )
     for error in report.errors[:MAX_ERRORS_PRINTED]:
-        err.print(f"  {error}")
+        # One error per line whatever the terminal width, so scripts can grep "第 N 行".
+        err.print(f"  {error}", soft_wrap=True, markup=False, highlight=False)
     if len(report.errors) > MAX_ERRORS_PRINTED:
         err.print(f"  ……其余 {len(report.errors) - MAX_ERRORS_PRINTED} 处未列出")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from spotcheck.db import Base, UTCDateTime, utcnow
@@ -26,16 +26,16 @@ class Inspector(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     department_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
     key: Mapped[str] = mapped_column(String(40))
-    name: Mapped[str] = mapped_column(String(60), index=True)
+    name: Mapped[str] = mapped_column(String(100), index=True)
     gender: Mapped[str] = mapped_column(String(2), default="")
-    post: Mapped[str] = mapped_column(String(60), default="")
+    post: Mapped[str] = mapped_column(String(100), default="")
     rank: Mapped[str] = mapped_column(String(10), index=True, default="")
     category: Mapped[str] = mapped_column(String(20), index=True)
     cert_no: Mapped[str] = mapped_column(String(40), default="")
-    cert_issuer: Mapped[str] = mapped_column(String(60), default="")
+    cert_issuer: Mapped[str] = mapped_column(String(100), default="")
     cert_valid_until: Mapped[dt.date | None] = mapped_column(Date)
-    enforcement_post: Mapped[str] = mapped_column(String(60), default="")
-    expertise: Mapped[str] = mapped_column(String(300), default="")  # "|a|b|"
+    enforcement_post: Mapped[str] = mapped_column(String(100), default="")
+    expertise: Mapped[str] = mapped_column(Text, default="")  # "|a|b|"
     phone: Mapped[str] = mapped_column(String(30), default="")
     status: Mapped[str] = mapped_column(String(10), index=True, default="在岗")
     version: Mapped[int] = mapped_column(default=1)
