@@ -139,6 +139,66 @@ def child_engine(n: int, repeat: int) -> dict[str, Any]:
     return {"times": times, "cpu": cpu, "floors": floors, "selected": selected}
 
 
+def child_profile(n: int) -> dict[str, Any]:
+    """CPU per candidate of each step of the engine, run in one process, and the floor."""
+    from spotcheck.sampling import kernels
+    from spotcheck.sampling.manifest import parse_manifest
+    from spotcheck.sampling.matching import Matcher
+    from spotcheck.sampling.scan import Scanner
+
+    gc.disable()
+    manifest = parse_manifest(make_manifest(n))
+    messages: list[Any] = []
+
+    class Collect:
+        def send(self, message: Any) -> None:
+            messages.append(message)
+
+    scanner = Scanner(manifest, workers=1)
+    scanner.parallel, scanner.pool = True, [Collect()]  # type: ignore[list-item]
+    clock, spent = time.process_time, {}
+    start = clock()
+    scanner._digest_and_dispatch()
+    spent["digest and chunking (parent)"] = clock() - start
+    scanner.pool = []
+    start = clock()
+    raws = {(m[1], m[2]): kernels.decode_chunk(m[4], m[3]) for m in messages}
+    spent["decode and order check"] = clock() - start
+    start = clock()
+    pieces = {key: kernels.split32(raw or b"") for key, raw in raws.items()}
+    spent["split into commitments"] = clock() - start
+    parts = sorted({part for _, part in pieces})
+    start = clock()
+    for part in parts:
+        kernels.disjoint([pieces.get((s, part), []) for s in range(len(manifest.strata))])
+    spent["uniqueness across strata"] = clock() - start
+    seed = hashlib.sha256(b"bench seed").digest()
+    prefix = b"ssj-draw-v1/target" + seed
+    bounds = [kernels.threshold(s.quota + 10, len(s.candidates)) for s in manifest.strata]
+    start = clock()
+    kept = [kernels.survivors(prefix, pieces[key], bounds[key[0]]) for key in pieces]
+    spent["target tickets and the ticket bound"] = clock() - start
+    matcher = Matcher(manifest, seed, sum(s.quota for s in manifest.strata))
+    targets = [c for group in kept for _, c in group]
+    start = clock()
+    orders = kernels.rank_targets(seed, targets, matcher.lp_keys)
+    spent["inspector rankings (kept targets)"] = clock() - start
+    for target, order in zip(targets, orders, strict=True):
+        matcher.set_orders(target.hex(), order)
+    start = clock()
+    for target in targets[: sum(s.quota for s in manifest.strata)]:
+        matcher.match(target.hex())
+    spent["matching"] = clock() - start
+    floor = 0.0
+    for group in pieces.values():
+        built = [prefix + c for c in group]
+        start = clock()
+        for message in built:
+            hashlib.sha256(message).digest()
+        floor += clock() - start
+    return {"ns": {k: 1e9 * v / n for k, v in spent.items()}, "floor_ns": 1e9 * floor / n}
+
+
 def child_consistent(n: int) -> dict[str, Any]:
     """consistent_sampler (VotingWorks Arlo's sampler) drawing the same quotas."""
     from consistent_sampler import sampler
@@ -300,6 +360,9 @@ def run(
         print(f"engine + floor, {n:,} candidates ...", flush=True)
         result, peaks = run_child(_me("engine", str(n), str(repeat.get(n, 3))))
         rows["engine"][n] = {**result, **peaks}
+    print(f"CPU by step, {consistent_n:,} candidates ...", flush=True)
+    rows["profile"], _ = run_child(_me("profile", str(consistent_n)))
+    rows["profile"]["n"] = consistent_n
     print(f"consistent_sampler, {consistent_n:,} candidates ...", flush=True)
     result, peaks = run_child(_me("consistent", str(consistent_n)))
     rows["consistent"] = {"n": consistent_n, **result, **peaks}
@@ -389,8 +452,44 @@ def report(rows: dict[str, Any]) -> str:
         )
     worst = max(row.get("engine_pss", 0) for row in engine.values())
     verdict = "met" if worst < 4 * GIB else "missed"
-    lines += [f"- peak memory under 4 GiB: {_mib(worst)} — **{verdict}**.", "", METHOD]
+    lines += [f"- peak memory under 4 GiB: {_mib(worst)} — **{verdict}**.", ""]
+    lines += why(rows["profile"])
+    lines += ["", METHOD]
     return "\n".join(lines)
+
+
+def why(profile: dict[str, Any]) -> list[str]:
+    """Where the CPU goes, step by step, and what that means for the goals."""
+    ns, floor = profile["ns"], profile["floor_ns"]
+    total = sum(ns.values())
+    must = sum(ns[k] for k in ns if k.startswith(("target", "inspector", "digest")))
+    lines = [
+        f"Where the time goes: CPU per candidate of each step, measured in one process on "
+        f"{profile['n']:,} candidates (the floor there: {floor:.0f} ns per candidate):",
+        "",
+        "| step | CPU per candidate |",
+        "| --- | ---: |",
+    ]
+    lines += [f"| {step} | {value:.0f} ns |" for step, value in ns.items()]
+    lines += [
+        f"| all steps | {total:.0f} ns |",
+        "",
+        f"Why the speed goals are missed: in CPython one SHA-256 of a short message costs "
+        f"about {floor:.0f} ns, most of it per-call overhead (the Python object and the OpenSSL "
+        "context around two SHA-NI compressions), and every further C-level operation per "
+        "candidate costs tens of nanoseconds. A target ticket costs about as much as the floor, so with two cores the "
+        "engine can beat the floor only if everything else fits in the floor's remaining "
+        f"half. The steps that cannot be skipped (target tickets, the inspector tickets of "
+        f"the kept targets and the digest of the canonical JSON) already take {must:.0f} ns, "
+        f"i.e. {must / 2:.0f} ns per candidate of wall time on two perfectly used cores, "
+        f"against a floor of {floor:.0f} ns; decoding and checking every commitment (hex, "
+        "order, uniqueness within and across strata, as the spec requires) and matching "
+        f"bring the total to {total:.0f} ns, {total / 2:.0f} ns of wall time at best. Tuning "
+        "can still shave tens of nanoseconds, not the difference: meeting the goal needs "
+        "SHA-256 without Python's per-call overhead (a C extension), which this pure, "
+        "standard-library engine does not use.",
+    ]
+    return lines
 
 
 METHOD = """Method. Manifests have four strata of random 32-byte commitments (sorted; the hex strings
@@ -440,6 +539,8 @@ def main() -> None:
             result = child_engine(int(n), int(rest[0]))
         elif kind == "consistent":
             result = child_consistent(int(n))
+        elif kind == "profile":
+            result = child_profile(int(n))
         else:
             result = child_prepare(int(n), rest[0])
         print("@@result " + json.dumps(result), flush=True)
