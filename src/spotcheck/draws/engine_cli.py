@@ -207,6 +207,14 @@ def replay_command(
 
 def register(app: typer.Typer, draw_app: typer.Typer) -> None:
     """Add `verify` and `verifier-script` to `app` and `replay` to `draw_app`."""
-    app.command("verify", help=VERIFY_HELP)(verify_command)
-    app.command("verifier-script", help=SCRIPT_HELP)(verifier_script_command)
-    draw_app.command("replay", help=REPLAY_HELP)(replay_command)
+    app.command("verify", help=VERIFY_HELP, short_help="核验抽取记录 / verify a draw record")(
+        verify_command
+    )
+    app.command(
+        "verifier-script",
+        help=SCRIPT_HELP,
+        short_help="写出单文件公众核验程序 / write the standalone verifier",
+    )(verifier_script_command)
+    draw_app.command(
+        "replay", help=REPLAY_HELP, short_help="重算完整的抽取记录 / re-compute a draw record"
+    )(replay_command)
