@@ -79,7 +79,8 @@ class VerifyResult:
             f"{head}：任务 {f.get('task')}，摘要 {str(f.get('digest'))[:16]}…，"
             f"抽中 {f.get('selected')} 个对象，{f.get('events')} 个事件（人工指派 {f.get('manual')}），"
             f"{time_zh} / {head_en}: task {f.get('task')}, digest {str(f.get('digest'))[:16]}…, "
-            f"{f.get('selected')} targets selected in {f.get('strata')} strata, "
+            f"{f.get('selected')} targets selected in {f.get('strata')} "
+            f"{'stratum' if f.get('strata') == 1 else 'strata'}, "
             f"{f.get('events')} events ({f.get('manual')} manual), entropy {f.get('entropy')}, "
             f"{time_en}"
         )
