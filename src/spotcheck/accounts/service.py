@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from spotcheck import scoping
 from spotcheck.accounts.models import ROLE_LABELS, ApiToken, LoginSession, Role, User, UserRole
 from spotcheck.accounts.passwords import (
     hash_password,
@@ -43,10 +44,7 @@ def get_by_username(session: Session, username: str) -> User | None:
 
 def get_in_scope_or_404(session: Session, user_id: int, scope: Sequence[int] | None) -> User:
     """The user if their department is inside the scope (None = everything), else NotFound."""
-    user = session.get(User, user_id)
-    if user is None or (scope is not None and user.department_id not in scope):
-        raise NotFound("未找到该用户，或您无权查看")
-    return user
+    return scoping.get_or_404(session, User, user_id, scope, "用户")
 
 
 def get_all(session: Session, scope: Sequence[int] | None = None) -> list[User]:

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from spotcheck import scoping
 from spotcheck.accounts.models import Role, User
 from spotcheck.audit import service as audit_service
 from spotcheck.audit.service import Actor
@@ -21,7 +22,7 @@ from spotcheck.catalog.models import (
 )
 from spotcheck.db import utcnow
 from spotcheck.departments.models import Department
-from spotcheck.errors import DomainError, Forbidden, IllegalTransition, NotFound
+from spotcheck.errors import DomainError, Forbidden, IllegalTransition
 
 FIELDS = (
     "name",
@@ -69,10 +70,7 @@ def normalise(record: Mapping[str, Any]) -> dict[str, Any]:
 
 def get_in_scope_or_404(session: Session, item_id: int, scope: Sequence[int]) -> CheckItem:
     """The item if its department is in scope, else NotFound."""
-    item = session.get(CheckItem, item_id)
-    if item is None or item.department_id not in scope:
-        raise NotFound("未找到该抽查事项，或您无权查看")
-    return item
+    return scoping.get_or_404(session, CheckItem, item_id, scope, "抽查事项")
 
 
 def get_all(
@@ -288,10 +286,7 @@ def decide(
 
 def get_release_or_404(session: Session, release_id: int, scope: Sequence[int]) -> CatalogRelease:
     """The release if its department is in scope, else NotFound."""
-    release = session.get(CatalogRelease, release_id)
-    if release is None or release.department_id not in scope:
-        raise NotFound("未找到该清单版本，或您无权查看")
-    return release
+    return scoping.get_or_404(session, CatalogRelease, release_id, scope, "清单版本")
 
 
 def count(session: Session, scope: Sequence[int]) -> tuple[int, int]:

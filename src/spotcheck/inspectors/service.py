@@ -11,11 +11,12 @@ from typing import Any
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
+from spotcheck import scoping
 from spotcheck.audit import service as audit_service
 from spotcheck.audit.service import Actor
 from spotcheck.db import utcnow
 from spotcheck.departments.models import Department
-from spotcheck.errors import DomainError, NotFound
+from spotcheck.errors import DomainError
 from spotcheck.inspectors.models import (
     CERTIFIED_CATEGORIES,
     Conflict,
@@ -97,10 +98,7 @@ def ineligibility(
 
 def get_in_scope_or_404(session: Session, inspector_id: int, scope: Sequence[int]) -> Inspector:
     """The inspector if their department is in scope, else NotFound."""
-    inspector = session.get(Inspector, inspector_id)
-    if inspector is None or inspector.department_id not in scope:
-        raise NotFound("未找到该人员，或您无权查看")
-    return inspector
+    return scoping.get_or_404(session, Inspector, inspector_id, scope, "人员")
 
 
 @dataclass(frozen=True)

@@ -13,11 +13,12 @@ from typing import Any, cast
 from sqlalchemy import ColumnElement, Dialect, Select, and_, func, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 
+from spotcheck import scoping
 from spotcheck.audit import service as audit_service
 from spotcheck.audit.service import Actor
 from spotcheck.db import utcnow
 from spotcheck.departments.models import Department
-from spotcheck.errors import DomainError, NotFound
+from spotcheck.errors import DomainError
 from spotcheck.pinyin import initials
 from spotcheck.targets.models import ImportBatch, SubRegistry, Target, TargetHistory
 
@@ -124,10 +125,7 @@ def _snapshot(target: Target) -> dict[str, Any]:
 
 def get_in_scope_or_404(session: Session, target_id: int, scope: Sequence[int]) -> Target:
     """The target if its department is in scope, else NotFound."""
-    target = session.get(Target, target_id)
-    if target is None or target.department_id not in scope:
-        raise NotFound("未找到该检查对象，或您无权查看")
-    return target
+    return scoping.get_or_404(session, Target, target_id, scope, "检查对象")
 
 
 @dataclass(frozen=True)
