@@ -106,3 +106,30 @@ def test_it_refuses_to_start_with_a_default_key_in_production(tmp_path: Path) ->
     env.pop("SECRET_KEY", None)
     result = subprocess.run([CLI, "db", "upgrade"], env=env, capture_output=True, text=True)
     assert result.returncode == 2 and "SECRET_KEY" in result.stderr
+
+
+def test_it_exports_and_reimports_from_the_cli_without_changes(
+    settings: Settings,
+    engine: object,
+    org,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
+) -> None:
+    from spotcheck.cli import app
+    from spotcheck.config import get_settings
+    from tests.registries.conftest import target_row, targets_csv
+
+    monkeypatch.setenv("DATABASE_URL", settings.database_url)
+    get_settings.cache_clear()
+    runner = CliRunner()
+    source = tmp_path / "in.csv"
+    source.write_bytes(targets_csv([target_row(i) for i in range(1, 6)], encoding="gb18030"))
+    first = runner.invoke(app, ["import", "targets", str(source), "--department", "CITY-A"])
+    assert first.exit_code == 0 and "新增 5" in first.output, first.output
+    for suffix in ("csv", "xlsx"):
+        out = tmp_path / f"out.{suffix}"
+        exported = runner.invoke(app, ["export", "targets", str(out), "--department", "CITY-A"])
+        assert exported.exit_code == 0 and "已导出 5 行" in exported.output
+        again = runner.invoke(app, ["import", "targets", str(out), "--department", "CITY-A"])
+        assert again.exit_code == 0 and "新增 0，更新 0，未变 5" in again.output, again.output
+    get_settings.cache_clear()

@@ -20,7 +20,7 @@ from spotcheck.errors import DomainError
 from spotcheck.imports import adapters
 from spotcheck.imports import service as imports_service
 from spotcheck.inspectors import service as inspectors_service
-from spotcheck.tabular.writer import write_csv, write_template, write_xlsx
+from spotcheck.tabular.writer import write_template
 from spotcheck.targets import service as targets_service
 
 console = Console()
@@ -155,18 +155,8 @@ def register(app: typer.Typer, get_factory: Callable[[], sessionmaker[Session]])
                 ]
             else:
                 rows = [adapters.item_row(i) for i in catalog_service.get_all(session, scope, q)]
-        spec = imports_service.SPECS[kind]
         with out.open("wb") as stream:
-            if fmt == "xlsx":
-                write_xlsx(
-                    stream,
-                    spec.headers,
-                    rows,
-                    text_columns=spec.text_headers,
-                    sheet_title=spec.title or "数据",
-                )
-            else:
-                write_csv(stream, spec.headers, rows)
+            imports_service.write_rows(stream, kind, fmt, rows)
         console.print(f"已导出 {len(rows)} 行到 {out}")
 
     @app.command("template")

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import IO, Any, Literal
 
 from sqlalchemy.orm import Session
 
@@ -16,6 +16,7 @@ from spotcheck.imports import adapters
 from spotcheck.tabular.reader import TableError, open_table
 from spotcheck.tabular.schema import Result, RowError, Spec, validate
 from spotcheck.tabular.specs import INSPECTORS, ITEMS, TARGETS
+from spotcheck.tabular.writer import write_csv, write_xlsx
 from spotcheck.targets import service as targets_service
 
 Kind = Literal["targets", "inspectors", "items"]
@@ -105,3 +106,18 @@ def run(
     except adapters.ImportRefused as exc:
         report.errors = exc.errors
     return report
+
+
+def write_rows(stream: IO[bytes], kind: str, fmt: str, rows: Iterable[Sequence[Any]]) -> None:
+    """Rows of one kind in template layout as .xlsx (code columns as text) or .csv (UTF-8 BOM)."""
+    spec = SPECS[kind]
+    if fmt == "xlsx":
+        write_xlsx(
+            stream,
+            spec.headers,
+            rows,
+            text_columns=spec.text_headers,
+            sheet_title=spec.title or "数据",
+        )
+    else:
+        write_csv(stream, spec.headers, rows)

@@ -24,7 +24,7 @@ from spotcheck.inspectors import service as inspectors_service
 from spotcheck.inspectors import views as inspectors_views
 from spotcheck.tabular.reader import open_table
 from spotcheck.tabular.schema import validate
-from spotcheck.tabular.writer import write_csv, write_error_report, write_template, write_xlsx
+from spotcheck.tabular.writer import write_error_report, write_template
 from spotcheck.targets import service as targets_service
 from spotcheck.targets import views as targets_views
 from spotcheck.web.security import Db, LoggedIn, Principal
@@ -242,18 +242,8 @@ def error_report(request: Request, principal: LoggedIn, kind: str, token: str) -
 def _export(kind: str, fmt: str, rows: Iterable[list[Any]]) -> Response:
     if fmt not in MEDIA:
         raise NotFound("只能导出 .xlsx 或 .csv")
-    spec = imports_service.SPECS[kind]
     stream = io.BytesIO()
-    if fmt == "xlsx":
-        write_xlsx(
-            stream,
-            spec.headers,
-            rows,
-            text_columns=spec.text_headers,
-            sheet_title=spec.title or "数据",
-        )
-    else:
-        write_csv(stream, spec.headers, rows)
+    imports_service.write_rows(stream, kind, fmt, rows)
     return _download(stream.getvalue(), f"{imports_service.LABELS[kind]}.{fmt}", fmt)
 
 
