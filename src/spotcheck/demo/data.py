@@ -136,6 +136,16 @@ LIST_APPROVERS = {
     "341500-DAJ": ("luan", "luan_leader"),
 }
 
+# The rulebook profile each demo agency adopts (its sections and child departments inherit it).
+ADOPTIONS = {
+    "140000-DAJ": "shanxi-daj",
+    "140900-SCJ": "xinzhou-joint",
+    "140900-GXJ": "xinzhou-joint",
+    "370300-GXJ": "zibo-gxj",
+    "370400-GXQ-SW": "zaozhuang-gxq",
+    "341500-DAJ": "luan-daj",
+}
+
 
 def is_empty(session: Session) -> bool:
     """True when there are no departments and no users yet."""
@@ -163,6 +173,14 @@ def load(session: Session) -> dict[str, int]:
             industry=industry,
             region_code=region,
         )
+    from spotcheck.rulebooks import service as rulebooks_service
+
+    for code, profile_code in ADOPTIONS.items():
+        department = departments_service.get_by_code(session, code)
+        assert department is not None
+        found = rulebooks_service.adoption_for(session, department)
+        if found is None or found[1].id != department.id:
+            rulebooks_service.adopt(session, SYSTEM, department, profile_code)
     for account in ACCOUNTS:
         if accounts_service.get_by_username(session, account.username) is not None:
             continue

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from spotcheck.db import Base, UTCDateTime, utcnow
@@ -114,3 +114,30 @@ class ImportBatch(Base):
     unchanged: Mapped[int] = mapped_column(default=0)
     actor_name: Mapped[str] = mapped_column(String(60), default="")
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Exemption(Base):
+    """An entry of the 免检免扰 list (002 第九条): the target is exempt between the dates."""
+
+    __tablename__ = "exemption"
+    __table_args__ = (
+        Index("ix_exemption_department_id_target_key", "department_id", "target_key"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("department.id"))
+    target_key: Mapped[str] = mapped_column(String(40))
+    target_name: Mapped[str] = mapped_column(String(200), default="")
+    valid_from: Mapped[dt.date] = mapped_column(Date)
+    valid_until: Mapped[dt.date | None] = mapped_column(Date)
+    basis: Mapped[str] = mapped_column(String(200), default="")
+    created_by: Mapped[str] = mapped_column(String(60), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    revoked_by: Mapped[str] = mapped_column(String(60), default="")
+
+    def valid_on(self, day: dt.date) -> bool:
+        """Whether the exemption holds on that day."""
+        if self.revoked_at is not None or day < self.valid_from:
+            return False
+        return self.valid_until is None or day <= self.valid_until

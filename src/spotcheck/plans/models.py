@@ -1,0 +1,204 @@
+"""Annual plans (年度抽查计划), their workflow steps, and their tasks (抽查任务 + 工作方案)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Any
+
+from sqlalchemy import JSON, Date, Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from spotcheck.db import Base, UTCDateTime, utcnow
+
+
+class PlanStatus(enum.StrEnum):
+    """Where a plan version stands."""
+
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    RETURNED = "returned"
+    APPROVED = "approved"
+    FILED = "filed"
+    PUBLISHED = "published"
+    SUPERSEDED = "superseded"
+
+
+PLAN_LABELS = {
+    PlanStatus.DRAFT: "草稿",
+    PlanStatus.SUBMITTED: "待审批",
+    PlanStatus.RETURNED: "已退回",
+    PlanStatus.APPROVED: "已批准",
+    PlanStatus.FILED: "已备案",
+    PlanStatus.PUBLISHED: "已公开",
+    PlanStatus.SUPERSEDED: "已被调整版本替代",
+}
+# The allowed moves; anything else is refused with a Chinese message (IllegalTransition).
+PLAN_MOVES = {
+    PlanStatus.DRAFT: {PlanStatus.SUBMITTED},
+    PlanStatus.SUBMITTED: {PlanStatus.APPROVED, PlanStatus.RETURNED},
+    PlanStatus.RETURNED: {PlanStatus.SUBMITTED},
+    PlanStatus.APPROVED: {PlanStatus.FILED},
+    PlanStatus.FILED: {PlanStatus.PUBLISHED, PlanStatus.SUPERSEDED},
+    PlanStatus.PUBLISHED: {PlanStatus.SUPERSEDED},
+    PlanStatus.SUPERSEDED: set(),
+}
+# Order of the states a draw may require (profile plan.draw_requires).
+PLAN_ORDER = {
+    PlanStatus.APPROVED: 1,
+    PlanStatus.FILED: 2,
+    PlanStatus.PUBLISHED: 3,
+}
+EDITABLE = {PlanStatus.DRAFT, PlanStatus.RETURNED}
+
+
+def _enum(kind: type[enum.StrEnum]) -> Enum:
+    return Enum(kind, native_enum=False, length=12, values_callable=lambda e: [m.value for m in e])
+
+
+class AnnualPlan(Base):
+    """One version of a department's plan for a natural year; an adjustment is a new version."""
+
+    __tablename__ = "annual_plan"
+    __table_args__ = (UniqueConstraint("department_id", "year", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
+    year: Mapped[int] = mapped_column()
+    version: Mapped[int] = mapped_column(default=1)
+    title: Mapped[str] = mapped_column(String(200))
+    status: Mapped[PlanStatus] = mapped_column(_enum(PlanStatus), default=PlanStatus.DRAFT)
+    # The profile in force when the plan was made (its code; the profile text is versioned by code).
+    profile_code: Mapped[str] = mapped_column(String(40))
+    based_on_id: Mapped[int | None] = mapped_column(ForeignKey("annual_plan.id"))
+    adjustment_reason: Mapped[str] = mapped_column(String(500), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[str] = mapped_column(String(60), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    approved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    filed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+    tasks: Mapped[list[Task]] = relationship(
+        back_populates="plan", order_by="Task.number", cascade="all, delete-orphan"
+    )
+    steps: Mapped[list[PlanStep]] = relationship(order_by="PlanStep.id", cascade="all")
+
+    @property
+    def status_label(self) -> str:
+        """The status in Chinese."""
+        return PLAN_LABELS[self.status]
+
+
+class PlanStep(Base):
+    """One workflow step of a plan: who, when, from which state to which, opinion, rule."""
+
+    __tablename__ = "plan_step"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(
+        ForeignKey("annual_plan.id", ondelete="CASCADE"), index=True
+    )
+    action: Mapped[str] = mapped_column(String(20))
+    from_status: Mapped[str] = mapped_column(String(12), default="")
+    to_status: Mapped[str] = mapped_column(String(12))
+    actor_name: Mapped[str] = mapped_column(String(60))
+    # An approval outside the platform (001 第十三条: the 市政府) is recorded with its document.
+    on_behalf_of: Mapped[str] = mapped_column(String(60), default="")
+    document_no: Mapped[str] = mapped_column(String(100), default="")
+    opinion: Mapped[str] = mapped_column(String(500), default="")
+    rule: Mapped[str] = mapped_column(String(200), default="")
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Task(Base):
+    """A task of a plan (or a marked special campaign with no plan): items, scope, strata, window."""
+
+    __tablename__ = "task"
+    __table_args__ = (UniqueConstraint("plan_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int | None] = mapped_column(
+        ForeignKey("annual_plan.id", ondelete="CASCADE"), index=True
+    )
+    # The initiating department (发起部门); its adopted profile governs the task.
+    department_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
+    number: Mapped[int] = mapped_column(default=1)
+    name: Mapped[str] = mapped_column(String(200))
+    special: Mapped[bool] = mapped_column(default=False)
+    special_basis: Mapped[str] = mapped_column(String(300), default="")
+    sub_registry_id: Mapped[int | None] = mapped_column(ForeignKey("sub_registry.id"))
+    # Registry filters: target_types, region, industry, risk_classes, tag, q (see plans.scope).
+    filters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Per stratum key: {"ratio": 0.2} or {"count": 10}; missing keys use the profile's ratio.
+    strata_settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    window_start: Mapped[dt.date] = mapped_column(Date)
+    window_end: Mapped[dt.date] = mapped_column(Date)
+    methods: Mapped[str] = mapped_column(String(200), default="")  # "|书面检查|实地核查|"
+    grounds: Mapped[str] = mapped_column(String(100), default="")  # "|投诉举报|法定|"
+    overlap_policy: Mapped[str] = mapped_column(String(10), default="")  # merge / exclude
+    batch_count: Mapped[int | None] = mapped_column()
+    requirements: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[str] = mapped_column(String(60), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    plan: Mapped[AnnualPlan | None] = relationship(back_populates="tasks")
+    items: Mapped[list[TaskItem]] = relationship(
+        order_by="TaskItem.position", cascade="all, delete-orphan"
+    )
+    participants: Mapped[list[TaskDepartment]] = relationship(cascade="all, delete-orphan")
+
+    @property
+    def method_list(self) -> list[str]:
+        """Methods as a list."""
+        return [m for m in self.methods.split("|") if m]
+
+    @property
+    def ground_list(self) -> list[str]:
+        """Grounds as a list."""
+        return [g for g in self.grounds.split("|") if g]
+
+    @property
+    def is_joint(self) -> bool:
+        """Whether other departments take part."""
+        return bool(self.participants)
+
+
+class TaskItem(Base):
+    """An item of a task, pinned to the published version it was planned with (1+X: one main)."""
+
+    __tablename__ = "task_item"
+    __table_args__ = (UniqueConstraint("task_id", "item_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("task.id", ondelete="CASCADE"), index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("check_item.id"))
+    item_version_id: Mapped[int] = mapped_column(ForeignKey("check_item_version.id"))
+    is_main: Mapped[bool] = mapped_column(default=False)
+    position: Mapped[int] = mapped_column(default=0)
+
+
+class TaskDepartment(Base):
+    """A participating department (参与部门/配合部门) of a joint task."""
+
+    __tablename__ = "task_department"
+    __table_args__ = (UniqueConstraint("task_id", "department_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("task.id", ondelete="CASCADE"), index=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
+
+
+class DrawnTarget(Base):
+    """A target a task's draw selected; the draw writes these, overlap rules read them."""
+
+    __tablename__ = "drawn_target"
+    __table_args__ = (UniqueConstraint("task_id", "target_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("task.id", ondelete="CASCADE"), index=True)
+    target_key: Mapped[str] = mapped_column(String(40), index=True)
+    target_name: Mapped[str] = mapped_column(String(200), default="")
+    drawn_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
