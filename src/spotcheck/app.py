@@ -158,6 +158,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from spotcheck.departments import views as departments_views
     from spotcheck.imports import views as imports_views
     from spotcheck.inspectors import views as inspectors_views
+    from spotcheck.plans import api as plans_api
+    from spotcheck.plans import views as plans_views
+    from spotcheck.rulebooks import api as rulebooks_api
+    from spotcheck.rulebooks import views as rulebooks_views
+    from spotcheck.targets import exemption_views
     from spotcheck.targets import views as targets_views
     from spotcheck.web import views as home_views
 
@@ -167,10 +172,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(departments_views.router)
     app.include_router(calendar_views.router)
     app.include_router(audit_views.router)
+    app.include_router(exemption_views.router)
     app.include_router(targets_views.router)
     app.include_router(inspectors_views.router)
     app.include_router(catalog_views.router)
     app.include_router(imports_views.router)
+    app.include_router(rulebooks_views.router)
+    app.include_router(plans_views.router)
+    app.include_router(rulebooks_api.router)
+    app.include_router(plans_api.router)
     app.include_router(api_router.router)
     app.include_router(api_registries.router)
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")

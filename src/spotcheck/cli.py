@@ -245,6 +245,17 @@ def _register_registry_commands() -> None:
     imports_cli.register(app, _factory)
 
 
+def _register_planning_commands() -> None:
+    from spotcheck.plans import cli as plans_cli
+    from spotcheck.rulebooks import cli as rulebooks_cli
+
+    rulebooks_cli.register(app, _factory)
+    plans_cli.register(app, _factory)
+
+
+_register_planning_commands()
+
+
 _register_registry_commands()
 
 

@@ -37,8 +37,8 @@ NAV: list[dict[str, Any]] = [
     {"label": "事项清单", "href": "/items"},
     {"label": "检查对象", "href": "/targets"},
     {"label": "执法人员", "href": "/inspectors"},
-    {"label": "年度计划", "href": None},
-    {"label": "抽查任务", "href": None},
+    {"label": "年度计划", "href": "/plans"},
+    {"label": "抽查任务", "href": "/tasks"},
     {"label": "检查实施", "href": None},
     {"label": "结果公示", "href": None},
     {"label": "异议与处置", "href": None},
@@ -48,6 +48,7 @@ ADMIN_NAV: list[dict[str, Any]] = [
     {"label": "部门管理", "href": "/admin/departments"},
     {"label": "用户管理", "href": "/admin/users"},
     {"label": "工作日历", "href": "/admin/calendar"},
+    {"label": "细则配置", "href": "/rulebooks"},
     {"label": "操作日志", "href": "/admin/audit"},
 ]
 
