@@ -13,6 +13,7 @@ from spotcheck.audit.service import SYSTEM
 from spotcheck.catalog.models import CatalogRelease, CheckItem
 from spotcheck.inspectors import service as inspectors_service
 from spotcheck.inspectors.models import Inspector
+from spotcheck.rulebooks import service as rulebooks_service
 from spotcheck.tabular.codes import make_uscc
 from spotcheck.targets import service as targets_service
 from spotcheck.targets.models import Target, TargetHistory
@@ -208,6 +209,9 @@ def test_it_refuses_someone_elses_certificate_number(
 def test_it_publishes_items_only_after_a_leader_approves(
     editor: TestClient, app, db: Session, org: Org, make_user
 ) -> None:  # type: ignore[no-untyped-def]
+    # The approval rule shown comes from the department's adopted rulebook (002 第五条 here).
+    rulebooks_service.adopt(db, SYSTEM, org.own, "zibo-gxj")
+    db.commit()
     made = post_form(
         editor,
         "/items/new",
@@ -263,7 +267,10 @@ def test_it_publishes_items_only_after_a_leader_approves(
     db.expire_all()
     item = db.execute(select(CheckItem)).scalar_one()
     assert item.published_version_id == first and item.latest_version_id != first
-    assert "依据 002 第五条" in editor.get(f"/items/releases/{release.id}").text
+    assert (
+        "依据 002 第五条第一款：随机抽查事项清单由局领导审定后公布"
+        in editor.get(f"/items/releases/{release.id}").text
+    )
 
 
 def test_it_serves_the_api_to_bearer_tokens(app, editor: TestClient, db: Session, org: Org) -> None:  # type: ignore[no-untyped-def]

@@ -38,8 +38,21 @@ FIELDS = (
     "implementer",
     "guideline",
 )
-# Until rulebook profiles arrive (issue 5), the approval level is 002 第五条's: the bureau's leaders.
-APPROVAL_RULE = "依据 002 第五条：随机抽查事项清单经局领导审定后公布"
+# Where a department has adopted no rulebook yet, the list is still approved by a leader.
+DEFAULT_APPROVAL_RULE = "本部门尚未采用细则配置：事项清单由领导审定后公布"
+
+
+def approval_rule(session: Session, department: Department) -> str:
+    """Who approves the department's item list and why, from its adopted rulebook profile."""
+    from spotcheck.rulebooks import service as rulebooks_service
+
+    found = rulebooks_service.adoption_for(session, department)
+    if found is None:
+        return DEFAULT_APPROVAL_RULE
+    rule = rulebooks_service.get(session, found[0]).approvals.get("item_list")
+    if rule is None:
+        return DEFAULT_APPROVAL_RULE
+    return f"依据 {rule.article}：随机抽查事项清单由{rule.by}审定后公布"
 
 
 def _joined(value: Any) -> str:
@@ -223,8 +236,9 @@ def submit(
         ).scalar()
         or 0
     ) + 1
+    rule = approval_rule(session, department)
     release = CatalogRelease(
-        department_id=department.id, number=number, note=note.strip()[:300], rule=APPROVAL_RULE
+        department_id=department.id, number=number, note=note.strip()[:300], rule=rule[:120]
     )
     session.add(release)
     session.flush()
@@ -239,7 +253,7 @@ def submit(
         "catalog.submit",
         object_type="catalog_release",
         object_id=release.id,
-        summary=f"提交事项清单第 {number} 版（{len(pending)} 项修改）待审批；{APPROVAL_RULE}",
+        summary=f"提交事项清单第 {number} 版（{len(pending)} 项修改）待审批；{rule}",
     )
     return release
 
@@ -255,7 +269,7 @@ def decide(
 ) -> CatalogRelease:
     """A leader approves (and so publishes) or rejects a submitted release."""
     if not user.has_role(Role.LEADER):
-        raise Forbidden(f"只有领导审批角色可以审定事项清单。{APPROVAL_RULE}")
+        raise Forbidden(f"只有领导审批角色可以审定事项清单。{release.rule}")
     if approve:
         _move(release, ReleaseStatus.PUBLISHED)
         for item, version in release_versions(session, release):
