@@ -131,8 +131,7 @@ class InspectorPage(BaseModel):
     items: list[InspectorOut]
 
 
-def _inspector(i: Inspector, today: dt.date) -> InspectorOut:
-    reasons = inspectors_service.ineligibility(i, today)
+def _inspector(i: Inspector, reasons: list[str]) -> InspectorOut:
     return InspectorOut(
         id=i.id,
         key=i.key,
@@ -163,8 +162,8 @@ def list_inspectors(
     rows, total = inspectors_service.search(
         db, principal.scope, inspectors_views.filters_from(request.query_params), page, per_page
     )
-    today = dt.datetime.now(BEIJING).date()
-    return InspectorPage(total=total, page=page, items=[_inspector(i, today) for i in rows])
+    why = inspectors_service.reasons_for(db, rows, dt.datetime.now(BEIJING).date())
+    return InspectorPage(total=total, page=page, items=[_inspector(i, why[i.id]) for i in rows])
 
 
 class ItemOut(BaseModel):

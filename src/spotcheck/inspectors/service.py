@@ -96,6 +96,36 @@ def ineligibility(
     return reasons
 
 
+def certificate_required(session: Session, department_id: int) -> tuple[bool, str]:
+    """Whether the department's adopted rulebook requires a valid certificate, and its article."""
+    from spotcheck.departments.models import Department
+    from spotcheck.rulebooks import service as rulebooks_service
+
+    department = session.get(Department, department_id)
+    found = rulebooks_service.adoption_for(session, department) if department else None
+    if found is None:
+        return True, ""
+    group = rulebooks_service.get(session, found[0]).group
+    return group.certificate_required, group.certificate_article or group.article
+
+
+def reasons_for(
+    session: Session, inspectors: Sequence[Inspector], on: dt.date
+) -> dict[int, list[str]]:
+    """Each inspector's ineligibility under their own department's rulebook (certificates)."""
+    rules: dict[int, tuple[bool, str]] = {}
+    out: dict[int, list[str]] = {}
+    for inspector in inspectors:
+        if inspector.department_id not in rules:
+            rules[inspector.department_id] = certificate_required(session, inspector.department_id)
+        required, article = rules[inspector.department_id]
+        reasons = ineligibility(inspector, on, certificate_required=required)
+        out[inspector.id] = [
+            f"{r}（依据 {article}）" if article and "执法证" in r else r for r in reasons
+        ]
+    return out
+
+
 def get_in_scope_or_404(session: Session, inspector_id: int, scope: Sequence[int]) -> Inspector:
     """The inspector if their department is in scope, else NotFound."""
     return scoping.get_or_404(session, Inspector, inspector_id, scope, "人员")

@@ -247,6 +247,7 @@ class Group(Rule):
 
     min_certified: Annotated[int, Field(ge=1, le=10)] = 2
     certificate_required: bool = True
+    certificate_article: Article | None = None
     leader: str = ""
     slots: Annotated[list[Slot], Field(min_length=1)]
 
