@@ -1,0 +1,76 @@
+"""The annual minimum or target ratio (003 第十六条 ≥5%, 004 二（三） ≈20%) over a plan's tasks.
+
+The registry is the plan department's subtree: targets of the types the profile admits, in a
+drawable status, counted once per 统一社会信用代码. The planned total adds up each ordinary task's
+quota (special campaigns are outside the plan), so a target drawn by two tasks counts twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from fractions import Fraction
+
+from sqlalchemy.orm import Session
+
+from spotcheck.departments.models import Department
+from spotcheck.errors import NotFound
+from spotcheck.plans import eligibility
+from spotcheck.plans.eligibility import AnnualSummary, percent
+from spotcheck.plans.models import AnnualPlan, Task
+from spotcheck.rulebooks import service as rulebooks_service
+from spotcheck.rulebooks.schema import Profile
+
+TWICE = "同一检查对象被两个任务抽取时计两次"
+
+
+def plan_profile(session: Session, plan: AnnualPlan, department: Department) -> Profile:
+    """The plan's profile: its profile_code if set, else the department's adopted one."""
+    if plan.profile_code:
+        return rulebooks_service.get(session, plan.profile_code)
+    return rulebooks_service.profile_for(session, department)
+
+
+def summarise(session: Session, plan: AnnualPlan, on: dt.date | None = None) -> AnnualSummary:
+    """The year's planned draws against the profile's annual rule, with the rule's article."""
+    department = session.get(Department, plan.department_id)
+    if department is None:
+        raise NotFound("未找到计划所属部门")
+    profile = plan_profile(session, plan, department)
+    size = eligibility.scope_count(session, department, profile)
+    planned: list[tuple[Task, int]] = [
+        (task, eligibility.evaluate(session, task, on).total_quota)
+        for task in plan.tasks
+        if not task.special
+    ]
+    total = sum(n for _task, n in planned)
+    exact = Fraction(total, size) if size else Fraction(0)
+    rule = profile.annual
+    head = f"{plan.year}年计划抽查 {total} 户次，名录库可抽取对象 {size} 户，占 {percent(exact)}"
+    if rule is None:
+        ok, message = True, f"{head}；所用细则未规定年度抽查比例（{TWICE}）"
+    elif size == 0:
+        ok, message = True, f"名录库中没有可抽取的检查对象，无法核对年度比例（依据 {rule.article}）"
+    elif rule.kind == "minimum":
+        ok = exact >= Fraction(str(rule.ratio))
+        verdict = "不低于" if ok else "低于规定的最低比例"
+        message = (
+            f"{head}，{verdict}{percent(Fraction(str(rule.ratio)))}（依据 {rule.article}；{TWICE}）"
+        )
+    else:
+        target, tolerance = Fraction(str(rule.ratio)), Fraction(str(rule.tolerance))
+        ok = abs(exact - target) <= tolerance
+        band = f"{percent(target - tolerance)}–{percent(target + tolerance)}"
+        verdict = (
+            f"在{percent(target)}左右（{band}）" if ok else f"偏离{percent(target)}左右（{band}）"
+        )
+        message = f"{head}，{verdict}（依据 {rule.article}；{TWICE}）"
+    return AnnualSummary(
+        year=plan.year,
+        registry_size=size,
+        planned=planned,
+        total=total,
+        ratio=float(exact),
+        rule=rule,
+        ok=ok,
+        message=message,
+    )

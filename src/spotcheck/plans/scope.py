@@ -1,0 +1,313 @@
+"""A task's targets and items read as plain columns (fast over 100k targets), and the tests the
+rules make of one target: flags, high risk, years since a check, stratum conditions.
+
+Scope = targets of the initiating department's subtree whose type the profile admits, narrowed by
+the task's sub-registry (its tag) and filters. Only the columns the eligibility rules need are read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, distinct, func, select
+from sqlalchemy.orm import Session
+
+from spotcheck.catalog.models import CheckItem, CheckItemVersion
+from spotcheck.departments.models import Department
+from spotcheck.history.models import CheckRecord
+from spotcheck.plans.models import Task, TaskItem
+from spotcheck.rulebooks.schema import Condition, HighRisk, Profile, Stratum
+from spotcheck.targets.models import SubRegistry, Target
+
+
+@dataclass(frozen=True)
+class ItemInfo:
+    """One item of the task as pinned to its version."""
+
+    code: str
+    name: str
+    kind: str
+    ratio_bp: int | None
+    domains: tuple[str, ...]
+    is_main: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """The columns of one target that eligibility needs."""
+
+    id: int
+    key: str
+    name: str
+    risk_class: str
+    status: str
+    abnormal: bool
+    dishonest: bool
+    complaints: int
+
+
+def has_flag(row: Row, flag: str, complaints_min: int) -> bool:
+    """Whether the target carries the flag (投诉举报 = at least complaints_min complaints)."""
+    if flag == "经营异常":
+        return row.abnormal
+    if flag == "严重违法失信":
+        return row.dishonest
+    return row.complaints >= complaints_min
+
+
+def is_high_risk(row: Row, rule: HighRisk) -> bool:
+    """Whether the profile counts the target as high-risk (its risk classes or any of its flags)."""
+    if row.risk_class and row.risk_class in rule.risk_class:
+        return True
+    return any(has_flag(row, flag, rule.complaints_min) for flag in rule.flags)
+
+
+def subtree(department: Department) -> Select[Any]:
+    """Ids of the department and everything below it (materialised path prefix)."""
+    return select(Department.id).where(Department.path.startswith(department.path))
+
+
+def ancestor_ids(department: Department) -> list[int]:
+    """Ids on the path from the root down to the department (itself included)."""
+    return [int(p) for p in department.path.strip("/").split("/") if p] or [department.id]
+
+
+def industries(session: Session) -> dict[int, str]:
+    """Each department's industry; a department without one takes its nearest ancestor's.
+
+    Sections (科室) often leave the industry blank: they work in their agency's industry.
+    """
+    rows = session.execute(select(Department.id, Department.path, Department.industry)).all()
+    own = {dep_id: industry for dep_id, _path, industry in rows}
+    out: dict[int, str] = {}
+    for dep_id, path, industry in rows:
+        found = industry
+        if not found:
+            for ancestor in reversed([int(p) for p in path.strip("/").split("/") if p]):
+                if own.get(ancestor):
+                    found = own[ancestor]
+                    break
+        out[dep_id] = found
+    return out
+
+
+def _region_prefix(region: str) -> str:
+    # As on the registry pages: 370300 means the whole city, 370000 the whole province.
+    region = region.strip()
+    if region.endswith("0000"):
+        return region[:2]
+    if region.endswith("00"):
+        return region[:4]
+    return region
+
+
+def _as_list(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [v for v in value.replace("|", ",").split(",") if v.strip()]
+    return [str(v) for v in value or [] if str(v).strip()]
+
+
+def conditions(session: Session, task: Task, profile: Profile) -> list[ColumnElement[bool]]:
+    """The WHERE conditions of the task's scope (without the department subtree)."""
+    filters: dict[str, Any] = dict(task.filters or {})
+    types = list(profile.scope.target_types)
+    if filters.get("target_types"):
+        wanted = set(_as_list(filters["target_types"]))
+        types = [t for t in types if t in wanted]
+    where: list[ColumnElement[bool]] = [Target.target_type.in_(types)]
+    if task.sub_registry_id is not None:
+        registry = session.get(SubRegistry, task.sub_registry_id)
+        if registry is not None:
+            where.append(Target.tags.contains(f"|{registry.tag}|", autoescape=True))
+    if str(filters.get("region") or "").strip():
+        where.append(
+            Target.region_code.startswith(_region_prefix(str(filters["region"])), autoescape=True)
+        )
+    if str(filters.get("industry") or "").strip():
+        where.append(
+            Target.industry_code.startswith(str(filters["industry"]).strip(), autoescape=True)
+        )
+    if filters.get("risk_classes"):
+        where.append(Target.risk_class.in_(_as_list(filters["risk_classes"])))
+    if str(filters.get("tag") or "").strip():
+        where.append(Target.tags.contains(f"|{str(filters['tag']).strip()}|", autoescape=True))
+    if str(filters.get("q") or "").strip():
+        where.append(Target.name.contains(str(filters["q"]).strip(), autoescape=True))
+    return where
+
+
+def load(
+    session: Session, task: Task, department: Department, profile: Profile
+) -> tuple[list[Row], int]:
+    """The targets in the task's scope, one per key (lowest id wins), and how many duplicates.
+
+    A company may sit in both a city's and a county's registry under one 统一社会信用代码: it is
+    one target and is drawn at most once.
+    """
+    query = (
+        select(
+            Target.id,
+            Target.key,
+            Target.name,
+            Target.risk_class,
+            Target.status,
+            Target.abnormal,
+            Target.dishonest,
+            Target.complaints,
+        )
+        .where(Target.department_id.in_(subtree(department)))
+        .where(*conditions(session, task, profile))
+        .order_by(Target.id)
+    )
+    seen: set[str] = set()
+    rows: list[Row] = []
+    duplicates = 0
+    for tid, key, name, risk, status, abnormal, dishonest, complaints in session.execute(query):
+        if key in seen:
+            duplicates += 1
+            continue
+        seen.add(key)
+        rows.append(
+            Row(
+                tid, key, name, risk or "", status, bool(abnormal), bool(dishonest), complaints or 0
+            )
+        )
+    return rows, duplicates
+
+
+def scope_count(session: Session, department: Department, profile: Profile) -> int:
+    """Distinct drawable targets of the subtree of the types the profile admits (annual ratios)."""
+    query = select(func.count(distinct(Target.key))).where(
+        Target.department_id.in_(subtree(department)),
+        Target.target_type.in_(list(profile.scope.target_types)),
+        Target.status.in_(list(profile.exclusions.status.drawable)),
+    )
+    return int(session.execute(query).scalar() or 0)
+
+
+def full_years(since: dt.date, until: dt.date) -> int:
+    """Whole calendar years from one day to another (29 Feb counts as 28 Feb in other years)."""
+    years = until.year - since.year
+    if add_years(since, years) > until:
+        years -= 1
+    return years
+
+
+def add_years(day: dt.date, years: int) -> dt.date:
+    """The same calendar day `years` later; 29 Feb becomes 28 Feb in a common year."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+def task_items(session: Session, task: Task) -> list[ItemInfo]:
+    """The task's items as pinned to their versions, main item first."""
+    query = (
+        select(
+            CheckItem.code,
+            CheckItemVersion.name,
+            CheckItemVersion.kind,
+            CheckItemVersion.ratio_bp,
+            CheckItemVersion.domains,
+            TaskItem.is_main,
+        )
+        .join(CheckItem, CheckItem.id == TaskItem.item_id)
+        .join(CheckItemVersion, CheckItemVersion.id == TaskItem.item_version_id)
+        .where(TaskItem.task_id == task.id)
+        .order_by(TaskItem.is_main.desc(), TaskItem.position, TaskItem.id)
+    )
+    return [
+        ItemInfo(code, name, kind, ratio_bp, tuple(d for d in domains.split("|") if d), bool(main))
+        for code, name, kind, ratio_bp, domains, main in session.execute(query)
+    ]
+
+
+def condition_text(when: Condition, complaints_min: int) -> str:
+    """A stratum's condition in Chinese."""
+    parts = []
+    if when.risk_class:
+        parts.append(f"信用风险分类为 {'、'.join(when.risk_class)} 类")
+    if when.flags:
+        words = {
+            "经营异常": "列入经营异常名录",
+            "严重违法失信": "列入严重违法失信名单",
+            "投诉举报": f"被投诉举报 {complaints_min} 次及以上",
+        }
+        parts.append("或".join(words[f] for f in when.flags))
+    low, high = when.unchecked_years_min, when.unchecked_years_max
+    if low is not None and high is not None:
+        parts.append(f"满{low}年不满{high}年未被检查")
+    elif low is not None:
+        parts.append(f"满{low}年（含从未）未被检查")
+    elif high is not None:
+        parts.append(f"不满{high}年内曾被检查")
+    if when.never_checked is True:
+        parts.append("从未被检查")
+    elif when.never_checked is False:
+        parts.append("曾被检查")
+    return "，且".join(parts) if parts else "不属于以上各层的其他检查对象"
+
+
+def years_since(last: dt.date | None, stratum: Stratum, start: dt.date) -> float:
+    """Full years from the last check to the window start (infinite when never checked)."""
+    if last is None:
+        return math.inf
+    if stratum.period == "natural_year":
+        return start.year - last.year
+    return full_years(last, start)
+
+
+def meets(
+    row: Row, stratum: Stratum, profile: Profile, last: dt.date | None, start: dt.date
+) -> bool:
+    """Whether the target meets every given part of the stratum's condition."""
+    when = stratum.when
+    if when.risk_class and row.risk_class not in when.risk_class:
+        return False
+    minimum = profile.high_risk.complaints_min
+    if when.flags and not any(has_flag(row, f, minimum) for f in when.flags):
+        return False
+    if when.never_checked is not None and (last is None) != when.never_checked:
+        return False
+    if when.unchecked_years_min is not None or when.unchecked_years_max is not None:
+        years = years_since(last, stratum, start)
+        if when.unchecked_years_min is not None and years < when.unchecked_years_min:
+            return False
+        if when.unchecked_years_max is not None and years >= when.unchecked_years_max:
+            return False
+    return True
+
+
+def assign(
+    rows: Sequence[Row],
+    profile: Profile,
+    start: dt.date,
+    history: dict[str, list[CheckRecord]],
+    industry_of: dict[int, str],
+    industry: str,
+) -> dict[str, list[Row]]:
+    """Each kept target in the first stratum it meets (the last stratum takes everyone else)."""
+    out: dict[str, list[Row]] = {s.key: [] for s in profile.strata}
+    for row in rows:
+        checks = history.get(row.key, [])
+        last_any = checks[0].completed_on if checks else None
+        # "本行业领域" (001 第十六条): only checks by departments of the task's industry count.
+        last_industry = next(
+            (
+                c.completed_on
+                for c in checks
+                if not industry or industry_of.get(c.department_id) == industry
+            ),
+            None,
+        )
+        for stratum in profile.strata:
+            last = last_industry if stratum.industry_only else last_any
+            if meets(row, stratum, profile, last, start):
+                out[stratum.key].append(row)
+                break
+    return out
