@@ -1,0 +1,142 @@
+"""Whether a plan meets its deadline, and whether a task may reach the draw (each with its article)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from spotcheck.calendar import service as calendar_service
+from spotcheck.catalog.models import CheckItem
+from spotcheck.plans import task_rules
+from spotcheck.plans.models import PLAN_LABELS, PLAN_ORDER, AnnualPlan, PlanStatus, Task
+from spotcheck.rulebooks import service as rulebooks_service
+from spotcheck.rulebooks.schema import Profile
+
+
+@dataclass(frozen=True)
+class DueInfo:
+    """The profile's plan deadline as it stands today for this plan."""
+
+    due: dt.date
+    kind: str  # "pending" | "warning" | "overdue" | "met"
+    text: str
+    article: str
+
+    @property
+    def overdue(self) -> bool:
+        """Whether the date has passed without the plan reaching its required state."""
+        return self.kind == "overdue"
+
+
+def due_state(profile: Profile) -> PlanStatus:
+    """The state that meets the plan deadline: filed, or published where a draw needs that (003)."""
+    # The profiles carry no separate field: 001 wants the plan filed by 31 January, 003 wants it
+    # 制定并发布 by 31 May, and each profile's draw_requires says the same thing.
+    return PlanStatus.PUBLISHED if profile.plan.draw_requires == "published" else PlanStatus.FILED
+
+
+def due_info(session: Session, plan: AnnualPlan, today: dt.date | None = None) -> DueInfo | None:
+    """The plan deadline of the profile: days left (working days from the calendar) or overdue."""
+    profile = rulebooks_service.get(session, plan.profile_code)
+    rule = profile.plan.due
+    if rule is None:
+        return None
+    today = today or dt.date.today()
+    month, day = (int(p) for p in rule.month_day.split("-"))
+    due = dt.date(plan.year, month, day)
+    state = due_state(profile)
+    verb = "发布" if state == PlanStatus.PUBLISHED else "备案"
+    base = f"依据 {rule.article}：年度计划应于 {due.month}月{due.day}日前{verb}"
+    done = PLAN_ORDER.get(plan.status, 0) >= PLAN_ORDER[state]
+    if plan.status == PlanStatus.SUPERSEDED:
+        return DueInfo(due, "met", f"{base}；本版本已被替代", rule.article)
+    if done:
+        return DueInfo(due, "met", f"{base}；本计划已{PLAN_LABELS[plan.status]}", rule.article)
+    if today > due:
+        return DueInfo(due, "overdue", f"已逾期 {(today - due).days} 天（{base}）", rule.article)
+    days = (due - today).days
+    try:
+        left = f"距截止还有 {calendar_service.workdays_between(session, today, due)} 个工作日"
+    except calendar_service.UnknownYear as exc:
+        left = f"{exc.year} 年工作日历尚未导入，按自然日计 {days} 天"
+    kind = "warning" if days <= rule.warn_days else "pending"
+    return DueInfo(due, kind, f"{left}（{base}）", rule.article)
+
+
+def _item_rule(profile: Profile) -> str:
+    rule = profile.approvals.get("item_list")
+    return rule.article if rule else profile.scope.article
+
+
+@dataclass(frozen=True)
+class DrawCheck:
+    """Why a task cannot reach the draw (blockers), and what should be looked at (warnings)."""
+
+    blockers: list[str]
+    warnings: list[str]
+
+
+def draw_check(session: Session, task: Task, today: dt.date | None = None) -> DrawCheck:
+    """Every reason the task cannot be drawn, each with its article; and non-blocking warnings."""
+    profile = task_rules.profile_of_task(session, task)
+    blockers: list[str] = []
+    warnings: list[str] = []
+    rules = profile.plan
+    if task.plan is None:
+        campaigns = rules.special_campaigns
+        if not (task.special and campaigns and campaigns.allowed):
+            blockers.append(
+                f"未列入年度抽查计划：依据 {rules.article}，{rules.note or '未列入年度抽查工作计划的，不得随意进行'}"
+                "（本细则不允许计划外专项检查）"
+            )
+        elif campaigns is not None:
+            warnings.append(
+                f"专项检查（计划外，依据 {campaigns.article} 允许）：{task.special_basis}"
+            )
+    else:
+        plan = task.plan
+        needed = PlanStatus(rules.draw_requires)
+        if plan.status == PlanStatus.SUPERSEDED:
+            blockers.append(
+                f"所属年度计划第 {plan.version} 版已被调整后的版本替代，请使用新版本中的任务（依据 {rules.filing.article}）"
+            )
+        elif PLAN_ORDER.get(plan.status, 0) < PLAN_ORDER[needed]:
+            blockers.append(
+                f"所属年度计划当前为“{plan.status_label}”，须{PLAN_LABELS[needed]}后才能抽取"
+                f"（依据 {rules.article}：{rules.note}）"
+            )
+    item_article = _item_rule(profile)
+    for link in task.items:
+        item = session.get(CheckItem, link.item_id)
+        if item is None:
+            continue
+        if item.published is None:
+            blockers.append(
+                f"清单之外无抽查：事项 {item.code} 尚未发布，不能用于抽取（依据 {item_article}）"
+            )
+            continue
+        if item.published_version_id != link.item_version_id:
+            warnings.append(
+                f"事项 {item.code} 已发布第 {item.published.version} 版，本任务仍按制定时的版本执行；"
+                "如需按新版本执行，请调整年度计划"
+            )
+        if item.published.list_type not in profile.scope.item_list_types:
+            blockers.append(
+                f"事项 {item.code} 属于“{item.published.list_type}”清单，本细则只允许使用"
+                f"{'、'.join(profile.scope.item_list_types)}清单（依据 {profile.scope.article}）"
+            )
+    for problem in task_rules.problems(session, task):
+        if problem not in blockers:
+            blockers.append(problem)
+    from spotcheck.plans import eligibility
+
+    result = eligibility.evaluate(session, task, on=today)
+    blockers.extend(p for p in result.problems if p not in blockers)
+    return DrawCheck(blockers, warnings)
+
+
+def draw_blockers(session: Session, task: Task, today: dt.date | None = None) -> list[str]:
+    """Why the task cannot reach the draw, each with its article; [] = it may proceed."""
+    return draw_check(session, task, today).blockers

@@ -1,0 +1,529 @@
+"""Annual plan verbs: versions per department and year, and the workflow
+draft → submitted → approved → filed (备案) → published; an adjustment is a new version."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from spotcheck.accounts.models import Role, User
+from spotcheck.audit import service as audit_service
+from spotcheck.audit.service import Actor
+from spotcheck.db import utcnow
+from spotcheck.departments.models import Department
+from spotcheck.errors import DomainError, Forbidden, IllegalTransition, NotFound
+from spotcheck.plans import access, task_rules
+from spotcheck.plans.models import (
+    EDITABLE,
+    PLAN_MOVES,
+    AnnualPlan,
+    PlanStatus,
+    PlanStep,
+    Task,
+    TaskDepartment,
+    TaskItem,
+)
+from spotcheck.plans.readiness import DrawCheck, DueInfo, draw_blockers, draw_check, due_info
+from spotcheck.rulebooks import service as rulebooks_service
+from spotcheck.rulebooks.schema import Profile
+
+__all__ = ["DrawCheck", "DueInfo", "draw_blockers", "draw_check", "due_info"]  # re-exported
+
+# Audit action of each workflow step.
+_ACTIONS = {"return": "plan.return"}
+
+
+def profile_of(session: Session, plan: AnnualPlan) -> Profile:
+    """The profile the plan was made under."""
+    return rulebooks_service.get(session, plan.profile_code)
+
+
+def get_or_404(session: Session, plan_id: int, scope: Sequence[int] | None) -> AnnualPlan:
+    """The plan if the user's departments (or the agency their section acts for) own it."""
+    plan = session.get(AnnualPlan, plan_id)
+    visible = access.acting_ids(session, scope)
+    if plan is None or (visible is not None and plan.department_id not in visible):
+        raise NotFound("未找到该年度计划，或您无权查看")
+    return plan
+
+
+def get_all(
+    session: Session, scope: Sequence[int] | None, year: int | None = None
+) -> list[AnnualPlan]:
+    """Plans in scope: newest year first, each department's versions together (newest first)."""
+    query = select(AnnualPlan).join(Department, Department.id == AnnualPlan.department_id)
+    visible = access.acting_ids(session, scope)
+    if visible is not None:
+        query = query.where(AnnualPlan.department_id.in_(visible))
+    if year is not None:
+        query = query.where(AnnualPlan.year == year)
+    query = query.order_by(AnnualPlan.year.desc(), Department.path, AnnualPlan.version.desc())
+    return list(session.scalars(query))
+
+
+def _live(session: Session, department_id: int, year: int) -> list[AnnualPlan]:
+    return list(
+        session.scalars(
+            select(AnnualPlan)
+            .where(
+                AnnualPlan.department_id == department_id,
+                AnnualPlan.year == year,
+                AnnualPlan.status != PlanStatus.SUPERSEDED,
+            )
+            .order_by(AnnualPlan.version.desc())
+        )
+    )
+
+
+def current(session: Session, department: Department, year: int) -> AnnualPlan | None:
+    """The live version: the one in force (filed/published) while an adjustment is pending."""
+    live = _live(session, department.id, year)
+    in_force = [p for p in live if p.status in (PlanStatus.FILED, PlanStatus.PUBLISHED)]
+    found = in_force or live
+    return found[0] if found else None
+
+
+def _next_version(session: Session, department_id: int, year: int) -> int:
+    top = session.scalar(
+        select(func.max(AnnualPlan.version)).where(
+            AnnualPlan.department_id == department_id, AnnualPlan.year == year
+        )
+    )
+    return (top or 0) + 1
+
+
+def _label(plan: AnnualPlan) -> str:
+    return f"“{plan.title}”（第 {plan.version} 版，{plan.status_label}）"
+
+
+def create(
+    session: Session,
+    actor: Actor,
+    department: Department,
+    *,
+    year: int,
+    title: str,
+    description: str = "",
+) -> AnnualPlan:
+    """Start a draft plan for the department and year under its adopted profile."""
+    if not 2000 <= int(year) <= 2100:
+        raise DomainError("计划年度应为 2000–2100 之间的年份", field="year")
+    title = title.strip()
+    if not title:
+        raise DomainError("请填写计划名称", field="title")
+    if len(title) > 200:
+        raise DomainError("计划名称不能超过 200 个字", field="title")
+    profile = rulebooks_service.profile_for(session, department)
+    existing = _live(session, department.id, year)
+    if existing:
+        raise DomainError(
+            f"{department.name} {year} 年已有年度计划{_label(existing[0])}；"
+            "每个部门每年只有一份现行计划，如需变更请在该计划上“调整”",
+            field="year",
+        )
+    plan = AnnualPlan(
+        department_id=department.id,
+        year=int(year),
+        version=_next_version(session, department.id, year),
+        title=title,
+        description=description.strip(),
+        profile_code=profile.code,
+        created_by=actor.name,
+    )
+    session.add(plan)
+    session.flush()
+    _step(session, actor, plan, "create", "", PlanStatus.DRAFT, rule=_plan_rule(profile))
+    audit_service.record(
+        session,
+        actor,
+        "plan.create",
+        object_type="annual_plan",
+        object_id=plan.id,
+        summary=f"新建 {department.name} {year} 年度抽查计划“{title}”（细则 {profile.code}）",
+    )
+    return plan
+
+
+def _plan_rule(profile: Profile) -> str:
+    note = profile.plan.note or "按年度抽查计划开展抽查"
+    return f"依据 {profile.plan.article}：{note}"
+
+
+def update(
+    session: Session, actor: Actor, plan: AnnualPlan, *, title: str, description: str
+) -> None:
+    """Change the title and description of a draft or returned plan."""
+    _editable(plan)
+    title = title.strip()
+    if not title:
+        raise DomainError("请填写计划名称", field="title")
+    before = {"title": plan.title, "description": plan.description}
+    plan.title, plan.description = title[:200], description.strip()
+    session.flush()
+    audit_service.record(
+        session,
+        actor,
+        "plan.update",
+        object_type="annual_plan",
+        object_id=plan.id,
+        summary=f"修改年度计划“{plan.title}”",
+        before=before,
+        after={"title": plan.title, "description": plan.description},
+    )
+
+
+def _editable(plan: AnnualPlan) -> None:
+    if plan.status not in EDITABLE:
+        raise IllegalTransition(
+            f"年度计划当前为“{plan.status_label}”，只有草稿或已退回的计划可以修改；"
+            "已备案或已公开的计划请使用“调整”生成新版本"
+        )
+
+
+def _step(
+    session: Session,
+    actor: Actor,
+    plan: AnnualPlan,
+    action: str,
+    from_status: PlanStatus | str,
+    to_status: PlanStatus,
+    *,
+    opinion: str = "",
+    document_no: str = "",
+    on_behalf_of: str = "",
+    rule: str = "",
+) -> PlanStep:
+    step = PlanStep(
+        action=action,
+        from_status=str(from_status),
+        to_status=str(to_status),
+        actor_name=actor.name[:60],
+        opinion=opinion.strip()[:500],
+        document_no=document_no.strip()[:100],
+        on_behalf_of=on_behalf_of[:60],
+        rule=rule[:200],
+    )
+    plan.steps.append(
+        step
+    )  # the cascade saves it; adding it to the session too would list it twice
+    session.flush()
+    return step
+
+
+def _move(
+    session: Session,
+    actor: Actor,
+    plan: AnnualPlan,
+    action: str,
+    to: PlanStatus,
+    summary: str,
+    **step: str,
+) -> PlanStep:
+    """Take one workflow step: check the move, set the state and its time, record step and audit."""
+    check_move(plan, to, action)
+    before = plan.status
+    plan.status = to
+    stamp = {
+        PlanStatus.SUBMITTED: "submitted_at",
+        PlanStatus.APPROVED: "approved_at",
+        PlanStatus.FILED: "filed_at",
+        PlanStatus.PUBLISHED: "published_at",
+    }.get(to)
+    if stamp:
+        setattr(plan, stamp, utcnow())
+    made = _step(session, actor, plan, action, before, to, **step)
+    audit_service.record(
+        session,
+        actor,
+        _ACTIONS.get(action, f"plan.{action}"),
+        object_type="annual_plan",
+        object_id=plan.id,
+        summary=summary[:400],
+        before={"status": str(before)},
+        after={"status": str(to), "opinion": made.opinion, "document_no": made.document_no},
+    )
+    return made
+
+
+_VERBS = {
+    "submit": "提交审批",
+    "approve": "批准",
+    "return": "退回",
+    "file": "备案",
+    "publish": "公开",
+    "supersede": "替代",
+}
+_MOVE_VERBS = {
+    PlanStatus.SUBMITTED: "提交审批",
+    PlanStatus.APPROVED: "批准",
+    PlanStatus.RETURNED: "退回",
+    PlanStatus.FILED: "备案",
+    PlanStatus.PUBLISHED: "公开",
+    PlanStatus.SUPERSEDED: "被调整版本替代",
+}
+
+
+def check_move(plan: AnnualPlan, to: PlanStatus, action: str) -> None:
+    """Refuse a move the state machine does not allow (IllegalTransition, in Chinese)."""
+    if to not in PLAN_MOVES[plan.status]:
+        raise IllegalTransition(
+            f"年度计划当前为“{plan.status_label}”，不能执行“{_VERBS[action]}”"
+            f"（当前可以：{_allowed_text(plan)}）"
+        )
+
+
+def _allowed_text(plan: AnnualPlan) -> str:
+    moves = [_MOVE_VERBS[m] for m in PLAN_MOVES[plan.status]]
+    if plan.status in (PlanStatus.FILED, PlanStatus.PUBLISHED):
+        moves.append("调整")
+    return "、".join(moves) or "无（该版本已不再有效）"
+
+
+def submit(session: Session, actor: Actor, plan: AnnualPlan, opinion: str = "") -> PlanStep:
+    """Send the plan for approval: it needs at least one task and every task valid."""
+    profile = profile_of(session, plan)
+    check_move(plan, PlanStatus.SUBMITTED, "submit")
+    if not plan.tasks:
+        raise DomainError("年度计划中还没有抽查任务，请先新增至少一个任务再提交审批")
+    wrong = []
+    for task in plan.tasks:
+        found = task_rules.problems(session, task)
+        if found:
+            wrong.append(f"任务 {task.number}“{task.name}”：{'；'.join(found)}")
+    if wrong:
+        raise DomainError("以下任务需要先修改：" + " / ".join(wrong))
+    approval = profile.plan.approval
+    return _move(
+        session,
+        actor,
+        plan,
+        "submit",
+        PlanStatus.SUBMITTED,
+        f"提交年度计划“{plan.title}”报{approval.by}审定",
+        opinion=opinion,
+        rule=f"依据 {approval.article}：年度计划报{approval.by}审定",
+    )
+
+
+def can_approve(session: Session, user: User, plan: AnnualPlan) -> bool:
+    """A leader (or administrator) of the plan's department or of a department above it."""
+    if not user.has_role(Role.LEADER, Role.ADMIN):
+        return False
+    department = session.get(Department, plan.department_id)
+    return department is not None and department.path.startswith(user.department.path)
+
+
+def _leader_check(
+    session: Session, user: User, plan: AnnualPlan, profile: Profile, verb: str
+) -> None:
+    if not can_approve(session, user, plan):
+        approval = profile.plan.approval
+        raise Forbidden(
+            f"只有本部门或上级部门的领导审批角色可以{verb}年度计划"
+            f"（依据 {approval.article}：由{approval.by}审定）"
+        )
+
+
+def approve(
+    session: Session,
+    actor: Actor,
+    user: User,
+    plan: AnnualPlan,
+    opinion: str = "",
+    document_no: str = "",
+) -> PlanStep:
+    """A leader approves; an external approval (001: 市人民政府) is recorded with its document no."""
+    profile = profile_of(session, plan)
+    approval = profile.plan.approval
+    check_move(plan, PlanStatus.APPROVED, "approve")
+    _leader_check(session, user, plan, profile, "批准")
+    if approval.external and not document_no.strip():
+        raise DomainError(
+            f"年度计划由{approval.by}审定（依据 {approval.article}），请填写审定文号",
+            field="document_no",
+        )
+    return _move(
+        session,
+        actor,
+        plan,
+        "approve",
+        PlanStatus.APPROVED,
+        f"批准年度计划“{plan.title}”"
+        + (f"（{approval.by}审定，文号 {document_no.strip()}）" if approval.external else ""),
+        opinion=opinion,
+        document_no=document_no,
+        on_behalf_of=approval.by if approval.external else "",
+        rule=f"依据 {approval.article}：年度计划由{approval.by}审定",
+    )
+
+
+def return_(session: Session, actor: Actor, user: User, plan: AnnualPlan, opinion: str) -> PlanStep:
+    """A leader sends the plan back with an opinion; it can be changed and submitted again."""
+    profile = profile_of(session, plan)
+    check_move(plan, PlanStatus.RETURNED, "return")
+    _leader_check(session, user, plan, profile, "退回")
+    if not opinion.strip():
+        raise DomainError("退回时请填写审批意见，说明需要修改的地方", field="opinion")
+    approval = profile.plan.approval
+    return _move(
+        session,
+        actor,
+        plan,
+        "return",
+        PlanStatus.RETURNED,
+        f"退回年度计划“{plan.title}”：{opinion.strip()[:80]}",
+        opinion=opinion,
+        rule=f"依据 {approval.article}：年度计划由{approval.by}审定",
+    )
+
+
+def file(session: Session, actor: Actor, plan: AnnualPlan, document_no: str = "") -> PlanStep:
+    """Record the filing (备案); an adjusted version replaces the version it adjusts."""
+    profile = profile_of(session, plan)
+    filing = profile.plan.filing
+    step = _move(
+        session,
+        actor,
+        plan,
+        "file",
+        PlanStatus.FILED,
+        f"年度计划“{plan.title}”第 {plan.version} 版报{filing.by}备案",
+        document_no=document_no,
+        rule=f"依据 {filing.article}：报{filing.by}备案",
+    )
+    old = session.get(AnnualPlan, plan.based_on_id) if plan.based_on_id else None
+    if old is not None and old.status in (PlanStatus.FILED, PlanStatus.PUBLISHED):
+        _move(
+            session,
+            actor,
+            old,
+            "supersede",
+            PlanStatus.SUPERSEDED,
+            f"年度计划“{old.title}”第 {old.version} 版被调整后的第 {plan.version} 版替代",
+            opinion=f"调整后的第 {plan.version} 版已备案，本版本不再执行",
+            rule=f"依据 {filing.article}：调整后的计划重新备案",
+        )
+    return step
+
+
+def publish(session: Session, actor: Actor, plan: AnnualPlan) -> PlanStep:
+    """Record that the plan was made public."""
+    publication = profile_of(session, plan).plan.publication
+    return _move(
+        session,
+        actor,
+        plan,
+        "publish",
+        PlanStatus.PUBLISHED,
+        f"年度计划“{plan.title}”第 {plan.version} 版通过{publication.by}向社会公开",
+        rule=f"依据 {publication.article}：通过{publication.by}公开",
+    )
+
+
+def adjust(session: Session, actor: Actor, plan: AnnualPlan, reason: str) -> AnnualPlan:
+    """A new draft version copying every task; the old one stays in force until the new is filed."""
+    if plan.status not in (PlanStatus.FILED, PlanStatus.PUBLISHED):
+        raise IllegalTransition(
+            f"年度计划当前为“{plan.status_label}”，只有已备案或已公开的计划可以调整"
+            "（草稿或已退回的计划可以直接修改）"
+        )
+    if not reason.strip():
+        raise DomainError("请填写调整原因", field="reason")
+    pending = session.scalar(
+        select(AnnualPlan).where(
+            AnnualPlan.based_on_id == plan.id, AnnualPlan.status != PlanStatus.SUPERSEDED
+        )
+    )
+    if pending is not None:
+        raise DomainError(f"该计划已有调整中的版本{_label(pending)}，请在该版本上继续")
+    department = session.get(Department, plan.department_id)
+    assert department is not None
+    profile = rulebooks_service.profile_for(session, department)
+    new = AnnualPlan(
+        department_id=plan.department_id,
+        year=plan.year,
+        version=_next_version(session, plan.department_id, plan.year),
+        title=plan.title,
+        description=plan.description,
+        profile_code=profile.code,
+        based_on_id=plan.id,
+        adjustment_reason=reason.strip()[:500],
+        created_by=actor.name,
+    )
+    session.add(new)
+    session.flush()
+    for task in plan.tasks:
+        _copy_task(session, task, new, actor)
+    session.flush()
+    rule = f"依据 {profile.plan.filing.article}：调整后的计划应重新报{profile.plan.filing.by}备案"
+    _step(session, actor, new, "adjust", "", PlanStatus.DRAFT, opinion=reason, rule=rule)
+    _step(
+        session,
+        actor,
+        plan,
+        "adjust",
+        plan.status,
+        plan.status,
+        opinion=f"发起调整，生成第 {new.version} 版；本版本在新版本备案前继续有效。原因：{reason.strip()}",
+        rule=rule,
+    )
+    audit_service.record(
+        session,
+        actor,
+        "plan.adjust",
+        object_type="annual_plan",
+        object_id=new.id,
+        summary=f"调整年度计划“{plan.title}”：第 {plan.version} 版 → 第 {new.version} 版（{reason.strip()[:80]}）",
+        after={"based_on": plan.id, "tasks": len(plan.tasks)},
+    )
+    return new
+
+
+def _copy_task(session: Session, task: Task, plan: AnnualPlan, actor: Actor) -> Task:
+    copy = Task(
+        plan_id=plan.id,
+        department_id=task.department_id,
+        number=task.number,
+        name=task.name,
+        sub_registry_id=task.sub_registry_id,
+        filters=dict(task.filters or {}),
+        strata_settings=dict(task.strata_settings or {}),
+        window_start=task.window_start,
+        window_end=task.window_end,
+        methods=task.methods,
+        grounds=task.grounds,
+        overlap_policy=task.overlap_policy,
+        batch_count=task.batch_count,
+        requirements=task.requirements,
+        created_by=actor.name,
+    )
+    copy.items = [
+        TaskItem(
+            item_id=i.item_id,
+            item_version_id=i.item_version_id,
+            is_main=i.is_main,
+            position=i.position,
+        )
+        for i in task.items
+    ]
+    copy.participants = [TaskDepartment(department_id=p.department_id) for p in task.participants]
+    session.add(copy)
+    return copy
+
+
+def steps(plan: AnnualPlan) -> list[PlanStep]:
+    """The workflow steps in order."""
+    return sorted(plan.steps, key=lambda s: s.id)
+
+
+def versions(session: Session, plan: AnnualPlan) -> list[AnnualPlan]:
+    """Every version of the same department and year, newest first."""
+    return list(
+        session.scalars(
+            select(AnnualPlan)
+            .where(AnnualPlan.department_id == plan.department_id, AnnualPlan.year == plan.year)
+            .order_by(AnnualPlan.version.desc())
+        )
+    )
