@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from fractions import Fraction
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from spotcheck.departments.models import Department
@@ -37,11 +38,11 @@ def summarise(session: Session, plan: AnnualPlan, on: dt.date | None = None) -> 
         raise NotFound("未找到计划所属部门")
     profile = plan_profile(session, plan, department)
     size = eligibility.scope_count(session, department, profile)
-    planned: list[tuple[Task, int]] = [
-        (task, eligibility.evaluate(session, task, on).total_quota)
-        for task in plan.tasks
-        if not task.special
-    ]
+    # Read the tasks afresh: a plan object held across requests may carry a stale collection.
+    tasks = session.scalars(
+        select(Task).where(Task.plan_id == plan.id, Task.special.is_(False)).order_by(Task.number)
+    ).all()
+    planned = [(task, eligibility.evaluate(session, task, on).total_quota) for task in tasks]
     total = sum(n for _task, n in planned)
     exact = Fraction(total, size) if size else Fraction(0)
     rule = profile.annual

@@ -140,8 +140,9 @@ def today() -> dt.date:
 
 def profile_of(session: Session, task: Task) -> Profile:
     """The profile governing the task: the plan's profile_code if set, else the initiator's."""
-    if task.plan is not None and task.plan.profile_code:
-        return rulebooks_service.get(session, task.plan.profile_code)
+    plan = session.get(AnnualPlan, task.plan_id) if task.plan_id is not None else None
+    if plan is not None and plan.profile_code:
+        return rulebooks_service.get(session, plan.profile_code)
     department = session.get(Department, task.department_id)
     if department is None:
         raise NotFound("未找到发起部门")

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from spotcheck.departments.models import Department
 from spotcheck.history.models import CheckRecord
 from spotcheck.plans import scope
-from spotcheck.plans.models import DrawnTarget, Task
+from spotcheck.plans.models import DrawnTarget, Task, TaskDepartment
 from spotcheck.plans.scope import ItemInfo, Row
 from spotcheck.rulebooks.schema import FrequencyRule, Profile
 from spotcheck.targets import exemptions as exemptions_service
@@ -315,7 +315,10 @@ def by_overlap(session: Session, rows: Sequence[Row], ctx: Context) -> Outcome:
     if rule is None or not rows:
         return Outcome(kept=list(rows))
     task = ctx.task
-    ours = {task.department_id, *(p.department_id for p in task.participants)}
+    participants = session.scalars(
+        select(TaskDepartment.department_id).where(TaskDepartment.task_id == task.id)
+    )
+    ours = {task.department_id, *participants}
     query = (
         select(DrawnTarget.target_key, Task.id, Task.name, Department.name)
         .join(Task, Task.id == DrawnTarget.task_id)
