@@ -159,6 +159,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from spotcheck.imports import views as imports_views
     from spotcheck.inspectors import views as inspectors_views
     from spotcheck.plans import api as plans_api
+    from spotcheck.plans import task_views as plans_task_views
     from spotcheck.plans import views as plans_views
     from spotcheck.rulebooks import api as rulebooks_api
     from spotcheck.rulebooks import views as rulebooks_views
@@ -179,6 +180,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(imports_views.router)
     app.include_router(rulebooks_views.router)
     app.include_router(plans_views.router)
+    app.include_router(plans_task_views.router)
     app.include_router(rulebooks_api.router)
     app.include_router(plans_api.router)
     app.include_router(api_router.router)

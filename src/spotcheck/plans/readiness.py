@@ -78,8 +78,13 @@ class DrawCheck:
     warnings: list[str]
 
 
-def draw_check(session: Session, task: Task, today: dt.date | None = None) -> DrawCheck:
-    """Every reason the task cannot be drawn, each with its article; and non-blocking warnings."""
+def draw_check(
+    session: Session, task: Task, today: dt.date | None = None, *, with_eligibility: bool = True
+) -> DrawCheck:
+    """Every reason the task cannot be drawn, each with its article; and non-blocking warnings.
+
+    with_eligibility=False leaves out the eligibility engine's problems (a cheaper first look).
+    """
     profile = task_rules.profile_of_task(session, task)
     blockers: list[str] = []
     warnings: list[str] = []
@@ -130,6 +135,8 @@ def draw_check(session: Session, task: Task, today: dt.date | None = None) -> Dr
     for problem in task_rules.problems(session, task):
         if problem not in blockers:
             blockers.append(problem)
+    if not with_eligibility:
+        return DrawCheck(blockers, warnings)
     from spotcheck.plans import eligibility
 
     result = eligibility.evaluate(session, task, on=today)

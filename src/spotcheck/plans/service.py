@@ -11,28 +11,20 @@ from sqlalchemy.orm import Session
 from spotcheck.accounts.models import Role, User
 from spotcheck.audit import service as audit_service
 from spotcheck.audit.service import Actor
-from spotcheck.db import utcnow
 from spotcheck.departments.models import Department
 from spotcheck.errors import DomainError, Forbidden, IllegalTransition, NotFound
-from spotcheck.plans import access, task_rules
+from spotcheck.plans import access, task_rules, workflow
 from spotcheck.plans.models import (
     EDITABLE,
-    PLAN_MOVES,
     AnnualPlan,
     PlanStatus,
     PlanStep,
-    Task,
-    TaskDepartment,
-    TaskItem,
 )
 from spotcheck.plans.readiness import DrawCheck, DueInfo, draw_blockers, draw_check, due_info
 from spotcheck.rulebooks import service as rulebooks_service
 from spotcheck.rulebooks.schema import Profile
 
 __all__ = ["DrawCheck", "DueInfo", "draw_blockers", "draw_check", "due_info"]  # re-exported
-
-# Audit action of each workflow step.
-_ACTIONS = {"return": "plan.return"}
 
 
 def profile_of(session: Session, plan: AnnualPlan) -> Profile:
@@ -134,7 +126,7 @@ def create(
     )
     session.add(plan)
     session.flush()
-    _step(session, actor, plan, "create", "", PlanStatus.DRAFT, rule=_plan_rule(profile))
+    workflow.step(session, actor, plan, "create", "", PlanStatus.DRAFT, rule=_plan_rule(profile))
     audit_service.record(
         session,
         actor,
@@ -182,109 +174,10 @@ def _editable(plan: AnnualPlan) -> None:
         )
 
 
-def _step(
-    session: Session,
-    actor: Actor,
-    plan: AnnualPlan,
-    action: str,
-    from_status: PlanStatus | str,
-    to_status: PlanStatus,
-    *,
-    opinion: str = "",
-    document_no: str = "",
-    on_behalf_of: str = "",
-    rule: str = "",
-) -> PlanStep:
-    step = PlanStep(
-        action=action,
-        from_status=str(from_status),
-        to_status=str(to_status),
-        actor_name=actor.name[:60],
-        opinion=opinion.strip()[:500],
-        document_no=document_no.strip()[:100],
-        on_behalf_of=on_behalf_of[:60],
-        rule=rule[:200],
-    )
-    plan.steps.append(
-        step
-    )  # the cascade saves it; adding it to the session too would list it twice
-    session.flush()
-    return step
-
-
-def _move(
-    session: Session,
-    actor: Actor,
-    plan: AnnualPlan,
-    action: str,
-    to: PlanStatus,
-    summary: str,
-    **step: str,
-) -> PlanStep:
-    """Take one workflow step: check the move, set the state and its time, record step and audit."""
-    check_move(plan, to, action)
-    before = plan.status
-    plan.status = to
-    stamp = {
-        PlanStatus.SUBMITTED: "submitted_at",
-        PlanStatus.APPROVED: "approved_at",
-        PlanStatus.FILED: "filed_at",
-        PlanStatus.PUBLISHED: "published_at",
-    }.get(to)
-    if stamp:
-        setattr(plan, stamp, utcnow())
-    made = _step(session, actor, plan, action, before, to, **step)
-    audit_service.record(
-        session,
-        actor,
-        _ACTIONS.get(action, f"plan.{action}"),
-        object_type="annual_plan",
-        object_id=plan.id,
-        summary=summary[:400],
-        before={"status": str(before)},
-        after={"status": str(to), "opinion": made.opinion, "document_no": made.document_no},
-    )
-    return made
-
-
-_VERBS = {
-    "submit": "提交审批",
-    "approve": "批准",
-    "return": "退回",
-    "file": "备案",
-    "publish": "公开",
-    "supersede": "替代",
-}
-_MOVE_VERBS = {
-    PlanStatus.SUBMITTED: "提交审批",
-    PlanStatus.APPROVED: "批准",
-    PlanStatus.RETURNED: "退回",
-    PlanStatus.FILED: "备案",
-    PlanStatus.PUBLISHED: "公开",
-    PlanStatus.SUPERSEDED: "被调整版本替代",
-}
-
-
-def check_move(plan: AnnualPlan, to: PlanStatus, action: str) -> None:
-    """Refuse a move the state machine does not allow (IllegalTransition, in Chinese)."""
-    if to not in PLAN_MOVES[plan.status]:
-        raise IllegalTransition(
-            f"年度计划当前为“{plan.status_label}”，不能执行“{_VERBS[action]}”"
-            f"（当前可以：{_allowed_text(plan)}）"
-        )
-
-
-def _allowed_text(plan: AnnualPlan) -> str:
-    moves = [_MOVE_VERBS[m] for m in PLAN_MOVES[plan.status]]
-    if plan.status in (PlanStatus.FILED, PlanStatus.PUBLISHED):
-        moves.append("调整")
-    return "、".join(moves) or "无（该版本已不再有效）"
-
-
 def submit(session: Session, actor: Actor, plan: AnnualPlan, opinion: str = "") -> PlanStep:
     """Send the plan for approval: it needs at least one task and every task valid."""
     profile = profile_of(session, plan)
-    check_move(plan, PlanStatus.SUBMITTED, "submit")
+    workflow.check_move(plan, PlanStatus.SUBMITTED, "submit")
     if not plan.tasks:
         raise DomainError("年度计划中还没有抽查任务，请先新增至少一个任务再提交审批")
     wrong = []
@@ -295,7 +188,7 @@ def submit(session: Session, actor: Actor, plan: AnnualPlan, opinion: str = "") 
     if wrong:
         raise DomainError("以下任务需要先修改：" + " / ".join(wrong))
     approval = profile.plan.approval
-    return _move(
+    return workflow.move(
         session,
         actor,
         plan,
@@ -337,14 +230,14 @@ def approve(
     """A leader approves; an external approval (001: 市人民政府) is recorded with its document no."""
     profile = profile_of(session, plan)
     approval = profile.plan.approval
-    check_move(plan, PlanStatus.APPROVED, "approve")
+    workflow.check_move(plan, PlanStatus.APPROVED, "approve")
     _leader_check(session, user, plan, profile, "批准")
     if approval.external and not document_no.strip():
         raise DomainError(
             f"年度计划由{approval.by}审定（依据 {approval.article}），请填写审定文号",
             field="document_no",
         )
-    return _move(
+    return workflow.move(
         session,
         actor,
         plan,
@@ -362,12 +255,12 @@ def approve(
 def return_(session: Session, actor: Actor, user: User, plan: AnnualPlan, opinion: str) -> PlanStep:
     """A leader sends the plan back with an opinion; it can be changed and submitted again."""
     profile = profile_of(session, plan)
-    check_move(plan, PlanStatus.RETURNED, "return")
+    workflow.check_move(plan, PlanStatus.RETURNED, "return")
     _leader_check(session, user, plan, profile, "退回")
     if not opinion.strip():
         raise DomainError("退回时请填写审批意见，说明需要修改的地方", field="opinion")
     approval = profile.plan.approval
-    return _move(
+    return workflow.move(
         session,
         actor,
         plan,
@@ -383,7 +276,7 @@ def file(session: Session, actor: Actor, plan: AnnualPlan, document_no: str = ""
     """Record the filing (备案); an adjusted version replaces the version it adjusts."""
     profile = profile_of(session, plan)
     filing = profile.plan.filing
-    step = _move(
+    step = workflow.move(
         session,
         actor,
         plan,
@@ -395,7 +288,7 @@ def file(session: Session, actor: Actor, plan: AnnualPlan, document_no: str = ""
     )
     old = session.get(AnnualPlan, plan.based_on_id) if plan.based_on_id else None
     if old is not None and old.status in (PlanStatus.FILED, PlanStatus.PUBLISHED):
-        _move(
+        workflow.move(
             session,
             actor,
             old,
@@ -411,7 +304,7 @@ def file(session: Session, actor: Actor, plan: AnnualPlan, document_no: str = ""
 def publish(session: Session, actor: Actor, plan: AnnualPlan) -> PlanStep:
     """Record that the plan was made public."""
     publication = profile_of(session, plan).plan.publication
-    return _move(
+    return workflow.move(
         session,
         actor,
         plan,
@@ -455,11 +348,11 @@ def adjust(session: Session, actor: Actor, plan: AnnualPlan, reason: str) -> Ann
     session.add(new)
     session.flush()
     for task in plan.tasks:
-        _copy_task(session, task, new, actor)
+        workflow.copy_task(session, task, new, actor)
     session.flush()
     rule = f"依据 {profile.plan.filing.article}：调整后的计划应重新报{profile.plan.filing.by}备案"
-    _step(session, actor, new, "adjust", "", PlanStatus.DRAFT, opinion=reason, rule=rule)
-    _step(
+    workflow.step(session, actor, new, "adjust", "", PlanStatus.DRAFT, opinion=reason, rule=rule)
+    workflow.step(
         session,
         actor,
         plan,
@@ -479,38 +372,6 @@ def adjust(session: Session, actor: Actor, plan: AnnualPlan, reason: str) -> Ann
         after={"based_on": plan.id, "tasks": len(plan.tasks)},
     )
     return new
-
-
-def _copy_task(session: Session, task: Task, plan: AnnualPlan, actor: Actor) -> Task:
-    copy = Task(
-        plan_id=plan.id,
-        department_id=task.department_id,
-        number=task.number,
-        name=task.name,
-        sub_registry_id=task.sub_registry_id,
-        filters=dict(task.filters or {}),
-        strata_settings=dict(task.strata_settings or {}),
-        window_start=task.window_start,
-        window_end=task.window_end,
-        methods=task.methods,
-        grounds=task.grounds,
-        overlap_policy=task.overlap_policy,
-        batch_count=task.batch_count,
-        requirements=task.requirements,
-        created_by=actor.name,
-    )
-    copy.items = [
-        TaskItem(
-            item_id=i.item_id,
-            item_version_id=i.item_version_id,
-            is_main=i.is_main,
-            position=i.position,
-        )
-        for i in task.items
-    ]
-    copy.participants = [TaskDepartment(department_id=p.department_id) for p in task.participants]
-    session.add(copy)
-    return copy
 
 
 def steps(plan: AnnualPlan) -> list[PlanStep]:

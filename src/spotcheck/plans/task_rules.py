@@ -273,17 +273,29 @@ def item_choices(
     ]
 
 
+# How much of the region code two agencies share to work together: a province's departments, a
+# city's (001: the 市领导小组 members), a county's.
+_REGION_SHARED = {
+    DepartmentLevel.PROVINCE: 2,
+    DepartmentLevel.CITY: 4,
+    DepartmentLevel.COUNTY: 6,
+}
+
+
 def participant_choices(session: Session, initiating: Department) -> list[Department]:
-    """Departments that may take part in a joint task: other agencies (not sections), by code."""
+    """Departments that may take part in a joint task: other agencies of the same region."""
     rows = session.scalars(
         select(Department)
         .where(Department.active.is_(True), Department.level != DepartmentLevel.SECTION)
         .order_by(Department.code)
     )
+    shared = _REGION_SHARED.get(initiating.level, 4)
+    prefix = initiating.region_code[:shared]
     return [
         d
         for d in rows
         if not (d.path.startswith(initiating.path) or initiating.path.startswith(d.path))
+        and (not prefix or d.region_code.startswith(prefix))
     ]
 
 
