@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -10,13 +11,15 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from spotcheck.accounts.models import Role
 from spotcheck.departments import service as departments_service
 from spotcheck.errors import DomainError
+from spotcheck.history import service as history_service
 from spotcheck.imports import adapters
 from spotcheck.tabular.specs import TARGETS
+from spotcheck.targets import exemptions
 from spotcheck.targets import service as targets_service
 from spotcheck.targets.models import RISK_CLASSES, STATUSES, TARGET_TYPES
 from spotcheck.web.pagination import with_page, without_page
 from spotcheck.web.security import Db, LoggedIn, Principal, roles
-from spotcheck.web.templating import render
+from spotcheck.web.templating import BEIJING, render
 
 router = APIRouter(prefix="/targets")
 Editor = Annotated[Principal, Depends(roles(Role.ADMIN, Role.COORDINATOR, Role.OFFICER))]
@@ -164,13 +167,20 @@ def registry_create(
 def target_detail(
     request: Request, principal: LoggedIn, db: Db, target_id: int, saved: int = 0
 ) -> HTMLResponse:
-    """One target with its full change history."""
+    """One target with its change history, its check history and any active exemption."""
     target = targets_service.get_in_scope_or_404(db, target_id, principal.scope)
+    today = dt.datetime.now(BEIJING).date()
+    checks = history_service.of_target(db, target.key)
+    checkers = departments_service.get_all(db, list({c.department_id for c in checks}))
     return render(
         request,
         "targets/detail.html",
         target=target,
         history=targets_service.history(db, target),
+        checks=checks,
+        exemption=exemptions.active(db, principal.scope, today).get(target.key),
+        scope=set(principal.scope),
+        checker_names={d.id: d.name for d in checkers},
         labels=targets_service.FIELD_LABELS,
         saved=bool(saved),
         department=departments_service.get(db, target.department_id),
