@@ -140,7 +140,7 @@ def values_of(data: TaskInput) -> dict[str, Any]:
 
 
 def defaults(year: int) -> dict[str, Any]:
-    """A new task's values: the fourth quarter of the plan year, on-site checks."""
+    """A new task's values: March to November of the plan year, on-site checks."""
     return {
         "window_start": dt.date(year, 3, 1).isoformat(),
         "window_end": dt.date(year, 11, 30).isoformat(),

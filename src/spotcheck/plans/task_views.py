@@ -81,6 +81,24 @@ def _form(
     )
 
 
+def _read(
+    db: Session,
+    values: dict[str, Any],
+    profile: Profile,
+    department: Department,
+    year: int | None,
+    *,
+    special: bool = False,
+) -> tuple[tasks_service.TaskInput, dict[str, str]]:
+    """The input and every error at once: what could not be read, then the task rules."""
+    data, unreadable = task_form.parse(values, profile)
+    if not unreadable:
+        return data, {}
+    data.special = special
+    rules = tasks_service.check(db, department, profile, year, data)
+    return data, {**{k: v for k, v in rules.items() if k not in unreadable}, **unreadable}
+
+
 def _department(db: Session, department_id: int) -> Department:
     department = db.get(Department, department_id)
     assert department is not None
@@ -112,7 +130,7 @@ async def task_create(request: Request, principal: Planner, db: Db, plan_id: int
     plan = plans_service.get_or_404(db, plan_id, principal.scope)
     profile = plans_service.profile_of(db, plan)
     values = task_form.raw_values(await request.form())
-    data, errors = task_form.parse(values, profile)
+    data, errors = _read(db, values, profile, _department(db, plan.department_id), plan.year)
     if not errors:
         try:
             task = tasks_service.create(db, principal.actor, plan, data)
@@ -173,7 +191,7 @@ async def special_create(request: Request, principal: Planner, db: Db) -> Respon
     """Save a special campaign."""
     department, profile = _special_profile(db, principal)
     values = task_form.raw_values(await request.form())
-    data, errors = task_form.parse(values, profile)
+    data, errors = _read(db, values, profile, department, None, special=True)
     if not errors:
         try:
             task = tasks_service.create_special(db, principal.actor, department, data)
@@ -292,7 +310,9 @@ async def task_update(request: Request, principal: Planner, db: Db, task_id: int
     task = _own_task(db, principal, task_id)
     profile = tasks_service.profile_of_task(db, task)
     values = task_form.raw_values(await request.form())
-    data, errors = task_form.parse(values, profile)
+    year = task.plan.year if task.plan else None
+    department = _department(db, task.department_id)
+    data, errors = _read(db, values, profile, department, year, special=task.special)
     if not errors:
         try:
             tasks_service.update(db, principal.actor, task, data)

@@ -47,6 +47,7 @@ __all__ = [
     "OVERLAP_POLICIES",
     "TaskInput",
     "TaskInvalid",
+    "check",
     "create",
     "create_special",
     "delete",
