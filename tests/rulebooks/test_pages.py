@@ -177,6 +177,8 @@ def test_it_refuses_to_edit_a_builtin_profile(admin: TestClient) -> None:
     assert response.status_code == 400 and "请先" in response.text
     assert admin.get("/rulebooks/nope").status_code == 404
     assert admin.get("/rulebooks/nope/diff").status_code == 404
+    builtin_diff = admin.get("/rulebooks/zibo-gxj/diff")
+    assert builtin_diff.status_code == 400 and "副本才有差异" in builtin_diff.text
 
 
 def test_it_serves_the_toml_as_text_and_as_a_download(admin: TestClient) -> None:

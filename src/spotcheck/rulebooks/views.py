@@ -202,7 +202,8 @@ def rulebook_save(
 @router.get("/{code}/diff", response_class=HTMLResponse)
 def rulebook_diff(request: Request, _principal: LoggedIn, db: Db, code: str) -> HTMLResponse:
     """The parameters of a copy that differ from its original."""
-    _editable(db, code)
+    if rulebooks_service.is_builtin(code):
+        raise DomainError("内置细则配置就是原细则；复制并修改后的副本才有差异可看")
     custom = rulebooks_service.get_custom_or_404(db, code)
     rows = [
         {
