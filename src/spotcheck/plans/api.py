@@ -1,7 +1,275 @@
-"""Placeholder filled in by the work on issue 5."""
+"""JSON API for annual plans, their workflow, tasks and the eligibility preview (same rules,
+roles and department scoping as the pages; the preview never lists who would be drawn)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from collections.abc import Callable
+from typing import Annotated
 
-router = APIRouter()
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
+
+from spotcheck.accounts.models import Role
+from spotcheck.departments.models import Department
+from spotcheck.errors import Forbidden
+from spotcheck.plans import eligibility, present, task_file
+from spotcheck.plans import service as plans_service
+from spotcheck.plans import tasks as tasks_service
+from spotcheck.plans.models import AnnualPlan, Task
+from spotcheck.plans.schemas import EligibilityOut, PlanDetail, PlanOut, TaskDetail, TaskOut
+from spotcheck.plans.task_file import TaskDoc
+from spotcheck.plans.task_rules import TaskInvalid
+from spotcheck.web.security import Db, LoggedIn, Principal, roles
+
+router = APIRouter(prefix="/api/v1", tags=["plans"])
+Coordinator = Annotated[Principal, Depends(roles(Role.COORDINATOR, Role.ADMIN))]
+Leader = Annotated[Principal, Depends(roles(Role.LEADER, Role.ADMIN))]
+Planner = Annotated[Principal, Depends(roles(Role.OFFICER, Role.COORDINATOR, Role.ADMIN))]
+
+
+class ErrorOut(BaseModel):
+    """A refusal: the Chinese message, and for a task every field's problem."""
+
+    detail: str
+    errors: dict[str, str] = {}
+
+
+ERRORS: dict[int | str, dict[str, object]] = {
+    400: {"model": ErrorOut, "description": "违反业务规则（逐项说明及依据条款）"},
+    403: {"model": ErrorOut, "description": "角色不允许此操作"},
+    404: {"model": ErrorOut, "description": "不存在或不在您的部门范围内"},
+    409: {"model": ErrorOut, "description": "与计划当前状态冲突"},
+}
+
+
+class PlanIn(BaseModel):
+    """A new plan: the department (code or id), the year, the title (default: the usual one)."""
+
+    department: int | str = Field(description="部门编码或 id（须已采用细则，科室请写所属单位）")
+    year: int = Field(ge=2000, le=2100)
+    title: str = ""
+    description: str = ""
+
+
+class PlanPatch(BaseModel):
+    """New title and/or description of a draft or returned plan."""
+
+    title: str | None = None
+    description: str | None = None
+
+
+class MoveIn(BaseModel):
+    """What a workflow step records: opinion (required to return), 文号, adjustment reason."""
+
+    opinion: str = ""
+    document_no: str = ""
+    reason: str = ""
+
+
+def _invalid(exc: TaskInvalid) -> JSONResponse:
+    errors = {task_file.DOC_KEYS.get(k, k): v for k, v in exc.errors.items()}
+    return JSONResponse({"detail": exc.message, "errors": errors}, status_code=400)
+
+
+def _detail(db: Session, plan: AnnualPlan) -> PlanDetail:
+    return present.plan_detail(db, plan, eligibility.today())
+
+
+@router.get("/plans", response_model=list[PlanOut])
+def list_plans(principal: LoggedIn, db: Db, year: int | None = None) -> list[PlanOut]:
+    """Plans of the user's departments: newest year first, each department's versions together."""
+    today = eligibility.today()
+    return [
+        present.plan_out(db, p, today) for p in plans_service.get_all(db, principal.scope, year)
+    ]
+
+
+@router.get("/plans/{plan_id}", response_model=PlanDetail, responses=ERRORS)
+def get_plan(principal: LoggedIn, db: Db, plan_id: int) -> PlanDetail:
+    """One plan with its steps, tasks, deadline, profile warnings and the annual ratio check."""
+    return _detail(db, plans_service.get_or_404(db, plan_id, principal.scope))
+
+
+@router.post("/plans", response_model=PlanDetail, status_code=201, responses=ERRORS)
+def create_plan(principal: Coordinator, db: Db, body: PlanIn) -> PlanDetail:
+    """Start a draft plan under the department's adopted profile."""
+    department = task_file.plan_department(db, body.department, principal.scope)
+    title = body.title or f"{department.name}{body.year}年度“双随机、一公开”抽查工作计划"
+    plan = plans_service.create(
+        db, principal.actor, department, year=body.year, title=title, description=body.description
+    )
+    db.commit()
+    return _detail(db, plan)
+
+
+@router.patch("/plans/{plan_id}", response_model=PlanDetail, responses=ERRORS)
+def update_plan(principal: Coordinator, db: Db, plan_id: int, body: PlanPatch) -> PlanDetail:
+    """Change the title or description of a draft or returned plan."""
+    plan = plans_service.get_or_404(db, plan_id, principal.scope)
+    plans_service.update(
+        db,
+        principal.actor,
+        plan,
+        title=plan.title if body.title is None else body.title,
+        description=plan.description if body.description is None else body.description,
+    )
+    db.commit()
+    return _detail(db, plan)
+
+
+def _move(
+    db: Session, principal: Principal, plan_id: int, act: Callable[[AnnualPlan], object]
+) -> PlanDetail:
+    plan = plans_service.get_or_404(db, plan_id, principal.scope)
+    result = act(plan)
+    db.commit()
+    return _detail(db, result if isinstance(result, AnnualPlan) else plan)
+
+
+@router.post("/plans/{plan_id}/submit", response_model=PlanDetail, responses=ERRORS)
+def submit_plan(principal: Coordinator, db: Db, plan_id: int, body: MoveIn) -> PlanDetail:
+    """Send the plan for approval (needs at least one task, every task valid)."""
+    return _move(
+        db, principal, plan_id, lambda p: plans_service.submit(db, principal.actor, p, body.opinion)
+    )
+
+
+@router.post("/plans/{plan_id}/approve", response_model=PlanDetail, responses=ERRORS)
+def approve_plan(principal: Leader, db: Db, plan_id: int, body: MoveIn) -> PlanDetail:
+    """A leader of the plan's department (or above) approves; document_no where it is external."""
+    return _move(
+        db,
+        principal,
+        plan_id,
+        lambda p: plans_service.approve(
+            db, principal.actor, principal.user, p, body.opinion, body.document_no
+        ),
+    )
+
+
+@router.post("/plans/{plan_id}/return", response_model=PlanDetail, responses=ERRORS)
+def return_plan(principal: Leader, db: Db, plan_id: int, body: MoveIn) -> PlanDetail:
+    """A leader returns the plan with an opinion (required)."""
+    return _move(
+        db,
+        principal,
+        plan_id,
+        lambda p: plans_service.return_(db, principal.actor, principal.user, p, body.opinion),
+    )
+
+
+@router.post("/plans/{plan_id}/file", response_model=PlanDetail, responses=ERRORS)
+def file_plan(principal: Coordinator, db: Db, plan_id: int, body: MoveIn) -> PlanDetail:
+    """Record the filing (备案); an adjusted version replaces the one it adjusts."""
+    return _move(
+        db,
+        principal,
+        plan_id,
+        lambda p: plans_service.file(db, principal.actor, p, body.document_no),
+    )
+
+
+@router.post("/plans/{plan_id}/publish", response_model=PlanDetail, responses=ERRORS)
+def publish_plan(principal: Coordinator, db: Db, plan_id: int, body: MoveIn) -> PlanDetail:
+    """Record that the plan was made public."""
+    return _move(db, principal, plan_id, lambda p: plans_service.publish(db, principal.actor, p))
+
+
+@router.post(
+    "/plans/{plan_id}/adjust", response_model=PlanDetail, status_code=201, responses=ERRORS
+)
+def adjust_plan(principal: Coordinator, db: Db, plan_id: int, body: MoveIn) -> PlanDetail:
+    """Start an adjustment: returns the new draft version (every task copied)."""
+    return _move(
+        db, principal, plan_id, lambda p: plans_service.adjust(db, principal.actor, p, body.reason)
+    )
+
+
+@router.get("/tasks", response_model=list[TaskOut])
+def list_tasks(principal: LoggedIn, db: Db, year: int | None = None) -> list[TaskOut]:
+    """Tasks the user's departments initiate or take part in."""
+    return [present.task_out(db, t) for t in tasks_service.get_all(db, principal.scope, year)]
+
+
+@router.get("/tasks/{task_id}", response_model=TaskDetail, responses=ERRORS)
+def get_task(principal: LoggedIn, db: Db, task_id: int) -> TaskDetail:
+    """One task with why it cannot reach the draw yet (blockers, each with its article)."""
+    task = tasks_service.get_or_404(db, task_id, principal.scope)
+    return present.task_detail(db, task, eligibility.today())
+
+
+@router.post(
+    "/plans/{plan_id}/tasks",
+    response_model=TaskDetail,
+    status_code=201,
+    responses={**ERRORS, 400: {"model": ErrorOut, "description": "任务有误：errors 逐字段说明"}},
+)
+def create_task(principal: Planner, db: Db, plan_id: int, body: TaskDoc) -> Response | TaskDetail:
+    """Add a task to a draft plan: items by code (or id), departments by code (or id)."""
+    plan = plans_service.get_or_404(db, plan_id, principal.scope)
+    department = db.get(Department, plan.department_id)
+    assert department is not None
+    profile = plans_service.profile_of(db, plan)
+    try:
+        data = task_file.checked_input(db, department, profile, plan.year, body)
+        task = tasks_service.create(db, principal.actor, plan, data)
+    except TaskInvalid as exc:
+        db.rollback()
+        return _invalid(exc)
+    db.commit()
+    return present.task_detail(db, task, eligibility.today())
+
+
+def _own_task(db: Session, principal: Principal, task_id: int) -> Task:
+    task = tasks_service.get_or_404(db, task_id, principal.scope)
+    if tasks_service.is_participant(task, principal.scope, db):
+        raise Forbidden("参与部门不能修改发起部门的任务；请与发起部门协商")
+    return task
+
+
+@router.put(
+    "/tasks/{task_id}",
+    response_model=TaskDetail,
+    responses={**ERRORS, 400: {"model": ErrorOut, "description": "任务有误：errors 逐字段说明"}},
+)
+def update_task(principal: Planner, db: Db, task_id: int, body: TaskDoc) -> Response | TaskDetail:
+    """Replace a task of a draft plan (items pinned again to their published versions)."""
+    task = _own_task(db, principal, task_id)
+    department = db.get(Department, task.department_id)
+    assert department is not None
+    profile = tasks_service.profile_of_task(db, task)
+    year = task.plan.year if task.plan else None
+    try:
+        data = task_file.checked_input(db, department, profile, year, body)
+        tasks_service.update(db, principal.actor, task, data)
+    except TaskInvalid as exc:
+        db.rollback()
+        return _invalid(exc)
+    db.commit()
+    return present.task_detail(db, task, eligibility.today())
+
+
+@router.delete("/tasks/{task_id}", status_code=204, responses=ERRORS)
+def delete_task(principal: Planner, db: Db, task_id: int) -> Response:
+    """Delete a task of a draft plan; the others are numbered again."""
+    task = _own_task(db, principal, task_id)
+    tasks_service.delete(db, principal.actor, task)
+    db.commit()
+    return Response(status_code=204)
+
+
+@router.get("/tasks/{task_id}/eligibility", response_model=EligibilityOut, responses=ERRORS)
+def task_eligibility(
+    principal: LoggedIn,
+    db: Db,
+    task_id: int,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=0, le=10000)] = 1000,
+) -> EligibilityOut:
+    """Counts per stratum and per exclusion reason, the excluded targets (paged by offset/limit)
+    with reasons and articles, merges, warnings, problems. Never the candidates."""
+    task = tasks_service.get_or_404(db, task_id, principal.scope)
+    result = eligibility.evaluate(db, task)
+    return present.eligibility_out(result, offset, limit)
