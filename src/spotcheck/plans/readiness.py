@@ -53,7 +53,7 @@ def due_info(session: Session, plan: AnnualPlan, today: dt.date | None = None) -
     if plan.status == PlanStatus.SUPERSEDED:
         return DueInfo(due, "met", f"{base}；本版本已被替代", rule.article)
     if done:
-        return DueInfo(due, "met", f"{base}；本计划已{PLAN_LABELS[plan.status]}", rule.article)
+        return DueInfo(due, "met", f"{base}；本计划{PLAN_LABELS[plan.status]}", rule.article)
     if today > due:
         return DueInfo(due, "overdue", f"已逾期 {(today - due).days} 天（{base}）", rule.article)
     days = (due - today).days
