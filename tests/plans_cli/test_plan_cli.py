@@ -187,6 +187,15 @@ def test_it_adds_updates_and_deletes_tasks_from_toml_and_json(
     db.expire_all()
     task = db.get(Task, second_id)
     assert task is not None and task.name == "改名后的任务" and len(task.items) == 1
+    exported = run("plan", "task-show", str(task_id), "--as-file")
+    assert exported.exit_code == 0
+    doc = json.loads(exported.output)
+    assert doc["main_item"] == "JG-001" and doc["window_start"] == f"{YEAR}-03-01"
+    doc["requirements"] = "按文件修改"
+    again = run(
+        "plan", "task-update", str(task_id), "--file", _file(tmp_path, doc), "--user", "coord"
+    )
+    assert again.exit_code == 0, again.output
     assert run("plan", "task-delete", str(task_id), "--user", "outsider").exit_code == 1
     assert run("plan", "task-delete", str(task_id), "--user", "officer").exit_code == 0
     db.expire_all()

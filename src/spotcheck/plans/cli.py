@@ -364,12 +364,20 @@ def register(app: typer.Typer, get_factory: Callable[[], sessionmaker[Session]])
 
     @plan_app.command("task-show")
     def task_show(
-        task_id: Annotated[int, typer.Argument(help="任务 ID")], user: ReadUserOpt = None
+        task_id: Annotated[int, typer.Argument(help="任务 ID")],
+        user: ReadUserOpt = None,
+        as_file: Annotated[
+            bool, typer.Option("--as-file", help="输出任务文件（JSON），改后用 task-update 提交")
+        ] = False,
     ) -> None:
         """显示任务（工作方案）及不能进入抽取的原因。"""
         with tx() as session:
             who = acting(session, user)
             task = tasks_service.get_or_404(session, task_id, who.scope)
+            if as_file:
+                doc = task_file.doc_of(session, tasks_service.input_of(task))
+                _plain(json.dumps(doc.model_dump(mode="json"), ensure_ascii=False, indent=2))
+                return
             detail = present.task_detail(session, task, eligibility.today())
         _plain(cli_text.task_lines(detail))
 

@@ -252,7 +252,8 @@ def to_input(
         other_item_ids=others,
         participant_ids=[d.id for d in participants],
         sub_registry_id=sub_id,
-        filters=doc.filters.model_dump(),
+        # As the form does: 行业门类 letters are upper case (c26 → C26).
+        filters={**doc.filters.model_dump(), "industry": doc.filters.industry.strip().upper()},
         strata_settings=settings,
         window_start=doc.window_start,
         window_end=doc.window_end,
@@ -286,7 +287,12 @@ def doc_of(session: Session, data: TaskInput) -> TaskDoc:
 
     def item_ref(item_id: int | None) -> Ref | None:
         item = session.get(CheckItem, item_id) if item_id is not None else None
-        return item.code if item is not None else item_id
+        if item is None:
+            return item_id
+        if len(_items_by_code(session, item.code)) == 1:
+            return item.code
+        owner = session.get(Department, item.department_id)
+        return f"{owner.code}:{item.code}" if owner else item.id
 
     deps = [session.get(Department, i) for i in data.participant_ids]
     return TaskDoc(
