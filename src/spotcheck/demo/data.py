@@ -214,6 +214,9 @@ def load(session: Session) -> dict[str, int]:
             catalog_service.decide(
                 session, _actor(leader), leader, release, approve=True, opinion="同意发布"
             )
+    from spotcheck.demo import plans as demo_plans
+
+    demo_plans.load(session)
     return counts
 
 
