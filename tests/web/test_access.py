@@ -115,3 +115,19 @@ def test_it_sends_security_headers(client: TestClient) -> None:
     assert "default-src 'self'" in response.headers["content-security-policy"]
     assert response.headers["x-frame-options"] == "DENY"
     assert "httponly" in response.headers["set-cookie"].lower()
+
+
+def test_it_lets_a_section_act_for_its_agency_only(client: TestClient, org, make_user, db) -> None:  # type: ignore[no-untyped-def]
+    from spotcheck.targets.models import Target
+
+    own = Target(department_id=org.own.id, key="KEY-OWN", name="本局企业", target_type="企业")
+    other = Target(department_id=org.other.id, key="KEY-OTHER", name="他局企业", target_type="企业")
+    db.add_all([own, other])
+    db.commit()
+    make_user("clerk", org.child, Role.OFFICER)
+    login(client, "clerk")
+    # The 科室 keeps its 局's registry (002 第六条) but sees nothing of another 局.
+    assert client.get(f"/targets/{own.id}").status_code == 200
+    assert client.get(f"/targets/{other.id}").status_code == 404
+    listing = client.get("/targets").text
+    assert "本局企业" in listing and "他局企业" not in listing

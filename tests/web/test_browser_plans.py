@@ -39,7 +39,7 @@ def test_it_takes_a_joint_plan_from_draft_to_published_and_previews_a_task(
     plan_url = page.url
 
     page.click("#new-task")
-    page.fill("#name", "获证企业部门联合抽查")
+    page.fill("#name", "2028年获证企业联合抽查")
     page.select_option(
         "#main_item_id",
         label=page.locator("#main_item_id option", has_text="XZ-LH-002").inner_text(),
@@ -56,7 +56,7 @@ def test_it_takes_a_joint_plan_from_draft_to_published_and_previews_a_task(
     assert "忻州市工业和信息化局" in page.inner_text("#task-plan")
 
     page.goto(plan_url)
-    assert "获证企业部门联合抽查" in page.inner_text("#plan-tasks")
+    assert "2028年获证企业联合抽查" in page.inner_text("#plan-tasks")
     page.click("#submit-plan")
     assert page.inner_text("#plan-status") == "待审批"
 
@@ -93,7 +93,7 @@ def test_it_takes_a_joint_plan_from_draft_to_published_and_previews_a_task(
     shot(page, "plan-list.png", tmp_path)
 
     page.click("nav.main >> text=抽查任务")
-    row = page.locator("#tasks tr", has_text="获证企业部门联合抽查")
+    row = page.locator("#tasks tr", has_text="2028年获证企业联合抽查")
     assert "可进入抽取" in row.inner_text()
     row.locator("a").first.click()
     page.click("#eligibility-link")

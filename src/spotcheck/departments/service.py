@@ -43,6 +43,22 @@ def subtree_ids(session: Session, department: Department) -> list[int]:
     return list(rows)
 
 
+def agency_of(session: Session, department: Department) -> Department:
+    """The department a section works for: itself, or the nearest ancestor that is not a 科室."""
+    current = department
+    while current.level == DepartmentLevel.SECTION and current.parent_id is not None:
+        parent = session.get(Department, current.parent_id)
+        if parent is None:
+            break
+        current = parent
+    return current
+
+
+def acting_scope(session: Session, department: Department) -> list[int]:
+    """What a user of the department sees: their agency's subtree (a 科室 acts for its 局)."""
+    return subtree_ids(session, agency_of(session, department))
+
+
 def get_in_scope_or_404(
     session: Session, department_id: int, scope: Sequence[int] | None
 ) -> Department:

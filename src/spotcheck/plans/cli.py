@@ -65,7 +65,7 @@ def acting(session: Session, username: str | None, roles: tuple[Role, ...] = ())
     if roles and not user.has_role(*roles):
         names = "、".join(ROLE_LABELS[r] for r in roles)
         raise Forbidden(f"此功能仅限{names}使用（用户 {username} 没有这些角色）")
-    scope = departments_service.subtree_ids(session, user.department)
+    scope = departments_service.acting_scope(session, user.department)
     actor = Actor(user.id, user.full_name, user.department_id, "命令行")
     return Acting(user, scope, actor)
 

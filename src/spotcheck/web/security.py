@@ -133,7 +133,8 @@ def _load_principal(request: Request, db: Session) -> Principal | None:
 
 
 def _principal_for(request: Request, db: Session, user: User) -> Principal:
-    scope = departments_service.subtree_ids(db, user.department)
+    # A 科室 is part of its 局: its staff keep the bureau's registries, plans and tasks (002 第四、六条).
+    scope = departments_service.acting_scope(db, user.department)
     principal = Principal(user=user, scope=scope, ip=client_ip(request))
     request.state.principal = principal
     db.commit()  # persist the last-seen touch before the view runs
