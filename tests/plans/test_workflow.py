@@ -189,3 +189,20 @@ def test_it_adjusts_a_filed_plan_as_a_new_version_that_supersedes_it_once_filed(
     assert [v.version for v in plans_service.versions(db, plan)] == [2, 1]
     assert db.scalar(select(AuditEvent.id).where(AuditEvent.action == "plan.supersede")) is not None
     assert db.get(AnnualPlan, plan.id) is plan
+
+
+def test_it_refuses_to_submit_a_plan_whose_general_item_is_drawn_above_its_ratio(
+    agency: Agency, db: Session
+) -> None:
+    agency.adopt("zibo-gxj")
+    agency.targets(20)
+    plan = agency.plan()
+    general = agency.item("ZB-G", kind="一般")  # the list caps it at 5%
+    task = agency.task(plan, general, strata_settings={"general": {"ratio": 0.5}})
+    with pytest.raises(DomainError, match="002 第五条第二款"):
+        plans_service.submit(db, actor(agency.coordinator), plan)
+    assert plan.status == PlanStatus.DRAFT
+    task.strata_settings = {"general": {"ratio": 0.05}}
+    db.flush()
+    plans_service.submit(db, actor(agency.coordinator), plan)
+    assert plan.status == PlanStatus.SUBMITTED

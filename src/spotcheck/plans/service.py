@@ -13,7 +13,7 @@ from spotcheck.audit import service as audit_service
 from spotcheck.audit.service import Actor
 from spotcheck.departments.models import Department
 from spotcheck.errors import DomainError, Forbidden, IllegalTransition, NotFound
-from spotcheck.plans import access, task_rules, workflow
+from spotcheck.plans import access, eligibility, task_rules, workflow
 from spotcheck.plans.models import (
     EDITABLE,
     AnnualPlan,
@@ -183,6 +183,9 @@ def submit(session: Session, actor: Actor, plan: AnnualPlan, opinion: str = "") 
     wrong = []
     for task in plan.tasks:
         found = task_rules.problems(session, task)
+        if not found:
+            # Caps that depend on the registry (a general item's ratio, 002 第五条) are plan defects too.
+            found = eligibility.evaluate(session, task).problems
         if found:
             wrong.append(f"任务 {task.number}“{task.name}”：{'；'.join(found)}")
     if wrong:
