@@ -203,3 +203,25 @@ def test_it_documents_the_plan_api_in_openapi(app: FastAPI, client: TestClient) 
     assert {"PlanDetail", "TaskDoc", "TaskDetail", "EligibilityOut"} <= set(models)
     assert "candidates" in models["StratumOut"]["properties"]
     assert models["StratumOut"]["properties"]["candidates"]["type"] == "integer"  # a count only
+
+
+def test_it_creates_a_special_campaign_marked_as_such(
+    app: FastAPI, world: World, db: Session
+) -> None:
+    api = _api(app)
+    officer = world.token(world.officer)
+    body = {
+        **world.task_doc(participants=[], other_items=[]),
+        "department": "CITY-A",
+        "special_basis": "上级部署的专项检查（忻市监〔2027〕2号）",
+    }
+    made = api.post("/api/v1/tasks/special", json=body, headers=officer)
+    assert made.status_code == 201, made.text
+    task = db.get(Task, made.json()["id"])
+    assert task is not None and task.special and task.plan_id is None
+    missing = api.post("/api/v1/tasks/special", json={**body, "special_basis": ""}, headers=officer)
+    assert missing.status_code == 400 and "部署文件" in missing.text
+    outside = api.post(
+        "/api/v1/tasks/special", json={**body, "department": "CITY-C"}, headers=officer
+    )
+    assert outside.status_code == 404

@@ -237,3 +237,62 @@ def test_it_previews_counts_and_exclusions_but_never_a_candidate(
     assert not candidates & {r[0] for r in rows[1:]}
     hidden = run("plan", "preview", str(task_id), "--user", "outsider")
     assert hidden.exit_code == 1 and "未找到" in hidden.output
+
+
+def test_it_creates_a_marked_special_campaign_only_where_the_rulebook_allows_it(
+    run: Run, world: World, db: Session, tmp_path: Path
+) -> None:
+    from spotcheck.audit.service import SYSTEM
+    from spotcheck.rulebooks import service as rulebooks_service
+
+    doc = world.task_doc(participants=[], other_items=[])
+    no_basis = run(
+        "plan",
+        "task-special",
+        "--department",
+        "CITY-A",
+        "--file",
+        _file(tmp_path, doc),
+        "--user",
+        "officer",
+    )
+    assert no_basis.exit_code == 1 and "部署文件" in no_basis.output
+    doc["special_basis"] = "晋档发〔2027〕1号 专项执法检查部署"
+    made = run(
+        "plan",
+        "task-special",
+        "--department",
+        "CITY-A",
+        "--file",
+        _file(tmp_path, doc),
+        "--user",
+        "officer",
+    )
+    assert made.exit_code == 0, made.output
+    task = db.scalars(select(Task).where(Task.special.is_(True))).one()
+    assert task.plan_id is None and task.special_basis.startswith("晋档发")
+    # 002 has no special campaigns (第二十一条第三款 leaves them outside the rulebook).
+    rulebooks_service.adopt(db, SYSTEM, world.org.own, "zibo-gxj")
+    db.commit()
+    refused = run(
+        "plan",
+        "task-special",
+        "--department",
+        "CITY-A",
+        "--file",
+        _file(tmp_path, doc),
+        "--user",
+        "officer",
+    )
+    assert refused.exit_code == 1 and "不能新建计划外专项检查" in refused.output
+    outside = run(
+        "plan",
+        "task-special",
+        "--department",
+        "CITY-C",
+        "--file",
+        _file(tmp_path, doc),
+        "--user",
+        "officer",
+    )
+    assert outside.exit_code == 1 and "未找到部门" in outside.output

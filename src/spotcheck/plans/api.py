@@ -12,15 +12,17 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from spotcheck.accounts.models import Role
+from spotcheck.departments import service as departments_service
 from spotcheck.departments.models import Department
-from spotcheck.errors import Forbidden
+from spotcheck.errors import Forbidden, NotFound
 from spotcheck.plans import eligibility, present, task_file
 from spotcheck.plans import service as plans_service
 from spotcheck.plans import tasks as tasks_service
 from spotcheck.plans.models import AnnualPlan, Task
 from spotcheck.plans.schemas import EligibilityOut, PlanDetail, PlanOut, TaskDetail, TaskOut
-from spotcheck.plans.task_file import TaskDoc
+from spotcheck.plans.task_file import Ref, TaskDoc
 from spotcheck.plans.task_rules import TaskInvalid
+from spotcheck.rulebooks import service as rulebooks_service
 from spotcheck.web.security import Db, LoggedIn, Principal, roles
 
 router = APIRouter(prefix="/api/v1", tags=["plans"])
@@ -215,6 +217,40 @@ def create_task(principal: Planner, db: Db, plan_id: int, body: TaskDoc) -> Resp
     try:
         data = task_file.checked_input(db, department, profile, plan.year, body)
         task = tasks_service.create(db, principal.actor, plan, data)
+    except TaskInvalid as exc:
+        db.rollback()
+        return _invalid(exc)
+    db.commit()
+    return present.task_detail(db, task, eligibility.today())
+
+
+class SpecialTaskDoc(TaskDoc):
+    """A special campaign outside the plan: the initiating department and the basis are required."""
+
+    department: Ref = Field(description="发起部门：部门编码或 id")
+
+
+@router.post(
+    "/tasks/special",
+    response_model=TaskDetail,
+    status_code=201,
+    responses={**ERRORS, 400: {"model": ErrorOut, "description": "任务有误：errors 逐字段说明"}},
+)
+def create_special_task(principal: Planner, db: Db, body: SpecialTaskDoc) -> Response | TaskDetail:
+    """Create a special campaign (专项) where the profile allows it (e.g. 000 第十七条)."""
+    ref = body.department
+    department = (
+        db.get(Department, ref)
+        if isinstance(ref, int)
+        else departments_service.get_by_code(db, str(ref))
+    )
+    if department is None or department.id not in principal.scope:
+        raise NotFound("未找到该部门，或您无权查看")
+    profile = rulebooks_service.profile_for(db, department)
+    doc = TaskDoc.model_validate(body.model_dump(exclude={"department"}))
+    try:
+        data = task_file.checked_input(db, department, profile, None, doc)
+        task = tasks_service.create_special(db, principal.actor, department, data)
     except TaskInvalid as exc:
         db.rollback()
         return _invalid(exc)

@@ -24,12 +24,13 @@ from spotcheck.audit.service import Actor
 from spotcheck.db import unit_of_work
 from spotcheck.departments import service as departments_service
 from spotcheck.departments.models import Department
-from spotcheck.errors import DomainError, Forbidden
+from spotcheck.errors import DomainError, Forbidden, NotFound
 from spotcheck.plans import cli_text, eligibility, present, task_file
 from spotcheck.plans import service as plans_service
 from spotcheck.plans import tasks as tasks_service
 from spotcheck.plans.models import AnnualPlan, PlanStep, Task
 from spotcheck.plans.task_rules import TaskInvalid
+from spotcheck.rulebooks import service as rulebooks_service
 from spotcheck.tabular.writer import write_csv
 
 console = Console()
@@ -299,6 +300,24 @@ def register(app: typer.Typer, get_factory: Callable[[], sessionmaker[Session]])
             _plain(
                 f"已新增任务 #{task.id}：年度计划 #{plan.id} 的任务 {task.number}“{task.name}”。"
             )
+
+    @plan_app.command("task-special")
+    def task_special(
+        department: Annotated[str, typer.Option("--department", help="发起部门编码")],
+        file: Annotated[Path, typer.Option("--file", help="任务文件（须填写 special_basis）")],
+        user: UserOpt,
+    ) -> None:
+        """新建计划外专项检查任务（细则允许时，如 000 第十七条；标注为专项）。"""
+        doc = _load(file)
+        with tx() as session:
+            who = acting(session, user, PLANNERS)
+            dep = departments_service.get_by_code(session, department)
+            if dep is None or (who.scope is not None and dep.id not in who.scope):
+                raise NotFound(f"未找到部门“{department}”，或您无权查看")
+            profile = rulebooks_service.profile_for(session, dep)
+            data = task_file.checked_input(session, dep, profile, None, doc)
+            task = tasks_service.create_special(session, who.actor, dep, data)
+            _plain(f"已新建专项检查任务 #{task.id}“{task.name}”（{task.special_basis}）。")
 
     @plan_app.command("task-update")
     def task_update(

@@ -84,6 +84,9 @@ class TaskDoc(BaseModel):
     overlap_policy: str = Field("", description="merge（合并检查）或 exclude（排除）；不填按细则")
     batch_count: int | None = None
     requirements: str = ""
+    special_basis: str = Field(
+        "", description="计划外专项检查的依据（部署文件名称或文号）；仅用于专项检查"
+    )
 
 
 class TaskFileError(Exception):
@@ -262,6 +265,7 @@ def to_input(
         overlap_policy=doc.overlap_policy.strip(),
         batch_count=doc.batch_count,
         requirements=doc.requirements,
+        special_basis=doc.special_basis.strip(),
     )
     return data, errors
 
@@ -312,4 +316,5 @@ def doc_of(session: Session, data: TaskInput) -> TaskDoc:
         overlap_policy=data.overlap_policy,
         batch_count=data.batch_count,
         requirements=data.requirements,
+        special_basis=data.special_basis,
     )
