@@ -33,6 +33,17 @@ PLAN_LABELS = {
     PlanStatus.PUBLISHED: "已公开",
     PlanStatus.SUPERSEDED: "已被调整版本替代",
 }
+# Workflow actions of a plan as the timeline names them.
+STEP_LABELS = {
+    "create": "新建",
+    "submit": "提交审批",
+    "approve": "批准",
+    "return": "退回",
+    "file": "备案",
+    "publish": "公开",
+    "adjust": "调整",
+    "supersede": "被替代",
+}
 # The allowed moves; anything else is refused with a Chinese message (IllegalTransition).
 PLAN_MOVES = {
     PlanStatus.DRAFT: {PlanStatus.SUBMITTED},

@@ -11,7 +11,7 @@ from spotcheck.departments.models import Department
 from spotcheck.plans import eligibility
 from spotcheck.plans import service as plans_service
 from spotcheck.plans import tasks as tasks_service
-from spotcheck.plans.models import PLAN_LABELS, AnnualPlan, PlanStatus, PlanStep, Task
+from spotcheck.plans.models import PLAN_LABELS, STEP_LABELS, AnnualPlan, PlanStatus, PlanStep, Task
 from spotcheck.plans.schemas import (
     AnnualOut,
     DepartmentOut,
@@ -31,17 +31,6 @@ from spotcheck.plans.schemas import (
 )
 from spotcheck.rulebooks import service as rulebooks_service
 from spotcheck.targets.models import SubRegistry
-
-STEP_LABELS = {
-    "create": "新建",
-    "submit": "提交审批",
-    "approve": "批准",
-    "return": "退回",
-    "file": "备案",
-    "publish": "公开",
-    "adjust": "调整",
-    "supersede": "被替代",
-}
 
 
 def department_out(session: Session, department_id: int) -> DepartmentOut:

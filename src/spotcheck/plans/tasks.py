@@ -111,6 +111,24 @@ def _plan_editable(plan: AnnualPlan) -> None:
         )
 
 
+def _insert(
+    session: Session, actor: Actor, task: Task, data: TaskInput, what: str, why: str = ""
+) -> Task:
+    """Save a new task with its items and participants, and its audit event."""
+    session.add(task)
+    _apply(session, task, data)
+    audit_service.record(
+        session,
+        actor,
+        "task.create",
+        object_type="task",
+        object_id=task.id,
+        summary=f"{what}“{task.name}”{why}",
+        after=_snapshot(task),
+    )
+    return task
+
+
 def create(session: Session, actor: Actor, plan: AnnualPlan, data: TaskInput) -> Task:
     """Add a task to a draft (or returned) plan; numbered 1..n within the plan."""
     _plan_editable(plan)
@@ -126,18 +144,7 @@ def create(session: Session, actor: Actor, plan: AnnualPlan, data: TaskInput) ->
         plan_id=plan.id, department_id=department.id, number=number, name="", created_by=actor.name
     )
     task.plan = plan
-    session.add(task)
-    _apply(session, task, data)
-    audit_service.record(
-        session,
-        actor,
-        "task.create",
-        object_type="task",
-        object_id=task.id,
-        summary=f"年度计划“{plan.title}”新增任务 {number}“{task.name}”",
-        after=_snapshot(task),
-    )
-    return task
+    return _insert(session, actor, task, data, f"年度计划“{plan.title}”新增任务 {number}")
 
 
 def special_rule(profile: Profile) -> str:
@@ -172,18 +179,14 @@ def create_special(session: Session, actor: Actor, department: Department, data:
     task = Task(
         plan_id=None, department_id=department.id, number=number, name="", created_by=actor.name
     )
-    session.add(task)
-    _apply(session, task, data)
-    audit_service.record(
+    return _insert(
         session,
         actor,
-        "task.create",
-        object_type="task",
-        object_id=task.id,
-        summary=f"{department.name} 新建专项检查任务“{task.name}”（{special_rule(profile)}）",
-        after=_snapshot(task),
+        task,
+        data,
+        f"{department.name} 新建专项检查任务",
+        f"（{special_rule(profile)}）",
     )
-    return task
 
 
 def _drawn(session: Session, task: Task) -> bool:

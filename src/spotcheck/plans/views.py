@@ -16,7 +16,7 @@ from spotcheck.errors import DomainError
 from spotcheck.plans import access, eligibility
 from spotcheck.plans import service as plans_service
 from spotcheck.plans import tasks as tasks_service
-from spotcheck.plans.models import PLAN_LABELS, AnnualPlan, PlanStatus, Task
+from spotcheck.plans.models import PLAN_LABELS, STEP_LABELS, AnnualPlan, PlanStatus, Task
 from spotcheck.rulebooks import service as rulebooks_service
 from spotcheck.web.security import Db, LoggedIn, Principal, roles
 from spotcheck.web.templating import render
@@ -25,16 +25,6 @@ router = APIRouter(prefix="/plans")
 Coordinator = Annotated[Principal, Depends(roles(Role.COORDINATOR, Role.ADMIN))]
 Leader = Annotated[Principal, Depends(roles(Role.LEADER, Role.ADMIN))]
 
-STEP_LABELS = {
-    "create": "新建",
-    "submit": "提交审批",
-    "approve": "批准",
-    "return": "退回",
-    "file": "备案",
-    "publish": "公开",
-    "adjust": "调整",
-    "supersede": "被替代",
-}
 BADGES = {
     PlanStatus.DRAFT: "",
     PlanStatus.SUBMITTED: "",
