@@ -229,6 +229,7 @@ class ImportReportOut(BaseModel):
     unchanged: int = 0
     file_error: str = ""
     errors: list[ImportErrorOut] = []
+    warnings: list[str] = []
 
 
 @router.post("/imports/{kind}", response_model=ImportReportOut)
@@ -243,7 +244,11 @@ async def import_file(
     dry_run: Annotated[bool, Form()] = False,
 ) -> JSONResponse:
     """Import a template-layout .xlsx/.csv: all rows valid → written in one transaction (200);
-    otherwise every error and nothing written (422). Same rules and roles as the web wizard."""
+    otherwise every error and nothing written (422). Same rules and roles as the web wizard.
+
+    kind: targets (检查对象), inspectors (执法检查人员), items (随机抽查事项) or history (检查记录:
+    past checks; rows name their own 检查部门编码, department_id is not needed). ``warnings``
+    lists what to double-check without stopping the import."""
     if kind not in imports_service.SPECS:
         raise NotFound("没有这种导入类型")
     if not principal.has_role(*imports_views.EDITORS[kind]):
@@ -278,6 +283,7 @@ async def import_file(
         updated=outcome.updated if outcome else 0,
         unchanged=outcome.unchanged if outcome else 0,
         file_error=report.file_error,
+        warnings=list(outcome.warnings) if outcome else [],
         errors=[
             ImportErrorOut(row=e.row, column=e.column, value=str(e.value), rule=e.rule)
             for e in report.errors

@@ -22,6 +22,7 @@ ACTION_LABELS = {
     "exemption.add": "列入免检免扰名单",
     "exemption.revoke": "撤销免检免扰",
     "history.record": "记录检查",
+    "history.import": "导入检查记录",
     "plan.create": "新建年度计划",
     "plan.update": "修改年度计划",
     "plan.submit": "提交年度计划",

@@ -83,6 +83,7 @@ class Outcome:
     updated: int
     unchanged: int
     batch_id: int | None = None
+    warnings: tuple[str, ...] = ()  # things to double-check that do not stop the import
 
 
 class ImportRefused(DomainError):

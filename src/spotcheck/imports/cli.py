@@ -16,8 +16,10 @@ from spotcheck.audit.service import SYSTEM
 from spotcheck.catalog import service as catalog_service
 from spotcheck.db import unit_of_work
 from spotcheck.departments import service as departments_service
+from spotcheck.departments.models import Department
 from spotcheck.errors import DomainError
 from spotcheck.imports import adapters
+from spotcheck.imports import history as history_adapter
 from spotcheck.imports import service as imports_service
 from spotcheck.inspectors import service as inspectors_service
 from spotcheck.tabular.writer import write_template
@@ -25,7 +27,7 @@ from spotcheck.targets import service as targets_service
 
 console = Console()
 err = Console(stderr=True)
-KINDS = ("targets", "inspectors", "items")
+KINDS = ("targets", "inspectors", "items", "history")
 MAX_ERRORS_PRINTED = 1000
 
 
@@ -45,6 +47,7 @@ def register(app: typer.Typer, get_factory: Callable[[], sessionmaker[Session]])
             str,
             typer.Argument(
                 help="targets（检查对象）| inspectors（执法检查人员）| items（抽查事项）"
+                "| history（检查记录）"
             ),
         ],
         file: Annotated[
@@ -55,9 +58,10 @@ def register(app: typer.Typer, get_factory: Callable[[], sessionmaker[Session]])
             str,
             typer.Option(
                 "--department",
-                help="部门编码：导入到该部门的名录库/清单；人员导入时为可用部门范围的根",
+                help="部门编码：导入到该部门的名录库/清单；人员导入时为可用部门范围的根；"
+                "检查记录可不填（每行按“检查部门编码”记录），填写时仅用于提示哪些行是范围外部门的",
             ),
-        ],
+        ] = "",
         registry: Annotated[
             str, typer.Option("--registry", help="同时归入该部门的分库（仅 targets）")
         ] = "",
@@ -80,9 +84,7 @@ def register(app: typer.Typer, get_factory: Callable[[], sessionmaker[Session]])
             task = progress.add_task("检查", total=None)
             try:
                 with unit_of_work(sessions) as session:
-                    dept = departments_service.get_by_code(session, department)
-                    if dept is None:
-                        raise DomainError(f"部门编码“{department}”不存在")
+                    dept = _department(session, department, kind)
                     report = imports_service.run(
                         session,
                         SYSTEM,
@@ -90,7 +92,7 @@ def register(app: typer.Typer, get_factory: Callable[[], sessionmaker[Session]])
                         data,
                         file.name,
                         department=dept,
-                        scope=departments_service.subtree_ids(session, dept),
+                        scope=_scope(session, dept),
                         registry=registry,
                         dry_run=dry_run,
                         progress=lambda n: progress.update(task, completed=n),
@@ -111,10 +113,12 @@ def register(app: typer.Typer, get_factory: Callable[[], sessionmaker[Session]])
             f"{verb}：{file.name} 共 {outcome.rows} 行，新增 {outcome.created}，"
             f"更新 {outcome.updated}，未变 {outcome.unchanged}。"
         )
+        for warning in outcome.warnings:
+            err.print(f"[yellow]注意：{warning}[/yellow]", soft_wrap=True, highlight=False)
 
     @app.command("export")
     def export_file(
-        kind: Annotated[str, typer.Argument(help="targets | inspectors | items")],
+        kind: Annotated[str, typer.Argument(help="targets | inspectors | items | history")],
         out: Annotated[
             Path, typer.Argument(help="输出文件 .xlsx 或 .csv（CSV 为带 BOM 的 UTF-8）")
         ],
@@ -146,6 +150,8 @@ def register(app: typer.Typer, get_factory: Callable[[], sessionmaker[Session]])
                     adapters.target_row(t)
                     for t in targets_service.iter_export(session, scope, filters)
                 ]
+            elif kind == "history":
+                rows = list(history_adapter.export_rows(session, scope))
             elif kind == "inspectors":
                 rows = [
                     adapters.inspector_row(i)
@@ -161,7 +167,7 @@ def register(app: typer.Typer, get_factory: Callable[[], sessionmaker[Session]])
 
     @app.command("template")
     def template_file(
-        kind: Annotated[str, typer.Argument(help="targets | inspectors | items")],
+        kind: Annotated[str, typer.Argument(help="targets | inspectors | items | history")],
         out: Annotated[Path, typer.Argument(help="输出的 .xlsx 模板")],
     ) -> None:
         """写出导入模板：表头、一行示例和“填写说明”工作表。"""
@@ -170,6 +176,25 @@ def register(app: typer.Typer, get_factory: Callable[[], sessionmaker[Session]])
         write_template(stream, imports_service.SPECS[kind])
         out.write_bytes(stream.getvalue())
         console.print(f"已写出模板 {out}")
+
+
+def _department(session: Session, code: str, kind: str) -> Department | None:
+    """The --department of an import; only kinds whose rows name their departments may omit it."""
+    if not code:
+        if kind == "history":
+            return None
+        raise DomainError(f"导入 {kind} 须用 --department 指定部门编码")
+    department = departments_service.get_by_code(session, code)
+    if department is None:
+        raise DomainError(f"部门编码“{code}”不存在")
+    return department
+
+
+def _scope(session: Session, department: Department | None) -> list[int]:
+    """The department's subtree; without one (history only) the CLI sees every department."""
+    if department is None:
+        return [d.id for d in departments_service.get_all(session)]
+    return departments_service.subtree_ids(session, department)
 
 
 class _Refused(Exception):

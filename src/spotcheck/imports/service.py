@@ -13,15 +13,28 @@ from spotcheck.audit.service import Actor
 from spotcheck.departments.models import Department
 from spotcheck.errors import DomainError
 from spotcheck.imports import adapters
+from spotcheck.imports import history as history_adapter
 from spotcheck.tabular.reader import TableError, open_table
 from spotcheck.tabular.schema import Result, RowError, Spec, validate
-from spotcheck.tabular.specs import INSPECTORS, ITEMS, TARGETS
+from spotcheck.tabular.specs import HISTORY, HISTORY_CHECKED, INSPECTORS, ITEMS, TARGETS
 from spotcheck.tabular.writer import write_csv, write_xlsx
 from spotcheck.targets import service as targets_service
 
-Kind = Literal["targets", "inspectors", "items"]
-SPECS: dict[str, Spec] = {"targets": TARGETS, "inspectors": INSPECTORS, "items": ITEMS}
-LABELS = {"targets": "检查对象", "inspectors": "执法检查人员", "items": "随机抽查事项"}
+Kind = Literal["targets", "inspectors", "items", "history"]
+# The file layouts (templates, exports); validation uses CHECKED where a kind has its own.
+SPECS: dict[str, Spec] = {
+    "targets": TARGETS,
+    "inspectors": INSPECTORS,
+    "items": ITEMS,
+    "history": HISTORY,
+}
+CHECKED: dict[str, Spec] = {**SPECS, "history": HISTORY_CHECKED}
+LABELS = {
+    "targets": "检查对象",
+    "inspectors": "执法检查人员",
+    "items": "随机抽查事项",
+    "history": "检查记录",
+}
 
 
 @dataclass
@@ -49,7 +62,7 @@ def run(
     data: bytes,
     filename: str,
     *,
-    department: Department,
+    department: Department | None,
     scope: Sequence[int],
     registry: str = "",
     dry_run: bool = False,
@@ -61,28 +74,35 @@ def run(
     report = Report(kind, filename, hashlib.sha256(data).hexdigest())
     try:
         table = open_table(data, filename)
-        result: Result = validate(table, SPECS[kind], progress=progress)
+        result: Result = validate(table, CHECKED[kind], progress=progress)
     except TableError as exc:
         report.file_error = str(exc)
         return report
     report.rows = result.rows_read
     if result.errors:
         report.errors = result.errors
+        if kind == "history":
+            # Every error at once: duplicates and unknown departments among the valid rows too.
+            found, _ids = history_adapter.problems(session, result.records, result.row_numbers)
+            report.errors = sorted([*result.errors, *found], key=lambda e: e.row)
         return report
-    tag = targets_service.get_registry(session, department, registry).tag if registry else ""
-    try:
-        if kind == "targets":
-            report.outcome = adapters.apply_targets(
+    if kind == "history":
+        try:
+            report.outcome = history_adapter.apply(
                 session,
                 actor,
-                department,
                 result.records,
+                result.row_numbers,
+                scope,
                 filename=filename,
                 sha256=report.sha256,
-                registry_tag=tag,
                 dry_run=dry_run,
             )
-        elif kind == "inspectors":
+        except adapters.ImportRefused as exc:
+            report.errors = exc.errors
+        return report
+    try:
+        if kind == "inspectors":
             report.outcome = adapters.apply_inspectors(
                 session,
                 actor,
@@ -91,6 +111,22 @@ def run(
                 scope,
                 filename=filename,
                 sha256=report.sha256,
+                dry_run=dry_run,
+            )
+        elif department is None:
+            raise DomainError(f"导入{LABELS[kind]}须指定部门")
+        elif kind == "targets":
+            tag = (
+                targets_service.get_registry(session, department, registry).tag if registry else ""
+            )
+            report.outcome = adapters.apply_targets(
+                session,
+                actor,
+                department,
+                result.records,
+                filename=filename,
+                sha256=report.sha256,
+                registry_tag=tag,
                 dry_run=dry_run,
             )
         else:

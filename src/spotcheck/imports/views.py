@@ -19,11 +19,11 @@ from spotcheck.catalog import service as catalog_service
 from spotcheck.departments import service as departments_service
 from spotcheck.errors import Forbidden, NotFound
 from spotcheck.imports import adapters
+from spotcheck.imports import history as history_adapter
 from spotcheck.imports import service as imports_service
 from spotcheck.inspectors import service as inspectors_service
 from spotcheck.inspectors import views as inspectors_views
 from spotcheck.tabular.reader import open_table
-from spotcheck.tabular.schema import validate
 from spotcheck.tabular.writer import write_error_report, write_template
 from spotcheck.targets import service as targets_service
 from spotcheck.targets import views as targets_views
@@ -36,8 +36,14 @@ EDITORS = {
     "targets": (Role.ADMIN, Role.COORDINATOR, Role.OFFICER),
     "inspectors": (Role.ADMIN, Role.COORDINATOR, Role.OFFICER),
     "items": (Role.ADMIN, Role.COORDINATOR),
+    "history": (Role.ADMIN, Role.COORDINATOR, Role.OFFICER),
 }
-LIST_PAGES = {"targets": "/targets", "inspectors": "/inspectors", "items": "/items"}
+LIST_PAGES = {
+    "targets": "/targets",
+    "inspectors": "/inspectors",
+    "items": "/items",
+    "history": "/targets",
+}
 SHOWN_ERRORS = 200
 MEDIA = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -227,14 +233,26 @@ def confirm(request: Request, principal: LoggedIn, db: Db, kind: str, token: str
 
 
 @router.get("/imports/{kind}/{token}/errors.xlsx")
-def error_report(request: Request, principal: LoggedIn, kind: str, token: str) -> Response:
+def error_report(request: Request, principal: LoggedIn, db: Db, kind: str, token: str) -> Response:
     """The uploaded rows again with a 错误说明 column, to fix and upload again."""
     kind = _kind(kind, principal)
     meta, data = _stored(request, principal, kind, token)
-    table = open_table(data, meta["filename"])
-    result = validate(table, imports_service.SPECS[kind])
+    department = departments_service.get_in_scope_or_404(db, meta["department_id"], principal.scope)
+    # The same run as the preview, so rules that need the database are in the file too.
+    report = imports_service.run(
+        db,
+        principal.actor,
+        kind,
+        data,
+        meta["filename"],
+        department=department,
+        scope=principal.scope,
+        registry=meta["registry"],
+        dry_run=True,
+    )
+    db.rollback()
     stream = io.BytesIO()
-    write_error_report(stream, open_table(data, meta["filename"]), result.errors)
+    write_error_report(stream, open_table(data, meta["filename"]), report.errors)
     stem = meta["filename"].rsplit(".", 1)[0]
     return _download(stream.getvalue(), f"{stem}-错误说明.xlsx", "xlsx")
 
@@ -266,6 +284,12 @@ def export_inspectors(request: Request, principal: LoggedIn, db: Db, fmt: str) -
         for i in inspectors_service.all_matching(db, principal.scope, filters)
     )
     return _export("inspectors", fmt, rows)
+
+
+@router.get("/history/export.{fmt}")
+def export_history(principal: LoggedIn, db: Db, fmt: str) -> Response:
+    """The check history of the user's departments and registries in template layout."""
+    return _export("history", fmt, history_adapter.export_rows(db, principal.scope))
 
 
 @router.get("/items/export.{fmt}")
