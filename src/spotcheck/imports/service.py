@@ -16,19 +16,18 @@ from spotcheck.imports import adapters
 from spotcheck.imports import history as history_adapter
 from spotcheck.tabular.reader import TableError, open_table
 from spotcheck.tabular.schema import Result, RowError, Spec, validate
-from spotcheck.tabular.specs import HISTORY, HISTORY_CHECKED, INSPECTORS, ITEMS, TARGETS
+from spotcheck.tabular.specs import HISTORY, INSPECTORS, ITEMS, TARGETS
 from spotcheck.tabular.writer import write_csv, write_xlsx
 from spotcheck.targets import service as targets_service
 
 Kind = Literal["targets", "inspectors", "items", "history"]
-# The file layouts (templates, exports); validation uses CHECKED where a kind has its own.
+# The file layouts: templates, exports and validation.
 SPECS: dict[str, Spec] = {
     "targets": TARGETS,
     "inspectors": INSPECTORS,
     "items": ITEMS,
     "history": HISTORY,
 }
-CHECKED: dict[str, Spec] = {**SPECS, "history": HISTORY_CHECKED}
 LABELS = {
     "targets": "检查对象",
     "inspectors": "执法检查人员",
@@ -74,7 +73,7 @@ def run(
     report = Report(kind, filename, hashlib.sha256(data).hexdigest())
     try:
         table = open_table(data, filename)
-        result: Result = validate(table, CHECKED[kind], progress=progress)
+        result: Result = validate(table, SPECS[kind], progress=progress)
     except TableError as exc:
         report.file_error = str(exc)
         return report

@@ -79,7 +79,8 @@ class Spec:
 
     name: str
     columns: tuple[Column, ...]
-    key: str
+    # None: rows have no one-column identity (their duplicates are the domain's business).
+    key: str | None
     conditional: Callable[[Record], list[tuple[str, str]]] | None = None
     title: str = ""
     allow_extra: bool = False
@@ -281,8 +282,8 @@ def _chunks(
     absent = [(i, constant(c)) for i, c in enumerate(spec.columns) if c.header not in position]
     width = max(len(table.headers), 1)
     pad: list[Cell] = [""] * width
-    key_slot = [c.key for c in spec.columns].index(spec.key)
-    key_header = spec.columns[key_slot].header
+    key_slot = [c.key for c in spec.columns].index(spec.key) if spec.key else -1
+    key_header = spec.columns[key_slot].header if spec.key else ""
     key_of = {c.header: c.key for c in spec.columns}
     order = {**position, **{table.column_name(i): i for i in orphans}}
     seen: dict[Any, int] = {}
@@ -327,7 +328,8 @@ def _chunks(
         records = list(zip(*value_columns, strict=True))
         if spec.conditional is not None:
             _cross_check(spec.conditional, keys, key_of, records, numbers, flagged, errors)
-        _check_keys(records, key_slot, key_header, numbers, seen, flagged, errors)
+        if key_slot >= 0:
+            _check_keys(records, key_slot, key_header, numbers, seen, flagged, errors)
         if len(errors) > mark:
             # Found column by column: put them back in reading order.
             errors[mark:] = sorted(errors[mark:], key=lambda e: (e.row, order.get(e.column, width)))

@@ -26,11 +26,8 @@ Check items (随机抽查事项清单, ``ITEMS``)
   be empty (重点 items have no cap). 抽查频次 is free text (每年1次).
 
 Past checks (检查记录, ``HISTORY``; what frequency caps, cooldowns and "years unchecked" count)
-- A check is identified by four columns: the target's code, 检查部门编码, 事项编码 and 检查完成日期.
-  The validator compares one key column only, so files are validated with ``HISTORY_CHECKED``
-  (``HISTORY`` plus a column no file has: its key is always empty, never compared) and
-  :func:`history_duplicates` compares the four; ``HISTORY`` itself is the layout of templates and
-  exports (validating with it raises, on purpose).
+- A check is identified by four columns: the target's code, 检查部门编码, 事项编码 and 检查完成日期,
+  so the spec has no one-column key (``key=None``) and :func:`history_duplicates` compares the four.
 - The target's code is a 统一社会信用代码 or a registry code (1–40 letters, digits, "-", "_"),
   upper-cased: the history has no target type to tell which, as in ``TARGETS`` for 其他组织.
 - 检查部门编码 is text (a numeric code typed into Excel stays usable); whether the department
@@ -41,7 +38,6 @@ Past checks (检查记录, ``HISTORY``; what frequency caps, cooldowns and "year
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -448,7 +444,7 @@ def _history_rules(r: Record) -> list[tuple[str, str]]:
 HISTORY = Spec(
     name="history",
     title="检查记录",
-    key="record",  # not a column of HISTORY: validate with HISTORY_CHECKED (module docstring)
+    key=None,  # a check is identified by four columns: see history_duplicates
     conditional=_history_rules,
     notes=(
         "每行是一次已完成的检查（任何部门实施的，随机抽查或非随机检查，已公示或未公示）；"
@@ -536,9 +532,6 @@ HISTORY = Spec(
         ),
     ),
 )
-# Never in a file: its value is always "", which the validator's duplicate check skips.
-_NO_KEY = Column("\u2063检查记录标识", "record", "text")
-HISTORY_CHECKED = dataclasses.replace(HISTORY, columns=(*HISTORY.columns, _NO_KEY))
 
 
 def history_identity(record: Mapping[str, Any]) -> tuple[str, str, str, dt.date]:
