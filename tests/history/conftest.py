@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from spotcheck.accounts.models import Role
 from spotcheck.history.models import CheckRecord
 from spotcheck.tabular.codes import make_uscc
-from spotcheck.tabular.specs import HISTORY
+from spotcheck.tabular.history_spec import HISTORY
 from spotcheck.tabular.writer import write_xlsx
 from tests.conftest import Org, login
 

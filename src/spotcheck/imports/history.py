@@ -31,8 +31,8 @@ from spotcheck.departments.models import Department
 from spotcheck.history import service as history_service
 from spotcheck.history.models import CheckRecord
 from spotcheck.imports.adapters import ImportRefused, Outcome
+from spotcheck.tabular.history_spec import HISTORY, history_duplicates
 from spotcheck.tabular.schema import RowError
-from spotcheck.tabular.specs import HISTORY, history_duplicates
 from spotcheck.targets.models import Target
 
 _CHUNK = 800  # values per IN (...): under SQLite's parameter limit

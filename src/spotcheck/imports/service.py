@@ -14,9 +14,10 @@ from spotcheck.departments.models import Department
 from spotcheck.errors import DomainError
 from spotcheck.imports import adapters
 from spotcheck.imports import history as history_adapter
+from spotcheck.tabular.history_spec import HISTORY
 from spotcheck.tabular.reader import TableError, open_table
 from spotcheck.tabular.schema import Result, RowError, Spec, validate
-from spotcheck.tabular.specs import HISTORY, INSPECTORS, ITEMS, TARGETS
+from spotcheck.tabular.specs import INSPECTORS, ITEMS, TARGETS
 from spotcheck.tabular.writer import write_csv, write_xlsx
 from spotcheck.targets import service as targets_service
 
