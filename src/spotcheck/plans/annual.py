@@ -42,7 +42,10 @@ def summarise(session: Session, plan: AnnualPlan, on: dt.date | None = None) -> 
     tasks = session.scalars(
         select(Task).where(Task.plan_id == plan.id, Task.special.is_(False)).order_by(Task.number)
     ).all()
-    planned = [(task, eligibility.evaluate(session, task, on).total_quota) for task in tasks]
+    shared = eligibility.Shared()
+    planned = [
+        (task, eligibility.evaluate(session, task, on, shared=shared).total_quota) for task in tasks
+    ]
     total = sum(n for _task, n in planned)
     exact = Fraction(total, size) if size else Fraction(0)
     rule = profile.annual

@@ -16,10 +16,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from spotcheck.departments.models import Department
-from spotcheck.history.models import CheckRecord
 from spotcheck.plans import scope
 from spotcheck.plans.models import DrawnTarget, Task, TaskDepartment
-from spotcheck.plans.scope import ItemInfo, Row
+from spotcheck.plans.scope import Check, ItemInfo, Row
 from spotcheck.rulebooks.schema import FrequencyRule, Profile
 from spotcheck.targets import exemptions as exemptions_service
 
@@ -58,7 +57,7 @@ class Context:
     department: Department
     on: dt.date
     items: list[ItemInfo]
-    history: dict[str, list[CheckRecord]] = field(default_factory=dict)
+    history: dict[str, list[Check]] = field(default_factory=dict)
 
     @property
     def start(self) -> dt.date:
@@ -209,7 +208,7 @@ def _period(rule_period: str, ctx: Context) -> tuple[str, dt.date | None]:
     return f"{since.isoformat()}之后", since
 
 
-def _capped(row: Row, rule: FrequencyRule, ctx: Context, checks: list[CheckRecord]) -> str:
+def _capped(row: Row, rule: FrequencyRule, ctx: Context, checks: list[Check]) -> str:
     """The reason the rule caps the target, or "" when it does not."""
     words, since = _period(rule.period, ctx)
     counted = [
@@ -243,10 +242,13 @@ def by_history(rows: Sequence[Row], ctx: Context) -> Outcome:
     cool_text = cooldown_rule(profile) if cooldown else ""
     out = Outcome(kept=[])
     for row in rows:
-        checks = ctx.history.get(row.key, [])
+        checks = ctx.history.get(row.key)
+        if not checks:  # never checked: no cap or cooldown applies
+            out.kept.append(row)
+            continue
         found: Exclusion | None = None
         for index, (rule, text, lifted) in enumerate(rules):
-            if not checks or (rule.applies_to == "low_risk" and row.risk_class != "A"):
+            if rule.applies_to == "low_risk" and row.risk_class != "A":
                 continue
             reason = _capped(row, rule, ctx, checks)
             if not reason:
@@ -261,7 +263,7 @@ def by_history(rows: Sequence[Row], ctx: Context) -> Outcome:
                     row.id, row.key, row.name, "frequency", reason, rule.article, text
                 )
                 break
-        if found is None and cooldown is not None and checks and not checks[0].found_problem:
+        if found is None and cooldown is not None and not checks[0].found_problem:
             last = checks[0].completed_on
             if cooldown.period == "natural_year":
                 if last.year + cooldown.years > ctx.year:

@@ -1,5 +1,6 @@
-"""A task's targets and items read as plain columns (fast over 100k targets), and the tests the
-rules make of one target: flags, high risk, years since a check, stratum conditions.
+"""A task's targets, their check history and items read as plain tuples (a 1M-target registry in
+seconds, see docs/benchmarks.md), and the tests the rules make of one target: flags, high risk,
+years since a check, stratum conditions.
 
 Scope = targets of the initiating department's subtree whose type the profile admits, narrowed by
 the task's sub-registry (its tag) and filters. Only the columns the eligibility rules need are read.
@@ -9,11 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Select, distinct, func, select
+from sqlalchemy import ColumnElement, Executable, Select, distinct, func, select
 from sqlalchemy.orm import Session
 
 from spotcheck.catalog.models import CheckItem, CheckItemVersion
@@ -36,9 +37,8 @@ class ItemInfo:
     is_main: bool
 
 
-@dataclass(frozen=True, slots=True)
-class Row:
-    """The columns of one target that eligibility needs."""
+class Row(NamedTuple):
+    """The columns of one target that eligibility needs (a tuple: a million are cheap)."""
 
     id: int
     key: str
@@ -48,6 +48,24 @@ class Row:
     abnormal: bool
     dishonest: bool
     complaints: int
+
+
+class Check(NamedTuple):
+    """The columns of one completed check that eligibility reads; sorts by (day, id)."""
+
+    completed_on: dt.date
+    id: int
+    department_id: int
+    item_code: str
+    found_problem: bool
+
+
+# Up to FEW_KEYS keys the history is read with IN (...) lists; above, with one query: all the
+# checks when there are at most READ_ALL times as many as keys, else those of the scope's keys.
+FEW_KEYS = 4_000
+READ_ALL = 2
+_CHUNK = 800  # keys per IN (...): under SQLite's parameter limit with room to spare
+_BATCH = 20_000  # rows fetched at a time: PostgreSQL streams them from a server-side cursor
 
 
 def has_flag(row: Row, flag: str, complaints_min: int) -> bool:
@@ -140,6 +158,13 @@ def conditions(session: Session, task: Task, profile: Profile) -> list[ColumnEle
     return where
 
 
+def scope_where(
+    session: Session, task: Task, department: Department, profile: Profile
+) -> list[ColumnElement[bool]]:
+    """The WHERE conditions of the task's scope, the department subtree included."""
+    return [Target.department_id.in_(subtree(department)), *conditions(session, task, profile)]
+
+
 def load(
     session: Session, task: Task, department: Department, profile: Profile
 ) -> tuple[list[Row], int]:
@@ -159,24 +184,68 @@ def load(
             Target.dishonest,
             Target.complaints,
         )
-        .where(Target.department_id.in_(subtree(department)))
-        .where(*conditions(session, task, profile))
+        .where(*scope_where(session, task, department, profile))
         .order_by(Target.id)
     )
     seen: set[str] = set()
     rows: list[Row] = []
     duplicates = 0
-    for tid, key, name, risk, status, abnormal, dishonest, complaints in session.execute(query):
+    statuses: dict[str, str] = {}  # one string per status instead of one per target
+    for tid, key, name, risk, status, abnormal, dishonest, complaints in _stream(session, query):
         if key in seen:
             duplicates += 1
             continue
         seen.add(key)
+        status = statuses.setdefault(status, status)
         rows.append(
             Row(
                 tid, key, name, risk or "", status, bool(abnormal), bool(dishonest), complaints or 0
             )
         )
     return rows, duplicates
+
+
+def _stream(session: Session, query: Executable) -> Iterable[Any]:
+    """The rows of a column query in batches, past the ORM's per-row work (a third faster)."""
+    if session.autoflush:
+        session.flush()  # as the ORM would before a query: pending changes are seen
+    return session.connection().execute(query.execution_options(yield_per=_BATCH))
+
+
+def history(
+    session: Session, task: Task, department: Department, profile: Profile, keys: Iterable[str]
+) -> dict[str, list[Check]]:
+    """Every completed check of each key (newest first: by day, then by id), any department."""
+    wanted = set(keys)
+    columns = select(
+        CheckRecord.target_key,
+        CheckRecord.completed_on,
+        CheckRecord.id,
+        CheckRecord.department_id,
+        CheckRecord.item_code,
+        CheckRecord.found_problem,
+    )
+    if len(wanted) <= FEW_KEYS:
+        ordered = sorted(wanted)
+        chunks = [ordered[i : i + _CHUNK] for i in range(0, len(ordered), _CHUNK)]
+        queries = [columns.where(CheckRecord.target_key.in_(chunk)) for chunk in chunks]
+    elif (session.scalar(select(func.max(CheckRecord.id))) or 0) <= READ_ALL * len(wanted):
+        # History hardly larger than the scope: one sequential read beats a lookup per key.
+        queries = [columns]
+    else:
+        keys_in_scope = select(Target.key).where(*scope_where(session, task, department, profile))
+        queries = [columns.where(CheckRecord.target_key.in_(keys_in_scope))]
+    out: dict[str, list[Check]] = {}
+    codes: dict[str, str] = {}  # one string per item code instead of one per record
+    for query in queries:
+        for key, day, cid, department_id, code, problem in _stream(session, query):
+            if key in wanted:
+                check = Check(day, cid, department_id, codes.setdefault(code, code), problem)
+                out.setdefault(key, []).append(check)
+    for checks in out.values():
+        if len(checks) > 1:
+            checks.sort(reverse=True)
+    return out
 
 
 def scope_count(session: Session, department: Department, profile: Profile) -> int:
@@ -287,27 +356,55 @@ def assign(
     rows: Sequence[Row],
     profile: Profile,
     start: dt.date,
-    history: dict[str, list[CheckRecord]],
+    history: dict[str, list[Check]],
     industry_of: dict[int, str],
     industry: str,
 ) -> dict[str, list[Row]]:
     """Each kept target in the first stratum it meets (the last stratum takes everyone else)."""
     out: dict[str, list[Row]] = {s.key: [] for s in profile.strata}
+    minimum = profile.high_risk.complaints_min
+    by_industry = any(s.industry_only for s in profile.strata)
+    # `meets` reads of a target only its class, its flags and, of each last check, whether there
+    # was one and the years since it (rolling or natural): targets alike in these are placed
+    # alike, so each combination is decided once (a million targets show some 1,400).
+    spans: dict[dt.date, tuple[int, int]] = {}
+    placed: dict[tuple[Any, ...], list[Row] | None] = {}
+
+    def span(day: dt.date | None) -> tuple[int, int] | None:
+        if day is None:
+            return None
+        found = spans.get(day)
+        if found is None:
+            found = spans[day] = (full_years(day, start), start.year - day.year)
+        return found
+
     for row in rows:
-        checks = history.get(row.key, [])
-        last_any = checks[0].completed_on if checks else None
-        # "本行业领域" (001 第十六条): only checks by departments of the task's industry count.
-        last_industry = next(
-            (
-                c.completed_on
-                for c in checks
-                if not industry or industry_of.get(c.department_id) == industry
-            ),
-            None,
-        )
-        for stratum in profile.strata:
-            last = last_industry if stratum.industry_only else last_any
-            if meets(row, stratum, profile, last, start):
-                out[stratum.key].append(row)
-                break
+        checks = history.get(row.key)
+        last_any = last_industry = None
+        if checks:
+            last_any = checks[0].completed_on
+            # "本行业领域" (001 第十六条): only checks by departments of the task's industry count.
+            if by_industry:
+                last_industry = next(
+                    (
+                        c.completed_on
+                        for c in checks
+                        if not industry or industry_of.get(c.department_id) == industry
+                    ),
+                    None,
+                )
+        flags = (row.risk_class, row.abnormal, row.dishonest, row.complaints >= minimum)
+        alike = (flags, span(last_any), span(last_industry))
+        if alike not in placed:  # decided by the rules themselves, once per combination
+            placed[alike] = next(
+                (
+                    out[s.key]
+                    for s in profile.strata
+                    if meets(row, s, profile, last_industry if s.industry_only else last_any, start)
+                ),
+                None,
+            )
+        bucket = placed[alike]
+        if bucket is not None:
+            bucket.append(row)
     return out
