@@ -78,11 +78,12 @@ test-postgres: $(VENV)/.installed-test
 	trap 'dropdb -h $(PGHOST) -p $(PGPORT) -U $(PGUSER) --if-exists "$$db"' EXIT; \
 	SPOTCHECK_TEST_DATABASE_URL="postgresql+psycopg://$(PGUSER)@$(PGHOST):$(PGPORT)/$$db" $(BIN)/pytest -q
 
-## bench: speed and memory benchmarks (draw engine; registry import and search on SQLite and
-## PostgreSQL); results go to docs/benchmarks.md. Takes about half an hour on 2 cores.
+## bench: speed and memory benchmarks (draw engine; registry import and search, eligibility preview
+## on SQLite and PostgreSQL); results go to docs/benchmarks.md. Takes about 35 minutes on 2 cores.
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m bench.draw_bench
 	$(BIN)/python -m bench.registry_bench --backend both
+	$(BIN)/python -m bench.eligibility_bench --backend both
 
 ## screenshots: refresh docs/screenshots/ from a real browser session on the demo data
 screenshots: system-deps $(VENV)/.installed-test
