@@ -211,6 +211,7 @@ def _quotas(
     for key in settings:
         if key not in assigned:
             result.warnings.append(f"任务设置了细则中没有的分层“{key}”，已忽略")
+    empty: list[str] = []
     for stratum in profile.strata:
         candidates = assigned[stratum.key]
         n = len(candidates)
@@ -233,7 +234,7 @@ def _quotas(
                 f"（依据 {profile.quota.article}）"
             )
         if n == 0:
-            result.warnings.append(f"分层“{stratum.name}”没有候选对象")
+            empty.append(f"“{stratum.name}”")
         result.strata.append(
             StratumResult(
                 key=stratum.key,
@@ -248,6 +249,8 @@ def _quotas(
                 quota_text=text,
             )
         )
+    if empty:
+        result.warnings.append(f"以下分层没有候选对象：{'、'.join(empty)}")
 
 
 def _caps(profile: Profile, items: list[ItemInfo], result: Eligibility) -> None:
