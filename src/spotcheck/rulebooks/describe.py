@@ -373,6 +373,11 @@ def _limits(profile: Profile) -> list[Section]:
         )
         for k, a in profile.approvals.items()
     ]
+    stages = {"plan": "年度计划", "draw": "抽取结果", "result": "检查结果"}
+    channels = [
+        Line(c.name, stages[c.stage], c.article, c.note, cells=(stages[c.stage], c.name, c.format))
+        for c in profile.channels
+    ]
     return [
         Section(
             "时限（工作日）",
@@ -383,6 +388,11 @@ def _limits(profile: Profile) -> list[Section]:
             "审批",
             approvals or [Line("审批", NOT_SET, cells=("审批", NOT_SET))],
             columns=("事项", "审批人"),
+        ),
+        Section(
+            "对外报送渠道",
+            channels or [Line("渠道", NOT_SET, cells=("—", NOT_SET, "—"))],
+            columns=("内容", "渠道", "导出格式"),
         ),
     ]
 

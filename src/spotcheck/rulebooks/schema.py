@@ -274,6 +274,14 @@ class Approval(Rule):
     by: Annotated[str, Field(min_length=1, max_length=60)]
 
 
+class Channel(Rule):
+    """A named outward destination of a stage's results (DESIGN.md "Which system is the record")."""
+
+    name: Annotated[str, Field(min_length=1, max_length=60)]
+    stage: Literal["plan", "draw", "result"] = "draw"
+    format: Literal["csv", "xlsx", "json"] = "xlsx"
+
+
 class Profile(_Strict):
     """A whole rulebook profile."""
 
@@ -292,6 +300,7 @@ class Profile(_Strict):
     witnesses: Witnesses
     deadlines: dict[Annotated[str, Field(pattern=r"^[a-z_]{2,30}$")], Deadline] = {}
     approvals: dict[Annotated[str, Field(pattern=r"^[a-z_]{2,30}$")], Approval] = {}
+    channels: list[Channel] = []
 
     @model_validator(mode="after")
     def _strata_shape(self) -> Profile:

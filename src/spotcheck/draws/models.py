@@ -1,0 +1,161 @@
+"""Draws (抽取): one per task; the committed manifest, witnesses, entropy, record, events, files."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Any
+
+from sqlalchemy import JSON, Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from spotcheck.db import Base, UTCDateTime, utcnow
+
+
+class DrawStatus(enum.StrEnum):
+    """Where a draw stands; before commit everything can change, after it nothing that feeds it."""
+
+    PREPARED = "prepared"
+    COMMITTED = "committed"
+    COMPUTED = "computed"
+    PUBLISHED = "published"
+
+
+DRAW_LABELS = {
+    DrawStatus.PREPARED: "准备中",
+    DrawStatus.COMMITTED: "已承诺（待随机数）",
+    DrawStatus.COMPUTED: "已抽取",
+    DrawStatus.PUBLISHED: "已公开",
+}
+DRAW_MOVES = {
+    DrawStatus.PREPARED: {DrawStatus.COMMITTED},
+    DrawStatus.COMMITTED: {DrawStatus.COMPUTED},
+    DrawStatus.COMPUTED: {DrawStatus.PUBLISHED},
+    DrawStatus.PUBLISHED: set(),
+}
+
+
+def _enum(kind: type[enum.StrEnum]) -> Enum:
+    return Enum(kind, native_enum=False, length=12, values_callable=lambda e: [m.value for m in e])
+
+
+class Draw(Base):
+    """The draw of one task. It cannot be re-run or deleted; events follow it."""
+
+    __tablename__ = "draw"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("task.id"), unique=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
+    # 任务编号: the manifest's `task`, public and stable (e.g. "370300-GXJ-2026-03").
+    code: Mapped[str] = mapped_column(String(60), unique=True)
+    profile_code: Mapped[str] = mapped_column(String(40))
+    status: Mapped[DrawStatus] = mapped_column(_enum(DrawStatus), default=DrawStatus.PREPARED)
+    # What the officer chose before commit: {"drand": bool, "dice_digits": int}.
+    entropy_choice: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Frozen at commit: the canonical manifest text and its digest.
+    manifest_text: Mapped[str] = mapped_column(Text, default="")
+    digest: Mapped[str] = mapped_column(String(64), default="", index=True)
+    committed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    committed_by: Mapped[str] = mapped_column(String(60), default="")
+    # Private, for auditors only: the per-draw salt secret (hex), the openings and what each
+    # neutral stratum name stands for ({"第1层": {"key", "name", "article"}}).
+    secret_hex: Mapped[str] = mapped_column(String(128), default="")
+    openings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    strata_map: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Which pool each inspector key came from and why ({slot: {key: name}}), for the pages.
+    pools_info: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Entropy: the planned drand round (unique across draws: never reused) and what was revealed.
+    drand_round: Mapped[int | None] = mapped_column(unique=True)
+    dice_value: Mapped[str | None] = mapped_column(String(64), unique=True)
+    revealed: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # The computed public record and the auditor's record (all openings), as canonical JSON.
+    record_text: Mapped[str] = mapped_column(Text, default="")
+    auditor_record_text: Mapped[str] = mapped_column(Text, default="")
+    computed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    computed_by: Mapped[str] = mapped_column(String(60), default="")
+    published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    published_by: Mapped[str] = mapped_column(String(60), default="")
+    created_by: Mapped[str] = mapped_column(String(60), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    witnesses: Mapped[list[DrawWitness]] = relationship(
+        order_by="DrawWitness.id", cascade="all, delete-orphan"
+    )
+    events: Mapped[list[DrawEvent]] = relationship(order_by="DrawEvent.seq", cascade="all")
+    attachments: Mapped[list[DrawAttachment]] = relationship(
+        order_by="DrawAttachment.id", cascade="all"
+    )
+
+    @property
+    def status_label(self) -> str:
+        """The status in Chinese."""
+        return DRAW_LABELS[self.status]
+
+
+class DrawWitness(Base):
+    """A witness of the ceremony (监督人): who, in what capacity, the dice digits they rolled."""
+
+    __tablename__ = "draw_witness"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    draw_id: Mapped[int] = mapped_column(ForeignKey("draw.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(60))
+    kind: Mapped[str] = mapped_column(String(30))  # 纪检员, 法律顾问, 企业代表, 群众代表…
+    organisation: Mapped[str] = mapped_column(String(120), default="")
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    dice_digits: Mapped[str] = mapped_column(String(64), default="")
+    recorded_by: Mapped[str] = mapped_column(String(60), default="")
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class DrawEvent(Base):
+    """An event after the draw (spec "Events"): replace a target or an inspector, assign manually."""
+
+    __tablename__ = "draw_event"
+    __table_args__ = (UniqueConstraint("draw_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    draw_id: Mapped[int] = mapped_column(ForeignKey("draw.id", ondelete="CASCADE"), index=True)
+    seq: Mapped[int] = mapped_column()
+    kind: Mapped[str] = mapped_column(String(30))
+    # The spec's event object as applied (with reason, approved_by, at and derived fields).
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    reason: Mapped[str] = mapped_column(String(300))
+    statement: Mapped[str] = mapped_column(Text, default="")  # 书面说明
+    approved_by: Mapped[str] = mapped_column(String(60), default="")
+    rule: Mapped[str] = mapped_column(String(200), default="")
+    recorded_by: Mapped[str] = mapped_column(String(60), default="")
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class DrawAttachment(Base):
+    """A file of the ceremony: photos, video, the scan of the signed record (002 第九条)."""
+
+    __tablename__ = "draw_attachment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    draw_id: Mapped[int] = mapped_column(ForeignKey("draw.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # photo / video / signed_record
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column()
+    sha256: Mapped[str] = mapped_column(String(64))
+    stored_as: Mapped[str] = mapped_column(String(200))
+    uploaded_by: Mapped[str] = mapped_column(String(60), default="")
+    uploaded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ChannelSubmission(Base):
+    """An outward step: the draw result exported to a named channel (e.g. 涉企检查备案系统)."""
+
+    __tablename__ = "channel_submission"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    draw_id: Mapped[int] = mapped_column(ForeignKey("draw.id", ondelete="CASCADE"), index=True)
+    channel: Mapped[str] = mapped_column(String(100))
+    export_format: Mapped[str] = mapped_column(String(10))
+    export_sha256: Mapped[str] = mapped_column(String(64))
+    note: Mapped[str] = mapped_column(String(300), default="")
+    submitted_by: Mapped[str] = mapped_column(String(60), default="")
+    submitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
