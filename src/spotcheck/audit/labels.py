@@ -35,6 +35,15 @@ ACTION_LABELS = {
     "task.create": "新建抽查任务",
     "task.update": "修改抽查任务",
     "task.delete": "删除抽查任务",
+    "draw.prepare": "准备抽取",
+    "draw.entropy": "选择随机数来源",
+    "draw.borrow": "借调执法检查人员",
+    "draw.commit": "承诺抽取清单",
+    "draw.witness": "登记监督人",
+    "draw.dice": "录入骰子数字",
+    "draw.drand": "录入 drand 随机数",
+    "draw.compute": "计算抽取结果",
+    "draw.refused": "拒绝更改抽取",
 }
 
 
