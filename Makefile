@@ -9,7 +9,7 @@ PGPORT ?= 5432
 PGUSER ?= postgres
 HOST ?= 127.0.0.1
 PORT ?= 8000
-SYSTEM_PACKAGES := chromium fonts-noto-cjk
+SYSTEM_PACKAGES := chromium fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0
 SRC := $(wildcard src tests migrations bench)
 
 .PHONY: run serve test lint fmt typecheck test-sqlite test-postgres bench screenshots system-deps venv clean
