@@ -44,6 +44,10 @@ ACTION_LABELS = {
     "draw.drand": "录入 drand 随机数",
     "draw.compute": "计算抽取结果",
     "draw.refused": "拒绝更改抽取",
+    "draw.attachment": "上传抽取现场材料",
+    "draw.channel_submit": "报送抽取结果",
+    "draw.publish": "公开抽取结果",
+    "draw.auditor_record": "下载审计用抽取记录",
 }
 
 

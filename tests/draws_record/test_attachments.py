@@ -1,0 +1,109 @@
+"""Ceremony files: type by magic bytes, size limits, stored by hash, never overwritten."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from spotcheck.audit.models import AuditEvent
+from spotcheck.audit.service import SYSTEM
+from spotcheck.draws import attachments
+from spotcheck.draws.models import DrawStatus
+from spotcheck.errors import DomainError
+from tests.draws_record.conftest import Made
+
+JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 200
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x01" * 200
+PDF = b"%PDF-1.7\n" + b"\x02" * 200
+MP4 = b"\x00\x00\x00\x18ftypmp42" + b"\x03" * 200
+
+
+def test_it_stores_a_photo_by_its_hash_with_an_audit_event(
+    db: Session, made: Made, tmp_path: Path
+) -> None:
+    row = attachments.add(
+        db,
+        SYSTEM,
+        made.draw,
+        tmp_path,
+        kind="photo",
+        filename="../现场.jpg",
+        source=io.BytesIO(JPEG),
+    )
+    db.commit()
+    stored = attachments.path_of(tmp_path, row)
+    assert stored.read_bytes() == JPEG
+    assert stored.parent == tmp_path / "draws" / str(made.draw.id)
+    assert stored.name == row.sha256 and row.size == len(JPEG)
+    assert row.filename == "现场.jpg" and row.content_type == "image/jpeg"
+    assert not [p for p in stored.parent.iterdir() if p.name.startswith(".")]
+    actions = db.scalars(select(AuditEvent.action)).all()
+    assert "draw.attachment" in actions
+
+
+def test_it_accepts_each_kind_by_content_not_by_name(
+    db: Session, made: Made, tmp_path: Path
+) -> None:
+    for kind, data in (("photo", PNG), ("video", MP4), ("signed_record", PDF)):
+        row = attachments.add(
+            db, SYSTEM, made.draw, tmp_path, kind=kind, filename="x.bin", source=io.BytesIO(data)
+        )
+        assert row.content_type in attachments.ALLOWED[kind]
+    with pytest.raises(DomainError, match="不是MP4 视频"):
+        attachments.add(
+            db, SYSTEM, made.draw, tmp_path, kind="video", filename="v.mp4", source=io.BytesIO(JPEG)
+        )
+    with pytest.raises(DomainError, match="不是JPEG 图片、PNG 图片"):
+        attachments.add(
+            db,
+            SYSTEM,
+            made.draw,
+            tmp_path,
+            kind="photo",
+            filename="a.jpg",
+            source=io.BytesIO(b"GIF89a"),
+        )
+
+
+def test_it_refuses_too_large_files_and_leaves_nothing_behind(
+    db: Session, made: Made, tmp_path: Path
+) -> None:
+    big = PDF + b"\x00" * attachments.IMAGE_LIMIT
+    with pytest.raises(DomainError, match="不能超过 20 MiB"):
+        attachments.add(
+            db,
+            SYSTEM,
+            made.draw,
+            tmp_path,
+            kind="signed_record",
+            filename="s.pdf",
+            source=io.BytesIO(big),
+        )
+    assert list((tmp_path / "draws" / str(made.draw.id)).iterdir()) == []
+
+
+def test_it_never_overwrites_or_duplicates_a_stored_file(
+    db: Session, made: Made, tmp_path: Path
+) -> None:
+    row = attachments.add(
+        db, SYSTEM, made.draw, tmp_path, kind="photo", filename="a.jpg", source=io.BytesIO(JPEG)
+    )
+    db.commit()
+    with pytest.raises(DomainError, match="已上传过"):
+        attachments.add(
+            db, SYSTEM, made.draw, tmp_path, kind="photo", filename="b.jpg", source=io.BytesIO(JPEG)
+        )
+    db.rollback()
+    assert attachments.path_of(tmp_path, row).read_bytes() == JPEG
+
+
+def test_it_refuses_files_before_the_commit(db: Session, made: Made, tmp_path: Path) -> None:
+    made.draw.status = DrawStatus.PREPARED
+    with pytest.raises(DomainError, match="尚未开始"):
+        attachments.add(
+            db, SYSTEM, made.draw, tmp_path, kind="photo", filename="a.jpg", source=io.BytesIO(JPEG)
+        )
