@@ -75,11 +75,13 @@ def approved_task(
     items = db.scalars(
         select(CheckItem).where(CheckItem.department_id.in_(scope)).order_by(CheckItem.code)
     ).all()
-    item = next(
+    usable = [
         i
         for i in items
         if i.published is not None and i.published.list_type in profile.scope.item_list_types
-    )
+    ]
+    # A key item (重点) has no ratio cap, so the profile's own strata ratios always hold.
+    item = sorted(usable, key=lambda i: i.published is None or i.published.kind != "重点")[0]
     actor = who(db, coordinator)
     plan = plans_service.create(db, actor, dep, year=2026, title="2026年度抽查计划（抽取测试）")
     values: dict[str, Any] = {
@@ -110,7 +112,9 @@ def reveal_and_compute(
     db: Session, actor: Actor, draw: Draw, witnesses: Sequence[tuple[str, str]] = ()
 ) -> None:
     """Add the witnesses, let them enter the planned dice digits, enter drand, compute."""
-    added = [draws.add_witness(db, actor, draw, name, kind, "测试单位") for name, kind in witnesses]
+    # Dice are rolled by a witness; profiles that require none still have someone roll them.
+    people = list(witnesses) or [("测试监督人", "群众代表")]
+    added = [draws.add_witness(db, actor, draw, name, kind, "测试单位") for name, kind in people]
     plan = json.loads(draw.manifest_text)["entropy"]
     for item in plan:
         if item["kind"] == "dice":
