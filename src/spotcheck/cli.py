@@ -256,6 +256,15 @@ def _register_planning_commands() -> None:
 _register_planning_commands()
 
 
+def _register_ceremony_commands() -> None:
+    from spotcheck.draws import cli as ceremony_cli
+
+    ceremony_cli.register(app, _factory)
+
+
+_register_ceremony_commands()
+
+
 _register_registry_commands()
 
 

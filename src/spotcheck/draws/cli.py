@@ -1,0 +1,183 @@
+"""`spotcheck ceremony …`: the draw ceremony of a task on the command line, acting as --user.
+
+Each command is one transaction. A refused change of a committed draw (DrawRefused) still commits:
+the service checked before writing anything, so the only pending row is the refusal's audit event.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from sqlalchemy.orm import Session, sessionmaker
+
+from spotcheck.accounts.models import Role
+from spotcheck.draws import ceremony
+from spotcheck.draws import service as draws
+from spotcheck.draws.entropy_input import dice_so_far
+from spotcheck.draws.models import Draw, DrawWitness
+from spotcheck.errors import DomainError, NotFound
+from spotcheck.plans import tasks as tasks_service
+from spotcheck.plans.cli import Acting, _fail, _plain, acting
+
+OFFICERS = (Role.OFFICER, Role.COORDINATOR, Role.ADMIN)
+UserOpt = Annotated[str, typer.Option("--user", help="以哪个用户的身份操作（登录用户名）")]
+TaskArg = Annotated[int, typer.Argument(help="抽查任务编号（id）")]
+
+
+@contextmanager
+def _tx(factory: sessionmaker[Session]) -> Iterator[Session]:
+    session = factory()
+    try:
+        yield session
+        session.commit()
+    except draws.DrawRefused as exc:
+        session.commit()  # only the "draw.refused" audit event is pending (module doc)
+        raise _fail(exc.message) from exc
+    except DomainError as exc:
+        session.rollback()
+        raise _fail(exc.message) from exc
+    finally:
+        session.close()
+
+
+def _draw(session: Session, who: Acting, task_id: int) -> Draw:
+    task = tasks_service.get_or_404(session, task_id, who.scope)
+    found = draws.for_task(session, task)
+    if found is None:
+        raise NotFound(f"任务 {task_id} 尚未准备抽取（先运行 spotcheck ceremony prepare）")
+    return found
+
+
+def _status_lines(draw: Draw) -> list[str]:
+    lines = [f"抽取 {draw.code}：{draw.status_label}（细则 {draw.profile_code}）"]
+    if draw.digest:
+        lines.append(f"清单摘要：{draw.digest}（承诺时间 {draw.committed_at}）")
+    if draw.drand_round:
+        lines.append(f"drand quicknet 第 {draw.drand_round} 轮")
+    digits = draw.entropy_choice.get("dice_digits", 0)
+    if digits:
+        lines.append(f"骰子 {digits} 位，已录入 {len(dice_so_far(draw))} 位")
+    for w in draw.witnesses:
+        lines.append(f"监督人：{w.name}（{w.kind}，{w.organisation}）骰子 {w.dice_digits or '—'}")
+    for note in draw.pools_info.get("notes", []):
+        lines.append(note)
+    return lines
+
+
+def register(app: typer.Typer, get_factory: Callable[[], sessionmaker[Session]]) -> None:
+    """Add `spotcheck ceremony …` to the main app."""
+    cer = typer.Typer(
+        help="抽取仪式：准备、承诺、监督人、骰子、drand、计算、日程表。", no_args_is_help=True
+    )
+    app.add_typer(cer, name="ceremony")
+
+    @cer.command("prepare")
+    def prepare(
+        task_id: TaskArg,
+        user: UserOpt,
+        dice: Annotated[int | None, typer.Option(help="骰子位数（0 = 不用骰子）")] = None,
+        no_drand: Annotated[bool, typer.Option("--no-drand", help="不使用 drand")] = False,
+        commit: Annotated[bool, typer.Option("--commit", help="准备后立即承诺清单")] = False,
+    ) -> None:
+        """准备抽取（可同时选择随机数来源并承诺清单）。"""
+        with _tx(get_factory()) as s:
+            who = acting(s, user, OFFICERS)
+            task = tasks_service.get_or_404(s, task_id, who.scope)
+            draw = draws.for_task(s, task) or draws.prepare(s, who.actor, task)
+            if dice is not None or no_drand:
+                digits = draw.entropy_choice.get("dice_digits", 0) if dice is None else dice
+                draws.set_entropy(s, who.actor, draw, drand=not no_drand, dice_digits=digits)
+            if commit:
+                draws.commit(s, who.actor, draw)
+            _plain(_status_lines(draw))
+
+    @cer.command("status")
+    def status(task_id: TaskArg, user: UserOpt) -> None:
+        """显示抽取状态、摘要、随机数计划和监督人。"""
+        with _tx(get_factory()) as s:
+            _plain(_status_lines(_draw(s, acting(s, user), task_id)))
+
+    @cer.command("witness-add")
+    def witness_add(
+        task_id: TaskArg,
+        user: UserOpt,
+        name: Annotated[str, typer.Option(help="监督人姓名")],
+        kind: Annotated[str, typer.Option(help="身份，如 局纪检员、法律顾问")],
+        organisation: Annotated[str, typer.Option(help="单位")] = "",
+    ) -> None:
+        """登记监督人。"""
+        with _tx(get_factory()) as s:
+            who = acting(s, user, OFFICERS)
+            w = draws.add_witness(s, who.actor, _draw(s, who, task_id), name, kind, organisation)
+            _plain(f"已登记监督人 #{w.id} {w.name}（{w.kind}）")
+
+    @cer.command("dice")
+    def dice_(
+        task_id: TaskArg,
+        user: UserOpt,
+        witness: Annotated[int, typer.Option(help="掷骰的监督人编号")],
+        digits: Annotated[str, typer.Option(help="掷出的数字")],
+    ) -> None:
+        """录入监督人掷出的骰子数字。"""
+        with _tx(get_factory()) as s:
+            who = acting(s, user, OFFICERS)
+            draw = _draw(s, who, task_id)
+            person = s.get(DrawWitness, witness)
+            if person is None or person.draw_id != draw.id:
+                raise NotFound("未找到该监督人")
+            value = draws.enter_dice(s, who.actor, draw, person, digits)
+            _plain(f"已录入，骰子数字现为 {value}")
+
+    @cer.command("drand")
+    def drand(
+        task_id: TaskArg,
+        user: UserOpt,
+        round_number: Annotated[int, typer.Option("--round", help="drand 轮次")],
+        signature: Annotated[str, typer.Option(help="该轮的 signature（十六进制）")],
+    ) -> None:
+        """录入 drand quicknet 的签名（离线校验）。"""
+        with _tx(get_factory()) as s:
+            who = acting(s, user, OFFICERS)
+            draws.enter_drand(s, who.actor, _draw(s, who, task_id), round_number, signature)
+            _plain(f"drand 第 {round_number} 轮签名已校验并录入")
+
+    @cer.command("compute")
+    def compute(task_id: TaskArg, user: UserOpt) -> None:
+        """计算抽取结果（只能一次）。"""
+        with _tx(get_factory()) as s:
+            who = acting(s, user, OFFICERS)
+            draw = draws.compute(s, who.actor, _draw(s, who, task_id))
+            _plain(_status_lines(draw))
+
+    @cer.command("schedule")
+    def schedule(task_id: TaskArg, user: UserOpt) -> None:
+        """检查日程和人员安排表（004 二（五））。"""
+        with _tx(get_factory()) as s:
+            rows = ceremony.schedule(s, _draw(s, acting(s, user), task_id))
+            for row in rows:
+                people = "；".join(
+                    f"{m['slot']}：{m['name']}（{m['cert_no'] or '无证号'}）{'【组长】' if m['leader'] else ''}"
+                    for m in row["inspectors"]
+                )
+                _plain(f"{row['order']}. {row['target_name']}（{row['target_key']}） {people}")
+
+    @cer.command("export-record")
+    def export_record(
+        task_id: TaskArg,
+        user: UserOpt,
+        out: Annotated[Path, typer.Option(help="写入的 JSON 文件")],
+        auditor: Annotated[
+            bool, typer.Option("--auditor", help="审计用完整记录（全部开启值）")
+        ] = False,
+    ) -> None:
+        """导出抽取记录（公开或审计用），可用 spotcheck verify 核验。"""
+        with _tx(get_factory()) as s:
+            draw = _draw(s, acting(s, user), task_id)
+            data = ceremony.record(draw, auditor=auditor)
+            out.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+            _plain(f"已写出 {out}")
