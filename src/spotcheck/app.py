@@ -156,11 +156,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from spotcheck.calendar import views as calendar_views
     from spotcheck.catalog import views as catalog_views
     from spotcheck.departments import views as departments_views
+    from spotcheck.draws import attachment_views as draws_attachment_views
     from spotcheck.imports import views as imports_views
     from spotcheck.inspectors import views as inspectors_views
     from spotcheck.plans import api as plans_api
     from spotcheck.plans import task_views as plans_task_views
     from spotcheck.plans import views as plans_views
+    from spotcheck.portal import views as portal_views
     from spotcheck.rulebooks import api as rulebooks_api
     from spotcheck.rulebooks import views as rulebooks_views
     from spotcheck.targets import exemption_views
@@ -183,6 +185,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(plans_task_views.router)
     app.include_router(rulebooks_api.router)
     app.include_router(plans_api.router)
+    app.include_router(draws_attachment_views.router)
+    app.include_router(portal_views.router)
     app.include_router(api_router.router)
     app.include_router(api_registries.router)
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")

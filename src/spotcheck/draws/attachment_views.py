@@ -1,0 +1,66 @@
+"""Downloads of a draw's internal files: ceremony attachments (users in scope) and the auditor's
+record with every opening (ADMIN or LEADER in scope, each download audited)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import FileResponse, Response
+
+from spotcheck.accounts.models import Role
+from spotcheck.audit.service import record
+from spotcheck.draws import attachments
+from spotcheck.draws.models import Draw
+from spotcheck.errors import NotFound
+from spotcheck.scoping import get_or_404
+from spotcheck.web.security import Db, LoggedIn, Principal, roles
+
+router = APIRouter(prefix="/draws")
+Auditor = Annotated[Principal, Depends(roles(Role.ADMIN, Role.LEADER))]
+
+
+@router.get("/{draw_id}/attachments/{attachment_id}")
+def attachment_download(
+    request: Request, principal: LoggedIn, db: Db, draw_id: int, attachment_id: int
+) -> Response:
+    """One ceremony file of a draw the user may see."""
+    draw = attachments.visible_draw_or_404(db, draw_id, principal.scope)
+    row = attachments.get_or_404(db, draw, attachment_id)
+    path = attachments.path_of(request.app.state.settings.upload_dir, row)
+    if not path.is_file():
+        raise NotFound("附件文件缺失，请联系系统管理员")
+    return FileResponse(
+        path,
+        media_type=row.content_type,
+        filename=row.filename,
+        headers={"X-Content-SHA256": row.sha256},
+    )
+
+
+@router.get("/{draw_id}/record-auditor.json")
+def auditor_record(principal: Auditor, db: Db, draw_id: int) -> Response:
+    """The auditor's copy of the record (all openings), for 纪检监察 and the superior department."""
+    # Only the draw's own department and those above it; a joint task's partners are no auditors.
+    draw = get_or_404(db, Draw, draw_id, principal.scope, "抽取")
+    if not draw.auditor_record_text:
+        raise NotFound("该抽取尚未完成计算，没有审计用抽取记录")
+    record(
+        db,
+        principal.actor,
+        "draw.auditor_record",
+        object_type="draw",
+        object_id=draw.id,
+        summary=f"下载 {draw.code} 的审计用抽取记录（含全部开启值）",
+    )
+    db.commit()
+    name = f"{draw.code}-auditor.json"
+    return Response(
+        draw.auditor_record_text,
+        media_type="application/json; charset=utf-8",
+        headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}",
+            "Cache-Control": "no-store",
+        },
+    )

@@ -1,0 +1,108 @@
+"""Public pages under /public: published draws with their drawn targets, inspectors, digest,
+entropy and events, and downloads of the public record, the 抽取记录 PDF and the verifier.
+
+Built from the public record only (draws/outcome.py): no stratum labels, no unselected targets;
+resident ID numbers are masked and phones are never read.
+"""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from spotcheck.departments.models import Department
+from spotcheck.draws import outcome as outcome_mod
+from spotcheck.draws import record_pdf
+from spotcheck.draws.models import Draw, DrawStatus
+from spotcheck.errors import NotFound
+from spotcheck.sampling.standalone_verifier import build_script
+from spotcheck.web.security import Db, PublicUser
+from spotcheck.web.templating import render
+
+router = APIRouter(prefix="/public")
+VERIFIER_NAME = "ssj_verify.py"
+
+
+def _published(db: Session, code: str) -> Draw:
+    draw = db.scalar(select(Draw).where(Draw.code == code, Draw.status == DrawStatus.PUBLISHED))
+    if draw is None:
+        raise NotFound("未找到该抽取结果，或尚未公开")
+    return draw
+
+
+def _download(body: str | bytes, media_type: str, name: str) -> Response:
+    return Response(
+        body,
+        media_type=media_type,
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"},
+    )
+
+
+@router.get("/draws", response_class=HTMLResponse)
+def draw_list(request: Request, _principal: PublicUser, db: Db) -> HTMLResponse:
+    """Every published draw: task code, department, date, number drawn."""
+    draws = db.scalars(
+        select(Draw)
+        .where(Draw.status == DrawStatus.PUBLISHED)
+        .order_by(Draw.published_at.desc(), Draw.id.desc())
+    ).all()
+    departments = {
+        d.id: d.name
+        for d in db.scalars(
+            select(Department).where(Department.id.in_({d.department_id for d in draws}))
+        )
+    }
+    rows = [
+        {
+            "draw": draw,
+            "department": departments.get(draw.department_id, ""),
+            "published": outcome_mod.local_time(draw.published_at)[:10],
+            "count": len(json.loads(draw.record_text)["assignments"]),
+        }
+        for draw in draws
+    ]
+    return render(request, "portal/list.html", rows=rows)
+
+
+@router.get("/draws/{code}", response_class=HTMLResponse)
+def draw_detail(request: Request, _principal: PublicUser, db: Db, code: str) -> HTMLResponse:
+    """One published draw as the public may see it."""
+    draw = _published(db, code)
+    department = db.get(Department, draw.department_id)
+    return render(
+        request,
+        "portal/detail.html",
+        draw=draw,
+        o=outcome_mod.build(db, draw),
+        department=department.name if department else "",
+        published=outcome_mod.local_time(draw.published_at),
+        committed=outcome_mod.local_time(draw.committed_at),
+        verifier_name=VERIFIER_NAME,
+    )
+
+
+@router.get("/draws/{code}/record.json")
+def draw_record(_principal: PublicUser, db: Db, code: str) -> Response:
+    """The public record (spec "The published record"), to check with `spotcheck verify`."""
+    draw = _published(db, code)
+    return _download(draw.record_text, "application/json; charset=utf-8", f"{draw.code}.json")
+
+
+@router.get("/draws/{code}/record.pdf")
+def draw_record_pdf(_principal: PublicUser, db: Db, code: str) -> Response:
+    """The 抽取记录 as PDF."""
+    draw = _published(db, code)
+    return _download(
+        record_pdf.record_pdf(db, draw), "application/pdf", f"{draw.code}-抽取记录.pdf"
+    )
+
+
+@router.get("/verifier.py")
+def verifier_script(_principal: PublicUser) -> Response:
+    """The standalone public verifier (the output of `spotcheck verifier-script`)."""
+    return _download(build_script(VERIFIER_NAME), "text/x-python; charset=utf-8", VERIFIER_NAME)
