@@ -12,6 +12,7 @@ draw was written, and the attempt is on the audit chain. Services still never co
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import secrets
 from typing import Any
 
@@ -312,18 +313,18 @@ def commit(session: Session, actor: Actor, draw: Draw, now: dt.datetime | None =
     return draw
 
 
-from spotcheck.draws.ceremony import compute, schedule  # noqa: E402  (re-exported)
-from spotcheck.draws.entropy_input import add_witness, enter_dice, enter_drand  # noqa: E402
+_ELSEWHERE = {
+    "compute": "spotcheck.draws.ceremony",
+    "schedule": "spotcheck.draws.ceremony",
+    "add_witness": "spotcheck.draws.entropy_input",
+    "enter_dice": "spotcheck.draws.entropy_input",
+    "enter_drand": "spotcheck.draws.entropy_input",
+}
 
-__all__ = [
-    "DrawRefused",
-    "add_witness",
-    "borrow",
-    "commit",
-    "compute",
-    "enter_dice",
-    "enter_drand",
-    "prepare",
-    "schedule",
-    "set_entropy",
-]
+
+def __getattr__(name: str) -> Any:
+    # Re-exported lazily: ceremony.py and entropy_input.py import this module's helpers.
+    module = _ELSEWHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)
