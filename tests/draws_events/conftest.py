@@ -1,0 +1,40 @@
+"""Computed draws through the real ceremony (demo data, dice and a vector drand round)."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from spotcheck.audit.service import Actor
+from spotcheck.draws import service as draws
+from spotcheck.draws.models import Draw
+from spotcheck.plans import service as plans_service
+from spotcheck.plans.models import Task
+from tests.draws_ceremony.conftest import (
+    BEFORE_DRAND,
+    approved_task,
+    demo,
+    department,
+    reveal_and_compute,
+)
+
+__all__ = ["computed", "demo", "xinzhou_task", "zibo_task"]
+
+
+def zibo_task(db: Session) -> Task:
+    """The demo plan's first task of 淄博市工信局 (002)."""
+    plan = plans_service.current(db, department(db, "370300-GXJ"), 2026)
+    assert plan is not None
+    return plan.tasks[0]
+
+
+def xinzhou_task(db: Session) -> Task:
+    """An approved task of 忻州市市场监管局 (001)."""
+    return approved_task(db, "140900-SCJ", "xinzhou", "xinzhou_leader")
+
+
+def computed(db: Session, actor: Actor, task: Task) -> Draw:
+    """The task's draw taken through prepare, commit and compute."""
+    draw = draws.prepare(db, actor, task)
+    draws.commit(db, actor, draw, now=BEFORE_DRAND)
+    reveal_and_compute(db, actor, draw, [("王监督", "综合法规科"), ("李监督", "企业代表")])
+    return draw
