@@ -135,6 +135,8 @@ class Task(Base):
     )
     # The initiating department (发起部门); its adopted profile governs the task.
     department_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
+    # A lower-level agency the task is delegated to (001 第十四条): it runs the draw.
+    delegated_department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
     number: Mapped[int] = mapped_column(default=1)
     name: Mapped[str] = mapped_column(String(200))
     special: Mapped[bool] = mapped_column(default=False)

@@ -257,7 +257,11 @@ def delete(session: Session, actor: Actor, task: Task) -> None:
 
 def _visible_clause(visible: set[int]) -> Any:
     members = select(TaskDepartment.task_id).where(TaskDepartment.department_id.in_(visible))
-    return or_(Task.department_id.in_(visible), Task.id.in_(members))
+    return or_(
+        Task.department_id.in_(visible),
+        Task.delegated_department_id.in_(visible),  # the delegate runs it (001 第十四条)
+        Task.id.in_(members),
+    )
 
 
 def get_or_404(session: Session, task_id: int, scope: Sequence[int] | None) -> Task:
@@ -267,7 +271,9 @@ def get_or_404(session: Session, task_id: int, scope: Sequence[int] | None) -> T
     if task is None:
         raise NotFound("未找到该抽查任务，或您无权查看")
     if visible is not None and not (
-        task.department_id in visible or any(p.department_id in visible for p in task.participants)
+        task.department_id in visible
+        or task.delegated_department_id in visible
+        or any(p.department_id in visible for p in task.participants)
     ):
         raise NotFound("未找到该抽查任务，或您无权查看")
     return task
