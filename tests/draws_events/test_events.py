@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
+import typer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from typer.testing import CliRunner
 
-from spotcheck.draws import ceremony, events, outcome
+from spotcheck.draws import ceremony, engine_cli, events, outcome
 from spotcheck.draws import service as draws
 from spotcheck.draws.service import DrawRefused
 from spotcheck.errors import DomainError
@@ -156,3 +163,57 @@ def test_it_refuses_a_reason_outside_the_list_and_other_without_statement(demo: 
         db, officer, draw, target_key=key, reason="其他", statement="企业已搬迁"
     )
     assert row.payload["reason"] == "其他：企业已搬迁"
+
+
+def test_it_keeps_records_with_all_three_events_passing_both_verifiers(
+    demo: Session, tmp_path: Path
+) -> None:
+    db, officer = demo, who(demo, "officer")
+    draw = computed(db, officer, zibo_task(db))
+    first, second = events.current(db, draw)[:2]
+    events.replace_target(db, officer, draw, target_key=first.key, reason="列入免检免扰名单")
+    slot, inspector = second.members[0]
+    events.replace_inspector(
+        db,
+        officer,
+        draw,
+        target_key=second.key,
+        inspector_key=inspector,
+        reason="身体健康",
+        statement="住院治疗",
+        approved_by="王科长",
+    )
+    group = {key for _, key in events.current(db, draw)[1].members}
+    spare = next(k for k in sorted(draw.pools_info["slots"][slot]["members"]) if k not in group)
+    events.assign_manual(
+        db,
+        officer,
+        draw,
+        target_key=second.key,
+        slot=slot,
+        inspector_key=spare,
+        reason="其他",
+        statement="两名执法人员互换检查对象（002 第十一条）",
+        approved_by="张局长",
+    )
+    assert [e.seq for e in events.events_of(draw)] == [1, 2, 3]
+    script = tmp_path / "verify_draw.py"
+    runner = CliRunner()
+    app = typer.Typer()
+    draw_app = typer.Typer()
+    app.add_typer(draw_app, name="draw")
+    engine_cli.register(app, draw_app)
+    assert runner.invoke(app, ["verifier-script", str(script)]).exit_code == 0
+    for auditor in (False, True):
+        path = tmp_path / f"record-{auditor}.json"
+        path.write_text(json.dumps(ceremony.record(draw, auditor=auditor)), encoding="utf-8")
+        result = runner.invoke(app, ["verify", str(path)])
+        assert result.exit_code == 0, result.output
+        done = subprocess.run(
+            [sys.executable, str(script), str(path)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
