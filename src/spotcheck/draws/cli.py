@@ -16,10 +16,12 @@ import typer
 from sqlalchemy.orm import Session, sessionmaker
 
 from spotcheck.accounts.models import Role
-from spotcheck.draws import ceremony
+from spotcheck.departments import service as departments_service
+from spotcheck.draws import ceremony, delegation, events
 from spotcheck.draws import service as draws
 from spotcheck.draws.entropy_input import dice_so_far
 from spotcheck.draws.models import Draw, DrawWitness
+from spotcheck.draws.outcome import EVENT_LABELS
 from spotcheck.errors import DomainError, NotFound
 from spotcheck.plans import tasks as tasks_service
 from spotcheck.plans.cli import Acting, _fail, _plain, acting
@@ -181,3 +183,122 @@ def register(app: typer.Typer, get_factory: Callable[[], sessionmaker[Session]])
             data = ceremony.record(draw, auditor=auditor)
             out.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
             _plain(f"已写出 {out}")
+
+    _register_events(cer, get_factory)
+
+
+Reason = Annotated[str, typer.Option(help="原因（须为规定的原因之一，“其他”须附书面说明）")]
+Statement = Annotated[str, typer.Option(help="书面说明")]
+Approver = Annotated[str, typer.Option("--approved-by", help="批准人（细则规定的审批层级）")]
+
+
+def _register_events(cer: typer.Typer, get_factory: Callable[[], sessionmaker[Session]]) -> None:
+    """Events after the draw and delegation (draws/events.py, draws/delegation.py)."""
+
+    @cer.command("replace-target")
+    def replace_target(
+        task_id: TaskArg,
+        user: UserOpt,
+        target: Annotated[str, typer.Option(help="被替换对象的标识（统一社会信用代码等）")],
+        reason: Reason,
+        statement: Statement = "",
+        approved_by: Approver = "",
+    ) -> None:
+        """替换检查对象：由其分层的下一个未用候补对象替补。"""
+        with _tx(get_factory()) as s:
+            who = acting(s, user, OFFICERS)
+            draw = _draw(s, who, task_id)
+            row = events.replace_target(
+                s,
+                who.actor,
+                draw,
+                target_key=target,
+                reason=reason,
+                statement=statement,
+                approved_by=approved_by,
+            )
+            new = draw.openings[row.payload["replacement"]]["key"]
+            _plain(f"事件 {row.seq}：{target} 由候补对象 {new} 替换（{row.rule}）")
+
+    @cer.command("replace-inspector")
+    def replace_inspector(
+        task_id: TaskArg,
+        user: UserOpt,
+        target: Annotated[str, typer.Option(help="检查对象的标识")],
+        inspector: Annotated[str, typer.Option(help="被替换的检查人员编号")],
+        reason: Reason,
+        statement: Statement = "",
+        approved_by: Approver = "",
+    ) -> None:
+        """替换检查人员：由该对象排序中的下一名符合条件的人员替补。"""
+        with _tx(get_factory()) as s:
+            who = acting(s, user, OFFICERS)
+            row = events.replace_inspector(
+                s,
+                who.actor,
+                _draw(s, who, task_id),
+                target_key=target,
+                inspector_key=inspector,
+                reason=reason,
+                statement=statement,
+                approved_by=approved_by,
+            )
+            _plain(
+                f"事件 {row.seq}：{inspector} 由 {row.payload['replacement']} 替换（{row.rule}）"
+            )
+
+    @cer.command("assign-manual")
+    def assign_manual(
+        task_id: TaskArg,
+        user: UserOpt,
+        target: Annotated[str, typer.Option(help="检查对象的标识")],
+        slot: Annotated[str, typer.Option(help="岗位名称")],
+        inspector: Annotated[str, typer.Option(help="指派的检查人员编号")],
+        reason: Reason,
+        statement: Statement,
+        approved_by: Approver,
+        replaces: Annotated[str, typer.Option(help="被换下的检查人员编号（不填则为增派）")] = "",
+    ) -> None:
+        """人工指派检查人员（例外，非随机抽取；如 002 第十条 直接委派）。"""
+        with _tx(get_factory()) as s:
+            who = acting(s, user, OFFICERS)
+            row = events.assign_manual(
+                s,
+                who.actor,
+                _draw(s, who, task_id),
+                target_key=target,
+                slot=slot,
+                inspector_key=inspector,
+                reason=reason,
+                statement=statement,
+                approved_by=approved_by,
+                replaces=replaces or None,
+            )
+            _plain(f"事件 {row.seq}：人工指派 {inspector}（例外，非随机抽取；{row.rule}）")
+
+    @cer.command("events")
+    def list_events(task_id: TaskArg, user: UserOpt) -> None:
+        """列出抽取后的事件（原因、批准人、依据）。"""
+        with _tx(get_factory()) as s:
+            for row in events.events_of(_draw(s, acting(s, user), task_id)):
+                label = EVENT_LABELS.get(row.kind, row.kind)
+                _plain(
+                    f"{row.seq}. {label}：{row.reason}；批准人 {row.approved_by or '—'}；{row.rule}"
+                )
+
+    @cer.command("delegate")
+    def delegate(
+        task_id: TaskArg,
+        user: UserOpt,
+        department: Annotated[str, typer.Option(help="下级部门编码")],
+        reason: Annotated[str, typer.Option(help="委派事由")],
+    ) -> None:
+        """把任务委派给下级机关（001 第十四条），由其组织抽取。"""
+        with _tx(get_factory()) as s:
+            who = acting(s, user, OFFICERS)
+            task = tasks_service.get_or_404(s, task_id, who.scope)
+            dep = departments_service.get_by_code(s, department)
+            if dep is None:
+                raise NotFound(f"未找到部门 {department}")
+            delegation.delegate(s, who.actor, task, dep, reason)
+            _plain(f"任务 {task.id} 已委派给{dep.name}")
