@@ -1,0 +1,251 @@
+"""What the draw pages show: where the ceremony stands, what comes next, and each stage's data.
+
+Built for the page only (never for the portal): it shows the real stratum names and who was
+left out of each pool, which are internal.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from spotcheck.accounts.models import Role, User
+from spotcheck.departments import service as departments_service
+from spotcheck.departments.models import Department
+from spotcheck.draws import ceremony, entropy_input, pools, publish
+from spotcheck.draws import outcome as outcome_mod
+from spotcheck.draws.attachments import KINDS as ATTACHMENT_KINDS
+from spotcheck.draws.models import ChannelSubmission, Draw, DrawStatus
+from spotcheck.draws.service import profile_of, task_of
+from spotcheck.errors import DomainError, NotFound
+from spotcheck.plans import eligibility
+from spotcheck.plans import tasks as tasks_service
+from spotcheck.sampling.entropy import round_time
+from spotcheck.sampling.manifest import DICE, DRAND
+from spotcheck.web.security import Principal
+
+QUICKNET = "52db9ba70e0cc0f6eaf7803dd07447a1f5477735fd3f661792ba94600c84e971"
+MIRROR = f"https://api.drand.sh/{QUICKNET}/public/"
+RUNNERS = (Role.OFFICER, Role.COORDINATOR, Role.ADMIN)
+STEPS = ("准备", "已承诺", "计算", "结果", "事后事件")
+BEIJING = dt.timezone(dt.timedelta(hours=8))
+
+
+def draw_or_404(session: Session, draw_id: int, scope: list[int]) -> Draw:
+    """A draw whose task the user may see (initiator, participant), else NotFound."""
+    draw = session.get(Draw, draw_id)
+    if draw is None:
+        raise NotFound("未找到该抽取，或您无权查看")
+    try:
+        tasks_service.get_or_404(session, draw.task_id, scope)
+    except NotFound:
+        raise NotFound("未找到该抽取，或您无权查看") from None
+    return draw
+
+
+def can_run(session: Session, principal: Principal, draw: Draw) -> bool:
+    """Whether the user runs this ceremony (a task officer of the initiating side)."""
+    if not principal.has_role(*RUNNERS):
+        return False
+    return not tasks_service.is_participant(task_of(session, draw), principal.scope, session)
+
+
+@dataclass
+class Stage:
+    """Where the ceremony stands (index into STEPS) and the next thing to do, in words."""
+
+    index: int
+    now: str
+    next: list[str] = field(default_factory=list)
+
+
+def _entropy_state(draw: Draw) -> dict[str, Any]:
+    dice = entropy_input.planned(draw, DICE)
+    drand = entropy_input.planned(draw, DRAND)
+    so_far = entropy_input.dice_so_far(draw)
+    revealed = {i.get("kind") for i in draw.revealed}
+    out: dict[str, Any] = {
+        "dice_digits": dice.digits if dice else 0,
+        "dice_so_far": so_far,
+        "dice_done": dice is None or DICE in revealed,
+        "drand_round": drand.round if drand else None,
+        "drand_done": drand is None or DRAND in revealed,
+        "drand_url": f"{MIRROR}{drand.round}" if drand else "",
+        "drand_time": "",
+    }
+    if drand is not None and drand.round is not None:
+        moment = dt.datetime.fromtimestamp(round_time(drand.round), dt.UTC)
+        out["drand_time"] = moment.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S")
+        out["drand_due"] = moment <= dt.datetime.now(dt.UTC)
+    return out
+
+
+def stage(session: Session, draw: Draw, prepared: dict[str, Any], state: dict[str, Any]) -> Stage:
+    """The step and what to do next, for a task officer who has never seen the system."""
+    if draw.status == DrawStatus.PREPARED:
+        todo = []
+        if prepared.get("problems"):
+            todo.append("先解决下方“不能承诺的问题”（补充人员、经批准借调等）")
+        todo.append("核对分层、各岗位人员库和随机数来源")
+        todo.append("确认无误后点击“承诺（冻结）”：承诺后清单不能再改")
+        return Stage(0, "准备中：清单尚未冻结，一切都可以修改", todo)
+    if draw.status == DrawStatus.COMMITTED:
+        required = profile_of(session, draw).witnesses.required
+        todo = []
+        if len(draw.witnesses) < required:
+            todo.append(f"登记监督人（还差 {required - len(draw.witnesses)} 名）")
+        if not state["dice_done"]:
+            left = state["dice_digits"] - len(state["dice_so_far"])
+            todo.append(f"监督人掷骰子并录入数字（还差 {left} 位）")
+        if not state["drand_done"]:
+            todo.append(
+                f"等 drand 第 {state['drand_round']} 轮发布（北京时间 {state['drand_time']}）后录入签名"
+            )
+        if not todo:
+            todo.append("随机数已齐全：点击“计算抽取结果”")
+            return Stage(2, "已承诺：随机数已齐全，可以计算", todo)
+        return Stage(1, "已承诺：清单已冻结（摘要见下），正在收集随机数", todo)
+    if draw.status == DrawStatus.COMPUTED:
+        return Stage(
+            3,
+            "已抽取：结果已确定，不能重新计算",
+            [
+                "下载“抽取记录”PDF，请到场人员签字",
+                "上传现场照片或录像、签字的抽取记录扫描件",
+                "向细则规定的渠道报送抽取结果",
+                "点击“公开”，在公开门户公示抽取结果",
+            ],
+        )
+    return Stage(
+        4,
+        "已公开：抽取结果和公开抽取记录已在公开门户公示",
+        ["如发现对象免检、人员需回避等情况，使用下方“事后事件”办理（须按细则审批）"],
+    )
+
+
+def prepared_view(session: Session, draw: Draw) -> dict[str, Any]:
+    """Before commit: the strata with real names, the pools, who was left out, the problems."""
+    task = task_of(session, draw)
+    profile = profile_of(session, draw)
+    result = eligibility.evaluate(session, task)
+    borrowed = list(draw.pools_info.get("borrowed", []))
+    plan = pools.build_slots(
+        session, task, profile, result.on, total_quota=result.total_quota, borrowed=borrowed
+    )
+    return {
+        "strata": [
+            {
+                "name": s.name,
+                "article": s.article,
+                "rule": s.rule_text,
+                "size": len(s.candidates),
+                "quota": s.quota,
+                "quota_text": s.quota_text,
+            }
+            for s in result.strata
+        ],
+        "total_quota": result.total_quota,
+        "total_candidates": result.total_candidates,
+        "warnings": result.warnings,
+        "problems": [*result.problems, *plan.problems],
+        "notes": plan.notes,
+        "slots": [
+            {
+                "name": s.name,
+                "count": s.count,
+                "rule": s.rule,
+                "members": s.names,
+                "left_out": s.left_out,
+                "draw": s.draw,
+            }
+            for s in plan.slots
+        ],
+        "borrowed": borrowed,
+        "slot_names": [s.name for s in plan.slots],
+        "lenders": _lenders(session, draw) if profile.approvals.get("borrow") else [],
+    }
+
+
+def _lenders(session: Session, draw: Draw) -> list[Department]:
+    # Other agencies only: the initiator's own subtree is in its pools already.
+    initiator = session.get(Department, draw.department_id)
+    assert initiator is not None
+    own = set(departments_service.acting_scope(session, initiator))
+    rows = session.scalars(select(Department).order_by(Department.path)).all()
+    return [d for d in rows if d.id not in own]
+
+
+def witness_users(session: Session, principal: Principal) -> list[User]:
+    """Accounts with the 监督人 role in the user's departments (to link a witness to a login)."""
+    users = session.scalars(
+        select(User).where(User.department_id.in_(principal.scope), User.active.is_(True))
+    ).all()
+    return sorted((u for u in users if u.has_role(Role.WITNESS)), key=lambda u: u.username)
+
+
+def context(session: Session, principal: Principal, draw: Draw) -> dict[str, Any]:
+    """Everything the draw page needs."""
+    task = task_of(session, draw)
+    profile = profile_of(session, draw)
+    runner = can_run(session, principal, draw)
+    prepared: dict[str, Any] = {}
+    if draw.status == DrawStatus.PREPARED:
+        prepared = prepared_view(session, draw)
+    state = _entropy_state(draw)
+    ctx: dict[str, Any] = {
+        "draw": draw,
+        "task": task,
+        "profile": profile,
+        "department": session.get(Department, draw.department_id),
+        "runner": runner,
+        "is_auditor": principal.has_role(Role.ADMIN, Role.LEADER)
+        and draw.department_id in principal.scope,
+        "steps": STEPS,
+        "stage": stage(session, draw, prepared, state),
+        "prepared": prepared,
+        "entropy": state,
+        "witness_rule": profile.witnesses,
+        "my_witnesses": [w for w in draw.witnesses if w.user_id == principal.user.id],
+        "witness_users": witness_users(session, principal) if runner else [],
+        "strata_map": draw.strata_map,
+        "committed": outcome_mod.local_time(draw.committed_at),
+        "computed": outcome_mod.local_time(draw.computed_at),
+        "published": outcome_mod.local_time(draw.published_at),
+        "outcome": None,
+    }
+    if draw.status in publish.DONE:
+        ctx["outcome"] = outcome_mod.build(session, draw)
+        ctx["schedule"] = ceremony.schedule(session, draw)
+        ctx["channels"] = publish.draw_channels(session, draw)
+        ctx["submissions"] = session.scalars(
+            select(ChannelSubmission)
+            .where(ChannelSubmission.draw_id == draw.id)
+            .order_by(ChannelSubmission.id)
+        ).all()
+        ctx["attachment_kinds"] = ATTACHMENT_KINDS
+        ctx.update(events_context(session, draw, profile))
+    return ctx
+
+
+def events_context(session: Session, draw: Draw, profile: Any) -> dict[str, Any]:
+    """The event forms' choices and rules, when the events module is there."""
+    try:
+        from spotcheck.draws import events  # written alongside; optional until it lands
+    except ImportError:
+        return {"events_ready": False}
+    rules = {}
+    for kind in ("replace-target", "replace-inspector", "assign-manual"):
+        try:
+            rules[kind] = events.approval_rule(profile, kind)
+        except DomainError:
+            rules[kind] = None
+    return {
+        "events_ready": True,
+        "event_rules": rules,
+        "inspector_reasons": events.INSPECTOR_REASONS,
+        "target_reasons": events.TARGET_REASONS,
+    }

@@ -1,0 +1,228 @@
+"""Draw ceremony pages: the list, prepare, the step-by-step page, and the ceremony's forms up to
+compute. Results, downloads and publication are in views_result.py; events in event_views.py.
+
+Every refusal is shown on the page in Chinese. A DrawRefused already holds its "draw.refused"
+audit event, so it is committed before the message is shown (see draws/service.py).
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import or_, select
+
+from spotcheck.accounts.models import User
+from spotcheck.departments.models import Department
+from spotcheck.draws import service as draws
+from spotcheck.draws import view_context, views_result
+from spotcheck.draws.models import Draw, DrawWitness
+from spotcheck.draws.view_actions import Runner, act, form_of, runnable, show
+from spotcheck.errors import DomainError, Forbidden, NotFound
+from spotcheck.plans import access
+from spotcheck.plans import service as plans_service
+from spotcheck.plans import tasks as tasks_service
+from spotcheck.plans.models import Task, TaskDepartment
+from spotcheck.web.security import Db, LoggedIn
+from spotcheck.web.templating import render
+
+router = APIRouter()
+
+
+@router.get("/draws", response_class=HTMLResponse)
+def draw_list(request: Request, principal: LoggedIn, db: Db) -> HTMLResponse:
+    """The draws of the tasks the user may see."""
+    visible = access.acting_ids(db, principal.scope)
+    query = select(Draw).order_by(Draw.created_at.desc(), Draw.id.desc())
+    if visible is not None:
+        joined = select(TaskDepartment.task_id).where(TaskDepartment.department_id.in_(visible))
+        query = query.where(or_(Draw.department_id.in_(visible), Draw.task_id.in_(joined)))
+    rows = db.scalars(query).all()
+    tasks = {
+        t.id: t for t in db.scalars(select(Task).where(Task.id.in_({d.task_id for d in rows})))
+    }
+    names = {
+        d.id: d.name
+        for d in db.scalars(
+            select(Department).where(Department.id.in_({d.department_id for d in rows}))
+        )
+    }
+    return render(request, "draws/list.html", draws=rows, tasks=tasks, names=names)
+
+
+@router.get("/tasks/{task_id:int}/draw", response_class=HTMLResponse)
+def task_draw(request: Request, principal: LoggedIn, db: Db, task_id: int) -> Response:
+    """The task's draw if prepared, else what stands in the way and the button to start."""
+    task = tasks_service.get_or_404(db, task_id, principal.scope)
+    existing = draws.for_task(db, task)
+    if existing is not None:
+        return RedirectResponse(f"/draws/{existing.id}", status_code=303)
+    return render(
+        request,
+        "draws/start.html",
+        task=task,
+        check=plans_service.draw_check(db, task),
+        runner=principal.has_role(*view_context.RUNNERS)
+        and not tasks_service.is_participant(task, principal.scope, db),
+        error="",
+    )
+
+
+@router.post("/tasks/{task_id:int}/draw", response_class=HTMLResponse)
+def task_draw_prepare(request: Request, principal: Runner, db: Db, task_id: int) -> Response:
+    """Open the draw of an approved task."""
+    task = tasks_service.get_or_404(db, task_id, principal.scope)
+    if tasks_service.is_participant(task, principal.scope, db):
+        raise Forbidden("抽取由发起部门的任务发起人员操作，参与部门不能操作")
+    try:
+        draw = draws.prepare(db, principal.actor, task)
+    except DomainError as exc:
+        db.rollback()
+        return render(
+            request,
+            "draws/start.html",
+            status_code=exc.status_code,
+            task=task,
+            check=plans_service.draw_check(db, task),
+            runner=True,
+            error=exc.message,
+        )
+    db.commit()
+    return RedirectResponse(f"/draws/{draw.id}?done=prepared", status_code=303)
+
+
+@router.get("/draws/{draw_id:int}", response_class=HTMLResponse)
+def draw_page(
+    request: Request, principal: LoggedIn, db: Db, draw_id: int, done: str = ""
+) -> HTMLResponse:
+    """The ceremony, step by step: where it stands and what comes next."""
+    return show(request, db, principal, draw_id, done=done)
+
+
+@router.post("/draws/{draw_id:int}/entropy", response_class=HTMLResponse)
+async def draw_entropy(request: Request, principal: Runner, db: Db, draw_id: int) -> Response:
+    """Choose drand and the number of dice digits (before commit)."""
+    draw = runnable(db, principal, draw_id)
+    form = await form_of(request)
+    raw = form.get("dice_digits", "").strip() or "0"
+    if not raw.isdigit():
+        return show(
+            request, db, principal, draw_id, error="骰子位数应为整数（0–64）", status_code=400
+        )
+
+    def run() -> None:
+        draws.set_entropy(
+            db, principal.actor, draw, drand=form.get("drand") == "1", dice_digits=int(raw)
+        )
+
+    return act(request, db, principal, draw, run, "entropy", "#entropy")
+
+
+@router.post("/draws/{draw_id:int}/borrow", response_class=HTMLResponse)
+async def draw_borrow(request: Request, principal: Runner, db: Db, draw_id: int) -> Response:
+    """Borrow another department's inspectors for a short slot, with the approval."""
+    draw = runnable(db, principal, draw_id)
+    form = await form_of(request)
+    lender = db.get(Department, int(form["department_id"])) if form.get("department_id") else None
+
+    def run() -> None:
+        if lender is None:
+            raise DomainError("请选择借调部门", field="department_id")
+        draws.borrow(
+            db,
+            principal.actor,
+            draw,
+            form.get("slot", ""),
+            lender,
+            form.get("approved_by", ""),
+            form.get("document", ""),
+        )
+
+    return act(request, db, principal, draw, run, "borrow", "#pools", values=form)
+
+
+@router.post("/draws/{draw_id:int}/commit", response_class=HTMLResponse)
+def draw_commit(request: Request, principal: Runner, db: Db, draw_id: int) -> Response:
+    """Freeze the manifest (承诺): nothing that feeds the draw can change afterwards."""
+    draw = runnable(db, principal, draw_id)
+    return act(
+        request, db, principal, draw, lambda: draws.commit(db, principal.actor, draw), "committed"
+    )
+
+
+@router.post("/draws/{draw_id:int}/witnesses", response_class=HTMLResponse)
+async def draw_witness(request: Request, principal: Runner, db: Db, draw_id: int) -> Response:
+    """Record a witness, optionally linked to a 监督人 login who then enters their own digits."""
+    draw = runnable(db, principal, draw_id)
+    form = await form_of(request)
+    user = None
+    if form.get("user_id"):
+        user = db.get(User, int(form["user_id"]))
+        if user is None or user not in view_context.witness_users(db, principal):
+            raise NotFound("未找到该监督人账号")
+        # A linked account is the witness: its name is the account's name unless one is typed.
+        form["name"] = form.get("name", "").strip() or user.full_name
+
+    def run() -> None:
+        draws.add_witness(
+            db,
+            principal.actor,
+            draw,
+            form.get("name", ""),
+            form.get("kind", ""),
+            form.get("organisation", ""),
+            user=user,
+        )
+
+    return act(request, db, principal, draw, run, "witness", "#witnesses", values=form)
+
+
+@router.post("/draws/{draw_id:int}/dice", response_class=HTMLResponse)
+async def draw_dice(request: Request, principal: LoggedIn, db: Db, draw_id: int) -> Response:
+    """A witness enters their dice digits (or the officer on their behalf)."""
+    draw = view_context.draw_or_404(db, draw_id, principal.scope)
+    form = await form_of(request)
+    raw = form.get("witness_id", "")
+    witness = db.get(DrawWitness, int(raw)) if raw.isdigit() else None
+    if witness is None or witness.draw_id != draw.id:
+        raise NotFound("未找到该监督人")
+    own = witness.user_id is not None and witness.user_id == principal.user.id
+    if not own and not view_context.can_run(db, principal, draw):
+        raise Forbidden("只有该监督人本人或任务发起人员可以录入骰子数字")
+
+    def run() -> None:
+        draws.enter_dice(db, principal.actor, draw, witness, form.get("digits", ""))
+
+    return act(request, db, principal, draw, run, "dice", "#witnesses")
+
+
+@router.post("/draws/{draw_id:int}/drand", response_class=HTMLResponse)
+async def draw_drand(request: Request, principal: Runner, db: Db, draw_id: int) -> Response:
+    """Enter the planned drand round's signature, pasted from any mirror; verified offline."""
+    draw = runnable(db, principal, draw_id)
+    form = await form_of(request)
+    raw = form.get("round", "").strip()
+    if not raw.isdigit():
+        return show(request, db, principal, draw_id, error="drand 轮次应为整数", status_code=400)
+
+    def run() -> None:
+        draws.enter_drand(db, principal.actor, draw, int(raw), form.get("signature", ""))
+
+    return act(request, db, principal, draw, run, "drand", "#drand")
+
+
+@router.post("/draws/{draw_id:int}/compute", response_class=HTMLResponse)
+def draw_compute(request: Request, principal: Runner, db: Db, draw_id: int) -> Response:
+    """Compute the draw with the engine, once."""
+    draw = runnable(db, principal, draw_id)
+    return act(
+        request,
+        db,
+        principal,
+        draw,
+        lambda: draws.compute(db, principal.actor, draw),
+        "computed",
+        "#result",
+    )
+
+
+router.include_router(views_result.router)
