@@ -156,6 +156,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from spotcheck.calendar import views as calendar_views
     from spotcheck.catalog import views as catalog_views
     from spotcheck.departments import views as departments_views
+    from spotcheck.draws import api as draws_api
     from spotcheck.draws import attachment_views as draws_attachment_views
     from spotcheck.draws import views as draws_views
     from spotcheck.imports import views as imports_views
@@ -186,6 +187,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(plans_task_views.router)
     app.include_router(rulebooks_api.router)
     app.include_router(plans_api.router)
+    app.include_router(draws_api.router)
     app.include_router(draws_attachment_views.router)
     app.include_router(draws_views.router)
     app.include_router(portal_views.router)

@@ -1,0 +1,272 @@
+"""JSON API for the draw ceremony and the events after it (same services, roles and scoping as
+the pages and the CLI). A refused change of a committed draw still commits its audit event."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any, Literal, TypeVar
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
+
+from spotcheck.accounts.models import Role
+from spotcheck.departments import service as departments_service
+from spotcheck.draws import ceremony, delegation, events, publish
+from spotcheck.draws import service as draws
+from spotcheck.draws.models import Draw, DrawWitness
+from spotcheck.errors import NotFound
+from spotcheck.plans import tasks as tasks_service
+from spotcheck.web.security import Db, LoggedIn, Principal, roles
+
+router = APIRouter(prefix="/api/v1", tags=["draws"])
+Officer = Annotated[Principal, Depends(roles(Role.OFFICER, Role.COORDINATOR, Role.ADMIN))]
+T = TypeVar("T")
+
+
+class EntropyIn(BaseModel):
+    """The entropy sources chosen before commit."""
+
+    drand: bool = True
+    dice_digits: int = Field(ge=0, le=64)
+
+
+class WitnessIn(BaseModel):
+    """A witness of the ceremony."""
+
+    name: str = Field(min_length=1, max_length=60)
+    kind: str = Field(min_length=1, max_length=30)
+    organisation: str = ""
+
+
+class DiceIn(BaseModel):
+    """Dice digits a witness rolled."""
+
+    witness_id: int
+    digits: str
+
+
+class DrandIn(BaseModel):
+    """The planned drand round's signature."""
+
+    round: int
+    signature: str
+
+
+class EventIn(BaseModel):
+    """An event after the draw (spec "Events"); the replacement is derived by the engine."""
+
+    type: Literal["replace-target", "replace-inspector", "assign-manual"]
+    target_key: str
+    reason: str
+    statement: str = ""
+    approved_by: str = ""
+    inspector_key: str = Field("", description="替换/指派的检查人员编号")
+    slot: str = Field("", description="人工指派的岗位")
+    replaces: str = Field("", description="人工指派时换下的检查人员（不填为增派）")
+
+
+class DelegateIn(BaseModel):
+    """The lower-level agency (code) and the reason."""
+
+    department: str
+    reason: str
+
+
+def _guarded(db: Session, act: Callable[[], T]) -> T:
+    """Run a change; a refusal keeps its audit event (service module doc), then the error."""
+    try:
+        result = act()
+    except draws.DrawRefused:
+        db.commit()
+        raise
+    db.commit()
+    return result
+
+
+def _out(db: Session, draw: Draw) -> dict[str, Any]:
+    task = draws.task_of(db, draw)
+    out: dict[str, Any] = {
+        "id": draw.id,
+        "code": draw.code,
+        "task_id": task.id,
+        "plan_id": task.plan_id,
+        "profile": draw.profile_code,
+        "status": draw.status.value,
+        "status_label": draw.status_label,
+        "digest": draw.digest,
+        "entropy_choice": draw.entropy_choice,
+        "drand_round": draw.drand_round,
+        "witnesses": [
+            {"id": w.id, "name": w.name, "kind": w.kind, "dice_digits": w.dice_digits}
+            for w in draw.witnesses
+        ],
+        "outcome": None,
+        "events": [
+            {
+                "seq": e.seq,
+                "type": e.kind,
+                "reason": e.reason,
+                "approved_by": e.approved_by,
+                "rule": e.rule,
+                "exception": e.kind == "assign-manual",
+                "payload": e.payload,
+            }
+            for e in events.events_of(draw)
+        ],
+    }
+    if draw.record_text:
+        out["outcome"] = [
+            {"target_key": c.key, "target_name": c.name, "inspectors": [list(m) for m in c.members]}
+            for c in events.current(db, draw)
+        ]
+    return out
+
+
+def _draw(db: Session, principal: Principal, draw_id: int) -> Draw:
+    return delegation.visible_draw_or_404(db, draw_id, principal.scope)
+
+
+@router.get("/draws/{draw_id}")
+def get_draw(principal: LoggedIn, db: Db, draw_id: int) -> dict[str, Any]:
+    """Status, digest, plan, witnesses, the current outcome and the events of a draw."""
+    return _out(db, _draw(db, principal, draw_id))
+
+
+@router.get("/draws/{draw_id}/record")
+def get_record(principal: LoggedIn, db: Db, draw_id: int) -> dict[str, Any]:
+    """The public record (verifiable with `spotcheck verify`)."""
+    return ceremony.record(_draw(db, principal, draw_id))
+
+
+@router.post("/tasks/{task_id}/draw", status_code=201)
+def prepare(principal: Officer, db: Db, task_id: int) -> dict[str, Any]:
+    """Prepare the draw of an approved task."""
+    task = tasks_service.get_or_404(db, task_id, principal.scope)
+    return _out(db, _guarded(db, lambda: draws.prepare(db, principal.actor, task)))
+
+
+@router.post("/tasks/{task_id}/delegate")
+def delegate(principal: Officer, db: Db, task_id: int, body: DelegateIn) -> dict[str, Any]:
+    """Delegate a task to a lower-level agency before its draw (001 第十四条)."""
+    task = tasks_service.get_or_404(db, task_id, principal.scope)
+    department = departments_service.get_by_code(db, body.department)
+    if department is None:
+        raise NotFound(f"未找到部门 {body.department}")
+    _guarded(db, lambda: delegation.delegate(db, principal.actor, task, department, body.reason))
+    return {"task_id": task.id, "delegated_department": department.code}
+
+
+def _step(
+    db: Session, principal: Principal, draw_id: int, act: Callable[[Draw], object]
+) -> dict[str, Any]:
+    draw = _draw(db, principal, draw_id)
+    _guarded(db, lambda: act(draw))
+    return _out(db, draw)
+
+
+@router.post("/draws/{draw_id}/entropy")
+def entropy(principal: Officer, db: Db, draw_id: int, body: EntropyIn) -> dict[str, Any]:
+    """Choose drand and/or dice before commit."""
+    return _step(
+        db,
+        principal,
+        draw_id,
+        lambda d: draws.set_entropy(
+            db, principal.actor, d, drand=body.drand, dice_digits=body.dice_digits
+        ),
+    )
+
+
+@router.post("/draws/{draw_id}/commit")
+def commit(principal: Officer, db: Db, draw_id: int) -> dict[str, Any]:
+    """Freeze the manifest and plan the entropy."""
+    return _step(db, principal, draw_id, lambda d: draws.commit(db, principal.actor, d))
+
+
+@router.post("/draws/{draw_id}/witnesses", status_code=201)
+def witness(principal: Officer, db: Db, draw_id: int, body: WitnessIn) -> dict[str, Any]:
+    """Record a witness."""
+    return _step(
+        db,
+        principal,
+        draw_id,
+        lambda d: draws.add_witness(
+            db, principal.actor, d, body.name, body.kind, body.organisation
+        ),
+    )
+
+
+@router.post("/draws/{draw_id}/dice")
+def dice(principal: Officer, db: Db, draw_id: int, body: DiceIn) -> dict[str, Any]:
+    """Enter a witness's dice digits."""
+    draw = _draw(db, principal, draw_id)
+    person = db.get(DrawWitness, body.witness_id)
+    if person is None or person.draw_id != draw.id:
+        raise NotFound("未找到该监督人")
+    return _step(
+        db,
+        principal,
+        draw_id,
+        lambda d: draws.enter_dice(db, principal.actor, d, person, body.digits),
+    )
+
+
+@router.post("/draws/{draw_id}/drand")
+def drand(principal: Officer, db: Db, draw_id: int, body: DrandIn) -> dict[str, Any]:
+    """Enter the planned drand round's signature (verified offline)."""
+    return _step(
+        db,
+        principal,
+        draw_id,
+        lambda d: draws.enter_drand(db, principal.actor, d, body.round, body.signature),
+    )
+
+
+@router.post("/draws/{draw_id}/compute")
+def compute(principal: Officer, db: Db, draw_id: int) -> dict[str, Any]:
+    """Compute the draw (once)."""
+    return _step(db, principal, draw_id, lambda d: draws.compute(db, principal.actor, d))
+
+
+@router.post("/draws/{draw_id}/publish")
+def publish_draw(principal: Officer, db: Db, draw_id: int) -> dict[str, Any]:
+    """Publish the result and the public record to the portal."""
+    return _step(db, principal, draw_id, lambda d: publish.publish(db, principal.actor, d))
+
+
+@router.post("/draws/{draw_id}/events", status_code=201)
+def add_event(principal: Officer, db: Db, draw_id: int, body: EventIn) -> dict[str, Any]:
+    """Replace a target or an inspector, or assign one manually (an exception)."""
+    key, why, text, by = body.target_key, body.reason, body.statement, body.approved_by
+
+    def act(d: Draw) -> object:
+        if body.type == "replace-target":
+            return events.replace_target(
+                db, principal.actor, d, target_key=key, reason=why, statement=text, approved_by=by
+            )
+        if body.type == "replace-inspector":
+            return events.replace_inspector(
+                db,
+                principal.actor,
+                d,
+                target_key=key,
+                inspector_key=body.inspector_key,
+                reason=why,
+                statement=text,
+                approved_by=by,
+            )
+        return events.assign_manual(
+            db,
+            principal.actor,
+            d,
+            target_key=key,
+            slot=body.slot,
+            inspector_key=body.inspector_key,
+            replaces=body.replaces or None,
+            reason=why,
+            statement=text,
+            approved_by=by,
+        )
+
+    return _step(db, principal, draw_id, act)
