@@ -16,14 +16,15 @@ from sqlalchemy.orm import Session
 from spotcheck.accounts.models import Role, User
 from spotcheck.departments import service as departments_service
 from spotcheck.departments.models import Department
-from spotcheck.draws import ceremony, entropy_input, pools, publish
+from spotcheck.draws import ceremony, entropy_input, events, pools, publish
 from spotcheck.draws import outcome as outcome_mod
 from spotcheck.draws.attachments import KINDS as ATTACHMENT_KINDS
 from spotcheck.draws.models import ChannelSubmission, Draw, DrawStatus
 from spotcheck.draws.service import profile_of, task_of
-from spotcheck.errors import DomainError, NotFound
+from spotcheck.errors import NotFound
 from spotcheck.plans import eligibility
 from spotcheck.plans import tasks as tasks_service
+from spotcheck.rulebooks.schema import Profile
 from spotcheck.sampling.entropy import round_time
 from spotcheck.sampling.manifest import DICE, DRAND
 from spotcheck.web.security import Principal
@@ -227,25 +228,27 @@ def context(session: Session, principal: Principal, draw: Draw) -> dict[str, Any
             .order_by(ChannelSubmission.id)
         ).all()
         ctx["attachment_kinds"] = ATTACHMENT_KINDS
-        ctx.update(events_context(session, draw, profile))
+        ctx.update(event_choices(draw, profile, ctx["outcome"]))
     return ctx
 
 
-def events_context(session: Session, draw: Draw, profile: Any) -> dict[str, Any]:
-    """The event forms' choices and rules, when the events module is there."""
-    try:
-        from spotcheck.draws import events  # written alongside; optional until it lands
-    except ImportError:
-        return {"events_ready": False}
-    rules = {}
-    for kind in ("replace-target", "replace-inspector", "assign-manual"):
-        try:
-            rules[kind] = events.approval_rule(profile, kind)
-        except DomainError:
-            rules[kind] = None
+def event_choices(draw: Draw, profile: Profile, outcome: Any) -> dict[str, Any]:
+    """What the event forms offer: drawn targets, group members, pool members, rules."""
+    pool_members = [
+        (slot, key, label)
+        for slot, info in (draw.pools_info.get("slots") or {}).items()
+        for key, label in (info.get("members") or {}).items()
+    ]
+    first = {"replace-target": events.TARGET_REASONS[0]}
+    first["replace-inspector"] = first["assign-manual"] = events.INSPECTOR_REASONS[0]
     return {
         "events_ready": True,
-        "event_rules": rules,
+        "event_rules": {kind: events.approval_rule(profile, kind) for kind in events.KINDS},
+        "statement_needed": {
+            kind: events.statement_required(profile, kind, first[kind]) for kind in events.KINDS
+        },
         "inspector_reasons": events.INSPECTOR_REASONS,
         "target_reasons": events.TARGET_REASONS,
+        "group_members": [(v, m) for v in (outcome.visits if outcome else []) for m in v.members],
+        "pool_members": pool_members,
     }

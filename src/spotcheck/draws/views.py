@@ -13,8 +13,8 @@ from sqlalchemy import or_, select
 
 from spotcheck.accounts.models import User
 from spotcheck.departments.models import Department
+from spotcheck.draws import event_views, view_context, views_result
 from spotcheck.draws import service as draws
-from spotcheck.draws import view_context, views_result
 from spotcheck.draws.models import Draw, DrawWitness
 from spotcheck.draws.view_actions import Runner, act, form_of, runnable, show
 from spotcheck.errors import DomainError, Forbidden, NotFound
@@ -226,3 +226,4 @@ def draw_compute(request: Request, principal: Runner, db: Db, draw_id: int) -> R
 
 
 router.include_router(views_result.router)
+router.include_router(event_views.router)

@@ -1,0 +1,76 @@
+"""The events after the draw through the page: approvals refused with an audit event, the three
+events recorded, the manual assignment marked as the exception it is."""
+
+from __future__ import annotations
+
+import json
+
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from spotcheck.draws.models import DrawEvent
+from spotcheck.plans.models import Task
+from spotcheck.sampling import verify_record
+from tests.draws_ceremony.conftest import audit_actions
+from tests.draws_pages.conftest import post
+from tests.draws_pages.test_ceremony_pages import _draw, _prepare_and_commit
+
+
+def test_it_records_events_after_the_draw_with_the_approvals_the_profile_requires(
+    client: TestClient, db: Session, task: Task
+) -> None:
+    draw = _prepare_and_commit(client, db, task)
+    post(client, f"/draws/{draw.id}/witnesses", {"name": "王群众", "kind": "群众代表"})
+    witness = _draw(db, task).witnesses[0]
+    post(client, f"/draws/{draw.id}/dice", {"witness_id": witness.id, "digits": "4815162342"})
+    assert post(client, f"/draws/{draw.id}/compute", {}).status_code == 303
+    draw = _draw(db, task)
+    record = json.loads(draw.record_text)
+    first = record["assignments"][0]
+    target_key = draw.openings[first["target"]]["key"]
+    slot, inspector = first["inspectors"][1]
+    member = f"{target_key}::{slot}::{inspector}"
+    page = client.get(f"/draws/{draw.id}")
+    assert "须经检查事项主管业务科室批准（依据 002 第十一条）" in page.text
+
+    refused = post(
+        client,
+        f"/draws/{draw.id}/events/replace-inspector",
+        {"member": member, "reason": "利害关系回避", "statement": "系其亲属所在企业"},
+    )
+    assert refused.status_code == 409 and "须经检查事项主管业务科室批准" in refused.text
+    assert audit_actions(db, draw)[-1] == "draw.refused"
+
+    replaced = post(
+        client,
+        f"/draws/{draw.id}/events/replace-inspector",
+        {
+            "member": member,
+            "reason": "利害关系回避",
+            "statement": "系其亲属所在企业",
+            "approved_by": "节能与综合利用科 张科长",
+        },
+    )
+    assert replaced.status_code == 303
+    pool = _draw(db, task).pools_info["slots"][slot]["members"]
+    group = {key for _, key in first["inspectors"]}
+    spare = next(key for key in pool if key not in group and key != inspector)
+    assigned = post(
+        client,
+        f"/draws/{draw.id}/events/assign-manual",
+        {
+            "target_key": target_key,
+            "person": f"{slot}::{spare}",
+            "reason": "工作冲突",
+            "statement": "经局主要领导同意直接委派",
+            "approved_by": "局长 刘洋",
+        },
+    )
+    assert assigned.status_code == 303, assigned.text
+    page = client.get(f"/draws/{draw.id}")
+    assert "替换检查人员" in page.text and "人工指派（例外）" in page.text
+    assert '<span class="tag red">例外</span></td>' in page.text
+    db.expire_all()
+    kinds = [e.kind for e in db.query(DrawEvent).filter_by(draw_id=draw.id).order_by("seq")]
+    assert kinds == ["replace-inspector", "assign-manual"]
+    assert verify_record(json.loads(_draw(db, task).record_text)).fully_verified
