@@ -53,7 +53,9 @@ def test_it_records_events_after_the_draw_with_the_approvals_the_profile_require
     )
     assert replaced.status_code == 303
     pool = _draw(db, task).pools_info["slots"][slot]["members"]
-    group = {key for _, key in first["inspectors"]}
+    # The group now: the drawn one plus the engine's replacement (never assign them again).
+    replacement = json.loads(_draw(db, task).record_text)["events"][-1]["replacement"]
+    group = {key for _, key in first["inspectors"]} | {replacement}
     spare = next(key for key in pool if key not in group and key != inspector)
     assigned = post(
         client,
