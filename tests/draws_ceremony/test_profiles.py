@@ -99,6 +99,11 @@ def test_it_borrows_for_a_short_slot_only_with_approval_and_records_who_approved
     assert any("借调自" in name for name in info["members"].values())
     reveal_and_compute(db, actor, draw)
     assert verify_record(ceremony.record(draw)).ok
+    # What people read of it (pages, PDF, portal) copes with borrowed people and pool notes.
+    from spotcheck.draws import outcome
+
+    visits = outcome.build(db, draw).visits
+    assert visits and all(member.name for visit in visits for member in visit.members)
 
 
 @pytest.mark.parametrize(

@@ -21,7 +21,6 @@ from sqlalchemy.orm import Session
 from spotcheck.audit.service import Actor, record
 from spotcheck.draws.models import Draw, DrawAttachment, DrawStatus
 from spotcheck.errors import DomainError, NotFound
-from spotcheck.plans.models import TaskDepartment
 
 MIB = 1024 * 1024
 IMAGE_LIMIT = 20 * MIB  # images and PDF
@@ -149,17 +148,10 @@ def add(
 
 
 def visible_draw_or_404(session: Session, draw_id: int, scope: Sequence[int]) -> Draw:
-    """A draw of a department in scope, or of a task the scope takes part in; else NotFound."""
-    draw = session.get(Draw, draw_id)
-    if draw is not None and draw.department_id in scope:
-        return draw
-    if draw is not None and session.scalar(
-        select(TaskDepartment.id).where(
-            TaskDepartment.task_id == draw.task_id, TaskDepartment.department_id.in_(scope)
-        )
-    ):
-        return draw
-    raise NotFound("未找到该抽取，或您无权查看")
+    """A draw whose task the user sees (initiator, participant or delegate); else NotFound."""
+    from spotcheck.draws import delegation
+
+    return delegation.visible_draw_or_404(session, draw_id, scope)
 
 
 def get_or_404(session: Session, draw: Draw, attachment_id: int) -> DrawAttachment:

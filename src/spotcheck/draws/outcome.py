@@ -138,8 +138,9 @@ def _inspectors(session: Session, draw: Draw, keys: set[str]) -> dict[str, tuple
     if keys:
         for row in session.scalars(select(Inspector).where(Inspector.key.in_(keys))):
             found[row.key] = (row.name, row.cert_no)
-    for pool in (draw.pools_info or {}).values():
-        for key, name in (pool or {}).items():
+    # pools_info = {"slots": {slot: {"members": {key: label}, …}}, "notes": […], "borrowed": […]}
+    for pool in ((draw.pools_info or {}).get("slots") or {}).values():
+        for key, name in (pool.get("members") or {}).items():
             if key in keys and key not in found:
                 found[key] = (str(name), "")
     return found
