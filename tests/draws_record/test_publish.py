@@ -70,5 +70,7 @@ def test_it_publishes_once_and_only_a_computed_draw(db: Session, made: Made) -> 
     db.commit()
     assert made.draw.status == DrawStatus.PUBLISHED and made.draw.published_at is not None
     assert "draw.publish" in db.scalars(select(AuditEvent.action)).all()
-    with pytest.raises(IllegalTransition, match="当前：已公开"):
+    with pytest.raises(IllegalTransition, match="当前为“已公开”"):
         publish.publish(db, SYSTEM, made.draw)
+    # The refused attempt leaves its audit event for the caller to commit.
+    assert "draw.refused" in db.scalars(select(AuditEvent.action)).all()

@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 from spotcheck.audit.service import Actor, record
 from spotcheck.db import utcnow
 from spotcheck.draws import outcome as outcome_mod
-from spotcheck.draws.models import DRAW_LABELS, ChannelSubmission, Draw, DrawStatus
-from spotcheck.errors import DomainError, IllegalTransition
+from spotcheck.draws.models import ChannelSubmission, Draw, DrawStatus
+from spotcheck.errors import DomainError
 from spotcheck.rulebooks import service as rulebooks_service
 from spotcheck.rulebooks.schema import Channel
 from spotcheck.tabular.writer import write_csv, write_xlsx
@@ -120,10 +120,10 @@ def submit_to_channel(
 
 def publish(session: Session, actor: Actor, draw: Draw) -> Draw:
     """Publish a computed draw: its result and public record appear on the portal."""
-    if draw.status != DrawStatus.COMPUTED or not draw.record_text:
-        raise IllegalTransition(
-            f"只有“{DRAW_LABELS[DrawStatus.COMPUTED]}”的抽取才能公开（当前：{draw.status_label}）"
-        )
+    from spotcheck.draws import service as draws_service
+
+    # A refusal leaves its "draw.refused" audit event for the caller to commit (see draws.service).
+    draws_service.require_status(session, actor, draw, {DrawStatus.COMPUTED}, "公开")
     draw.status = DrawStatus.PUBLISHED
     draw.published_at = utcnow()
     draw.published_by = actor.name[:60]

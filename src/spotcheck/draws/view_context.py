@@ -21,7 +21,6 @@ from spotcheck.draws import outcome as outcome_mod
 from spotcheck.draws.attachments import KINDS as ATTACHMENT_KINDS
 from spotcheck.draws.models import ChannelSubmission, Draw, DrawStatus
 from spotcheck.draws.service import profile_of, task_of
-from spotcheck.errors import NotFound
 from spotcheck.plans import eligibility
 from spotcheck.plans import tasks as tasks_service
 from spotcheck.rulebooks.schema import Profile
@@ -37,15 +36,10 @@ BEIJING = dt.timezone(dt.timedelta(hours=8))
 
 
 def draw_or_404(session: Session, draw_id: int, scope: list[int]) -> Draw:
-    """A draw whose task the user may see (initiator, participant), else NotFound."""
-    draw = session.get(Draw, draw_id)
-    if draw is None:
-        raise NotFound("未找到该抽取，或您无权查看")
-    try:
-        tasks_service.get_or_404(session, draw.task_id, scope)
-    except NotFound:
-        raise NotFound("未找到该抽取，或您无权查看") from None
-    return draw
+    """A draw whose task the user may see (initiator, participant, delegate), else NotFound."""
+    from spotcheck.draws import delegation
+
+    return delegation.visible_draw_or_404(session, draw_id, scope)
 
 
 def can_run(session: Session, principal: Principal, draw: Draw) -> bool:

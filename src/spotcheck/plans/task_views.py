@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from spotcheck.accounts.models import Role
 from spotcheck.catalog.models import METHODS
 from spotcheck.departments.models import Department
+from spotcheck.draws import service as draws_service
 from spotcheck.errors import DomainError, Forbidden
 from spotcheck.plans import eligibility, task_form
 from spotcheck.plans import service as plans_service
@@ -275,6 +276,7 @@ def task_detail(
         can_edit=editable and not tasks_service.is_participant(task, principal.scope, db),
         overlap_hint=task_form.overlap_hint(profile),
         ground_hints=task_form.ground_hints(profile),
+        draw=draws_service.for_task(db, task),
     )
 
 

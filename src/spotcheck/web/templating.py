@@ -39,6 +39,7 @@ NAV: list[dict[str, Any]] = [
     {"label": "执法人员", "href": "/inspectors"},
     {"label": "年度计划", "href": "/plans"},
     {"label": "抽查任务", "href": "/tasks"},
+    {"label": "随机抽取", "href": "/draws"},
     {"label": "检查实施", "href": None},
     {"label": "结果公示", "href": None},
     {"label": "异议与处置", "href": None},
