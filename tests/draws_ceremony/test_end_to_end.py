@@ -1,0 +1,142 @@
+"""Issue 6 acceptance, per profile: from an approved plan on the demo data to a PUBLISHED draw
+whose exported public and auditor records pass `spotcheck verify` and the standalone verifier."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import typer
+from sqlalchemy.orm import Session
+from typer.testing import CliRunner
+
+from spotcheck.draws import ceremony, engine_cli, events, publish
+from spotcheck.draws import service as draws
+from spotcheck.draws.models import DrawStatus
+from spotcheck.plans import service as plans_service
+from spotcheck.plans.models import DrawnTarget, Task
+from spotcheck.targets import exemptions
+from spotcheck.targets.models import Target
+from tests.draws_ceremony.conftest import (
+    NOW,
+    approved_task,
+    department,
+    reveal_and_compute,
+    who,
+)
+
+AGENCIES = [
+    # (department, coordinator, leader, participants, witnesses)
+    ("140000-DAJ", "shanxi", "shanxi_leader", (), ()),
+    ("140900-SCJ", "xinzhou", "xinzhou_leader", ("140900-GXJ",), ()),
+    ("370300-GXJ", "coordinator", "leader", (), (("王监督", "法律顾问"),)),
+    ("370400-GXQ-SW", "zaozhuang", "zaozhuang_leader", (), ()),
+    ("341500-DAJ", "luan", "luan_leader", (), (("李纪检", "局纪检员"),)),
+]
+
+
+def _task(
+    db: Session, code: str, coordinator: str, leader: str, participants: tuple[str, ...]
+) -> Task:
+    # 淄博's demo already has its published 2026 plan: draw its first task.
+    plan = plans_service.current(db, department(db, code), 2026)
+    if plan is not None:
+        return plan.tasks[0]
+    return approved_task(db, code, coordinator, leader, participants)
+
+
+def _verifiers(tmp_path: Path) -> tuple[CliRunner, typer.Typer, Path]:
+    app, draw_app = typer.Typer(), typer.Typer()
+    app.add_typer(draw_app, name="draw")
+    engine_cli.register(app, draw_app)
+    runner = CliRunner()
+    script = tmp_path / "verify_draw.py"
+    assert runner.invoke(app, ["verifier-script", str(script)]).exit_code == 0
+    return runner, app, script
+
+
+def _both_verify(draw, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    runner, app, script = _verifiers(tmp_path)
+    for auditor in (False, True):
+        path = tmp_path / f"{draw.code}-{auditor}.json"
+        path.write_text(json.dumps(ceremony.record(draw, auditor=auditor)), encoding="utf-8")
+        result = runner.invoke(app, ["verify", str(path)])
+        assert result.exit_code == 0, result.output
+        done = subprocess.run(
+            [sys.executable, str(script), str(path)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.mark.parametrize(("code", "coordinator", "leader", "participants", "witnesses"), AGENCIES)
+def test_it_takes_each_profile_from_an_approved_plan_to_a_published_verified_draw(
+    demo: Session,
+    tmp_path: Path,
+    client,  # type: ignore[no-untyped-def]
+    code: str,
+    coordinator: str,
+    leader: str,
+    participants: tuple[str, ...],
+    witnesses: tuple[tuple[str, str], ...],
+) -> None:
+    db = demo
+    task = _task(db, code, coordinator, leader, participants)
+    actor = who(db, coordinator)
+    draw = draws.prepare(db, actor, task)
+    draws.set_entropy(db, actor, draw, drand=False, dice_digits=8)
+    draws.commit(db, actor, draw, now=NOW)
+    reveal_and_compute(db, actor, draw, witnesses)
+    publish.publish(db, actor, draw)
+    db.commit()
+    assert draw.status == DrawStatus.PUBLISHED
+    assert json.loads(draw.manifest_text)["policy"] == draws.profile_of(db, draw).code
+    _both_verify(draw, tmp_path)
+    page = client.get(f"/public/draws/{draw.code}")
+    assert page.status_code == 200 and draw.digest in page.text
+    selected = {o["key"] for o in ceremony.record(draw)["openings"].values()}
+    names = {t.key: t.name for t in db.query(Target).filter(Target.key.in_(selected))}
+    assert any(name in page.text for name in names.values())
+
+
+def test_it_replaces_a_002_target_found_exempt_by_the_next_alternate(
+    demo: Session, tmp_path: Path
+) -> None:
+    db = demo
+    task = _task(db, "370300-GXJ", "coordinator", "leader", ())
+    actor = who(db, "coordinator")
+    draw = draws.prepare(db, actor, task)
+    draws.set_entropy(db, actor, draw, drand=False, dice_digits=8)
+    draws.commit(db, actor, draw, now=NOW)
+    reveal_and_compute(db, actor, draw, (("王监督", "法律顾问"),))
+    record = ceremony.record(draw)
+    first = record["assignments"][0]["target"]
+    key = record["openings"][first]["key"]
+    # Found on the 免检免扰 list after the draw (002 第九条): re-drawn from the alternates.
+    exemptions.add(
+        db,
+        actor,
+        department(db, "370300-GXJ"),
+        target_key=key,
+        target_name="",
+        valid_from=NOW.date(),
+        valid_until=None,
+        basis="淄博市涉企免检免扰名单（2026）",
+    )
+    event = events.replace_target(
+        db, actor, draw, target_key=key, reason="列入免检免扰名单", approved_by="刘洋"
+    )
+    after = ceremony.record(draw)
+    stratum = next(s for s, chosen in record["selected"].items() if first in chosen)
+    assert event.payload["replacement"] == record["alternates"][stratum][0]
+    assert after["events"][0]["target"] == first and after["selected"] == record["selected"]
+    drawn = {d.target_key for d in db.query(DrawnTarget).filter_by(task_id=task.id)}
+    new_key = after["openings"][event.payload["replacement"]]["key"]
+    assert key not in drawn and new_key in drawn
+    _both_verify(draw, tmp_path)
