@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import subprocess
+import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import pytest
+import typer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from typer.testing import CliRunner
 
 from spotcheck.accounts import service as accounts_service
 from spotcheck.audit.models import AuditEvent
@@ -19,6 +24,7 @@ from spotcheck.demo import data as demo_data
 from spotcheck.demo import plans as demo_plans
 from spotcheck.departments import service as departments_service
 from spotcheck.departments.models import Department
+from spotcheck.draws import ceremony, engine_cli
 from spotcheck.draws import service as draws
 from spotcheck.draws.models import Draw
 from spotcheck.plans import service as plans_service
@@ -137,3 +143,26 @@ def audit_actions(db: Session, draw: Draw) -> list[str]:
             .order_by(AuditEvent.seq)
         )
     )
+
+
+def verify_everywhere(draw: Draw, tmp_path: Path) -> None:
+    """The stored public and auditor records pass `spotcheck verify` and the standalone script."""
+    app, draw_app = typer.Typer(), typer.Typer()
+    app.add_typer(draw_app, name="draw")
+    engine_cli.register(app, draw_app)
+    runner = CliRunner()
+    script = tmp_path / "verify_draw.py"
+    assert runner.invoke(app, ["verifier-script", str(script)]).exit_code == 0
+    for auditor in (False, True):
+        path = tmp_path / f"{draw.code}-{auditor}.json"
+        path.write_text(json.dumps(ceremony.record(draw, auditor=auditor)), encoding="utf-8")
+        result = runner.invoke(app, ["verify", str(path)])
+        assert result.exit_code == 0, result.output
+        done = subprocess.run(
+            [sys.executable, str(script), str(path)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr

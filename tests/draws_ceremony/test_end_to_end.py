@@ -4,16 +4,12 @@ whose exported public and auditor records pass `spotcheck verify` and the standa
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-import typer
 from sqlalchemy.orm import Session
-from typer.testing import CliRunner
 
-from spotcheck.draws import ceremony, engine_cli, events, publish
+from spotcheck.draws import ceremony, events, publish
 from spotcheck.draws import service as draws
 from spotcheck.draws.models import DrawStatus
 from spotcheck.plans import service as plans_service
@@ -25,6 +21,7 @@ from tests.draws_ceremony.conftest import (
     approved_task,
     department,
     reveal_and_compute,
+    verify_everywhere,
     who,
 )
 
@@ -46,33 +43,6 @@ def _task(
     if plan is not None:
         return plan.tasks[0]
     return approved_task(db, code, coordinator, leader, participants)
-
-
-def _verifiers(tmp_path: Path) -> tuple[CliRunner, typer.Typer, Path]:
-    app, draw_app = typer.Typer(), typer.Typer()
-    app.add_typer(draw_app, name="draw")
-    engine_cli.register(app, draw_app)
-    runner = CliRunner()
-    script = tmp_path / "verify_draw.py"
-    assert runner.invoke(app, ["verifier-script", str(script)]).exit_code == 0
-    return runner, app, script
-
-
-def _both_verify(draw, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    runner, app, script = _verifiers(tmp_path)
-    for auditor in (False, True):
-        path = tmp_path / f"{draw.code}-{auditor}.json"
-        path.write_text(json.dumps(ceremony.record(draw, auditor=auditor)), encoding="utf-8")
-        result = runner.invoke(app, ["verify", str(path)])
-        assert result.exit_code == 0, result.output
-        done = subprocess.run(
-            [sys.executable, str(script), str(path)],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-        assert done.returncode == 0, done.stdout + done.stderr
 
 
 @pytest.mark.parametrize(("code", "coordinator", "leader", "participants", "witnesses"), AGENCIES)
@@ -97,7 +67,7 @@ def test_it_takes_each_profile_from_an_approved_plan_to_a_published_verified_dra
     db.commit()
     assert draw.status == DrawStatus.PUBLISHED
     assert json.loads(draw.manifest_text)["policy"] == draws.profile_of(db, draw).code
-    _both_verify(draw, tmp_path)
+    verify_everywhere(draw, tmp_path)
     page = client.get(f"/public/draws/{draw.code}")
     assert page.status_code == 200 and draw.digest in page.text
     selected = {o["key"] for o in ceremony.record(draw)["openings"].values()}
@@ -139,4 +109,4 @@ def test_it_replaces_a_002_target_found_exempt_by_the_next_alternate(
     drawn = {d.target_key for d in db.query(DrawnTarget).filter_by(task_id=task.id)}
     new_key = after["openings"][event.payload["replacement"]]["key"]
     assert key not in drawn and new_key in drawn
-    _both_verify(draw, tmp_path)
+    verify_everywhere(draw, tmp_path)

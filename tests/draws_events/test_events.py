@@ -2,25 +2,20 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-import typer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from typer.testing import CliRunner
 
-from spotcheck.draws import ceremony, engine_cli, events, outcome
+from spotcheck.draws import ceremony, events, outcome
 from spotcheck.draws import service as draws
 from spotcheck.draws.service import DrawRefused
 from spotcheck.errors import DomainError
 from spotcheck.plans.models import DrawnTarget
 from spotcheck.rulebooks import service as rulebooks_service
 from spotcheck.sampling import verify_record
-from tests.draws_ceremony.conftest import audit_actions, who
+from tests.draws_ceremony.conftest import audit_actions, verify_everywhere, who
 from tests.draws_events.conftest import computed, xinzhou_task, zibo_task
 
 
@@ -197,23 +192,4 @@ def test_it_keeps_records_with_all_three_events_passing_both_verifiers(
         approved_by="张局长",
     )
     assert [e.seq for e in events.events_of(draw)] == [1, 2, 3]
-    script = tmp_path / "verify_draw.py"
-    runner = CliRunner()
-    app = typer.Typer()
-    draw_app = typer.Typer()
-    app.add_typer(draw_app, name="draw")
-    engine_cli.register(app, draw_app)
-    assert runner.invoke(app, ["verifier-script", str(script)]).exit_code == 0
-    for auditor in (False, True):
-        path = tmp_path / f"record-{auditor}.json"
-        path.write_text(json.dumps(ceremony.record(draw, auditor=auditor)), encoding="utf-8")
-        result = runner.invoke(app, ["verify", str(path)])
-        assert result.exit_code == 0, result.output
-        done = subprocess.run(
-            [sys.executable, str(script), str(path)],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-        assert done.returncode == 0, done.stdout + done.stderr
+    verify_everywhere(draw, tmp_path)

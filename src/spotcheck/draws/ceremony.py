@@ -40,6 +40,27 @@ def record(draw: Draw, auditor: bool = False) -> dict[str, Any]:
     return value
 
 
+def records(
+    draw: Draw, events: list[dict[str, Any]] | None = None
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The public and the auditor's record of the committed draw with these events (DrawError)."""
+    manifest = parse_json(draw.manifest_text)
+    entropy = _revealed_in_plan_order(draw, manifest)
+    both = [
+        compute_record(
+            manifest,
+            entropy,
+            events or [],
+            openings=draw.openings,
+            manifest_digest=draw.digest,
+            audience=audience,
+            require_signature=True,
+        )
+        for audience in ("public", "auditor")
+    ]
+    return both[0], both[1]
+
+
 def compute(session: Session, actor: Actor, draw: Draw) -> Draw:
     """Compute the draw once: the public and auditor records, then the drawn targets."""
     require_status(session, actor, draw, {DrawStatus.COMMITTED}, "计算抽取结果")
@@ -50,24 +71,8 @@ def compute(session: Session, actor: Actor, draw: Draw) -> Draw:
             f"依据 {witnesses.article}：须有 {witnesses.required} 名监督人到场"
             f"（{kinds}），现登记 {len(draw.witnesses)} 名"
         )
-    manifest = parse_json(draw.manifest_text)
-    entropy = _revealed_in_plan_order(draw, manifest)
     try:
-        public = compute_record(
-            manifest,
-            entropy,
-            openings=draw.openings,
-            manifest_digest=draw.digest,
-            require_signature=True,
-        )
-        auditor = compute_record(
-            manifest,
-            entropy,
-            openings=draw.openings,
-            manifest_digest=draw.digest,
-            audience="auditor",
-            require_signature=True,
-        )
+        public, auditor = records(draw)
     except DrawError as exc:
         raise DomainError(f"抽取计算被拒绝：{exc.zh}") from exc
     draw.record_text = canonical_json(public)

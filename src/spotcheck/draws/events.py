@@ -29,16 +29,15 @@ from spotcheck.audit import service as audit_service
 from spotcheck.audit.service import Actor
 from spotcheck.db import utcnow
 from spotcheck.draws import outcome
-from spotcheck.draws.ceremony import _revealed_in_plan_order, target_names
 from spotcheck.draws.ceremony import record as ceremony_record
+from spotcheck.draws.ceremony import records, target_names
 from spotcheck.draws.models import Draw, DrawEvent, DrawStatus
 from spotcheck.draws.service import profile_of, refuse, require_status, task_of
 from spotcheck.errors import DomainError
 from spotcheck.inspectors.models import Inspector
 from spotcheck.plans.models import DrawnTarget
 from spotcheck.rulebooks.schema import Profile
-from spotcheck.sampling import DrawError, canonical_json, compute_record
-from spotcheck.sampling.canonical import parse_json
+from spotcheck.sampling import DrawError, canonical_json
 from spotcheck.sampling.errors import EventError
 
 INSPECTOR_REASONS = ("利害关系回避", "岗位调整", "工作冲突", "身体健康", "其他")
@@ -175,28 +174,10 @@ def _append(
     rule: str,
 ) -> DrawEvent:
     """Recompute the records with the event appended; store them and the event row."""
-    manifest = parse_json(draw.manifest_text)
-    entropy = _revealed_in_plan_order(draw, manifest)
     events = [*(dict(e.payload) for e in events_of(draw)), event]
     verb = _VERBS[event["type"]]
     try:
-        public = compute_record(
-            manifest,
-            entropy,
-            events,
-            openings=draw.openings,
-            manifest_digest=draw.digest,
-            require_signature=True,
-        )
-        auditor = compute_record(
-            manifest,
-            entropy,
-            events,
-            openings=draw.openings,
-            manifest_digest=draw.digest,
-            audience="auditor",
-            require_signature=True,
-        )
+        public, auditor = records(draw, events)
     except EventError as exc:
         raise refuse(session, actor, draw, verb, exc.zh) from exc
     except DrawError as exc:
