@@ -76,11 +76,26 @@ def test_it_runs_a_ceremony_on_the_command_line_and_the_record_verifies(
     assert done.exit_code == 0 and "已抽取" in done.output, done.output
     table = run("ceremony", "schedule", task, "--user", "officer")
     assert table.exit_code == 0 and "【组长】" in table.output
-    for flag, name in (([], "public.json"), (["--auditor"], "auditor.json")):
+    # The auditor's copy (every opening) is for leaders and administrators, not the officer.
+    refused = run(
+        "ceremony",
+        "export-record",
+        task,
+        "--user",
+        "officer",
+        "--out",
+        str(tmp_path / "x.json"),
+        "--auditor",
+    )
+    assert refused.exit_code == 1 and not (tmp_path / "x.json").exists()
+    for user, flag, name in (
+        ("officer", [], "public.json"),
+        ("leader", ["--auditor"], "auditor.json"),
+    ):
         out = tmp_path / name
         assert (
             run(
-                "ceremony", "export-record", task, "--user", "officer", "--out", str(out), *flag
+                "ceremony", "export-record", task, "--user", user, "--out", str(out), *flag
             ).exit_code
             == 0
         )
@@ -91,4 +106,6 @@ def test_it_runs_a_ceremony_on_the_command_line_and_the_record_verifies(
     db.expire_all()
     draw = db.scalar(select(Draw).where(Draw.task_id == int(task)))
     assert draw is not None
-    assert audit_actions(db, draw)[-1] == "draw.refused"  # committed despite the refusal
+    actions = audit_actions(db, draw)
+    assert actions[-1] == "draw.refused"  # committed despite the refusal
+    assert "draw.auditor_record" in actions

@@ -16,6 +16,7 @@ import typer
 from sqlalchemy.orm import Session, sessionmaker
 
 from spotcheck.accounts.models import Role
+from spotcheck.audit.service import record
 from spotcheck.departments import service as departments_service
 from spotcheck.draws import ceremony, delegation, events
 from spotcheck.draws import service as draws
@@ -179,7 +180,21 @@ def register(app: typer.Typer, get_factory: Callable[[], sessionmaker[Session]])
     ) -> None:
         """导出抽取记录（公开或审计用），可用 spotcheck verify 核验。"""
         with _tx(get_factory()) as s:
-            draw = _draw(s, acting(s, user), task_id)
+            # The auditor's copy opens every candidate: leaders and administrators of the draw's
+            # own department or one above it only (as on the web), and each export is audited.
+            who = acting(s, user, (Role.ADMIN, Role.LEADER) if auditor else ())
+            draw = _draw(s, who, task_id)
+            if auditor:
+                if who.scope is not None and draw.department_id not in who.scope:
+                    raise NotFound("未找到该抽取，或您无权查看审计用记录")
+                record(
+                    s,
+                    who.actor,
+                    "draw.auditor_record",
+                    object_type="draw",
+                    object_id=draw.id,
+                    summary=f"导出 {draw.code} 的审计用抽取记录（含全部开启值）",
+                )
             data = ceremony.record(draw, auditor=auditor)
             out.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
             _plain(f"已写出 {out}")
