@@ -108,3 +108,18 @@ def test_it_gives_the_auditor_record_to_leaders_in_scope_with_an_audit_event(
     assert {made.key_of(c) for c in record["openings"]} == {t.key for t in made.targets}
     events = db.scalars(select(AuditEvent).where(AuditEvent.action == "draw.auditor_record")).all()
     assert len(events) == 1 and events[0].actor_name == "CHIEF"
+
+
+def test_it_publishes_the_commitment_before_the_result(
+    client: TestClient, db: Session, made: Made
+) -> None:
+    # Computed but not published: the digest and the entropy plan are public, the result is not.
+    page = client.get("/public/commitments")
+    assert page.status_code == 200
+    row = page.text.split(made.draw.code, 1)[1].split("</tr>", 1)[0]
+    assert made.draw.digest in row and "掷骰 20 位" in row and "待公开" in row
+    for key in made.selected_keys:
+        assert key not in page.text
+    _publish(db, made)
+    row = client.get("/public/commitments").text.split(made.draw.code, 1)[1].split("</tr>", 1)[0]
+    assert "已公开" in row

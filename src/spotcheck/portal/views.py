@@ -7,6 +7,7 @@ resident ID numbers are masked and phones are never read.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from urllib.parse import quote
 
@@ -20,6 +21,7 @@ from spotcheck.draws import outcome as outcome_mod
 from spotcheck.draws import record_pdf
 from spotcheck.draws.models import Draw, DrawStatus
 from spotcheck.errors import NotFound
+from spotcheck.sampling.entropy import round_time
 from spotcheck.sampling.standalone_verifier import build_script
 from spotcheck.web.security import Db, PublicUser
 from spotcheck.web.templating import render
@@ -67,6 +69,48 @@ def draw_list(request: Request, _principal: PublicUser, db: Db) -> HTMLResponse:
         for draw in draws
     ]
     return render(request, "portal/list.html", rows=rows)
+
+
+@router.get("/commitments", response_class=HTMLResponse)
+def commitments(request: Request, _principal: PublicUser, db: Db) -> HTMLResponse:
+    """Every committed draw's digest and entropy plan, published BEFORE the entropy exists."""
+    # The commitment is public from the moment it is made (spec "Commit"): anyone can later
+    # check that the published record carries this very digest and the planned entropy.
+    draws = db.scalars(
+        select(Draw)
+        .where(Draw.status != DrawStatus.PREPARED)
+        .order_by(Draw.committed_at.desc(), Draw.id.desc())
+        .limit(500)
+    ).all()
+    departments = {
+        d.id: d.name
+        for d in db.scalars(
+            select(Department).where(Department.id.in_({d.department_id for d in draws}))
+        )
+    }
+    rows = []
+    for draw in draws:
+        plan = json.loads(draw.manifest_text)["entropy"]
+        parts = []
+        for item in plan:
+            if item["kind"] == "dice":
+                parts.append(f"现场掷骰 {item['digits']} 位")
+            else:
+                moment = round_time(item["round"])
+                when = dt.datetime.fromtimestamp(moment, dt.UTC)
+                parts.append(
+                    f"drand quicknet 第 {item['round']} 轮（{outcome_mod.local_time(when)} 发布）"
+                )
+        rows.append(
+            {
+                "draw": draw,
+                "department": departments.get(draw.department_id, ""),
+                "committed": outcome_mod.local_time(draw.committed_at),
+                "entropy": "；".join(parts),
+                "published": draw.status == DrawStatus.PUBLISHED,
+            }
+        )
+    return render(request, "portal/commitments.html", rows=rows)
 
 
 @router.get("/draws/{code}", response_class=HTMLResponse)
