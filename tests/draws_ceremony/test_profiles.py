@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from spotcheck.draws import ceremony
 from spotcheck.draws import service as draws
 from spotcheck.draws.pools import JOINT_PREFIX
-from spotcheck.errors import DomainError
+from spotcheck.errors import DomainError, IllegalTransition
 from spotcheck.inspectors.models import Inspector
 from spotcheck.sampling import verify_record
 from tests.draws_ceremony.conftest import NOW, approved_task, department, reveal_and_compute, who
@@ -93,7 +93,16 @@ def test_it_borrows_for_a_short_slot_only_with_approval_and_records_who_approved
     lender = department(db, "140900-GXJ")
     lender.industry = scj.industry  # a same-industry department of another agency
     draws.borrow(db, actor, draw, "发起部门", lender, "罗勇", "忻市监〔2026〕8号")
+    # Withdrawn before commit, the slot is short again; borrowed anew, the draw commits.
+    draws.unborrow(db, actor, draw, "发起部门", lender)
+    with pytest.raises(DomainError, match="001 第十七条第一款"):
+        draws.commit(db, actor, draw, now=NOW)
+    with pytest.raises(DomainError, match="没有借调"):
+        draws.unborrow(db, actor, draw, "发起部门", lender)
+    draws.borrow(db, actor, draw, "发起部门", lender, "罗勇", "忻市监〔2026〕8号")
     draws.commit(db, actor, draw, now=NOW)
+    with pytest.raises(IllegalTransition):
+        draws.unborrow(db, actor, draw, "发起部门", lender)
     info = draw.pools_info["slots"]["发起部门"]
     assert info["borrowed"][0]["approved_by"] == "罗勇"
     assert any("借调自" in name for name in info["members"].values())

@@ -13,7 +13,7 @@ from spotcheck.accounts import service as accounts_service
 from spotcheck.draws.models import Draw, DrawStatus, DrawWitness
 from spotcheck.plans.models import Task
 from spotcheck.sampling import verify_record
-from tests.draws_ceremony.conftest import audit_actions
+from tests.draws_ceremony.conftest import audit_actions, department
 from tests.draws_pages.conftest import log_in, post
 
 
@@ -167,3 +167,22 @@ def test_it_hides_a_draw_from_outsiders_and_lets_no_inspector_commit(
         assert "承诺（冻结）</button>" not in inspector.get(f"/draws/{draw.id}").text
         assert post(inspector, f"/draws/{draw.id}/commit", {}).status_code == 403
     assert _draw(db, task).status == DrawStatus.PREPARED
+
+
+def test_it_borrows_and_withdraws_a_borrowing_on_the_page_before_commit(
+    client: TestClient, db: Session, task: Task
+) -> None:
+    log_in(client, "officer")
+    assert post(client, f"/tasks/{task.id}/draw", {}).status_code == 303
+    draw = _draw(db, task)
+    lender = department(db, "370303-GXJ")
+    form = {"slot": "执法人员", "department_id": str(lender.id)}
+    no_approval = post(client, f"/draws/{draw.id}/borrow", form)
+    assert no_approval.status_code == 400 and "002 第十条第一款" in no_approval.text
+    approved = {**form, "approved_by": "局长", "document": "跨科室抽取说明（2026）"}
+    assert post(client, f"/draws/{draw.id}/borrow", approved).status_code == 303
+    page = client.get(f"/draws/{draw.id}").text
+    assert "借调张店区工业和信息化局人员" in page and "撤销借调" in page
+    assert post(client, f"/draws/{draw.id}/unborrow", form).status_code == 303
+    assert "撤销借调" not in client.get(f"/draws/{draw.id}").text
+    assert audit_actions(db, _draw(db, task))[-2:] == ["draw.borrow", "draw.unborrow"]

@@ -48,6 +48,7 @@ ACTION_LABELS = {
     "draw.channel_submit": "报送抽取结果",
     "draw.publish": "公开抽取结果",
     "draw.auditor_record": "下载审计用抽取记录",
+    "draw.unborrow": "撤销借调",
     "draw.replace_target": "替换检查对象",
     "draw.replace_inspector": "替换检查人员",
     "draw.assign_manual": "人工指派检查人员（例外）",

@@ -233,6 +233,26 @@ def borrow(
     )
 
 
+def unborrow(session: Session, actor: Actor, draw: Draw, slot: str, department: Department) -> None:
+    """Withdraw a borrowing before commit (a wrong department, an approval withdrawn)."""
+    require_status(session, actor, draw, {DrawStatus.PREPARED}, "撤销借调")
+    loans = list(draw.pools_info.get("borrowed", []))
+    kept = [x for x in loans if not (x["slot"] == slot and x["department_id"] == department.id)]
+    if len(kept) == len(loans):
+        raise DomainError(f"岗位“{slot}”没有借调{department.name}的人员", field="slot")
+    draw.pools_info = {**draw.pools_info, "borrowed": kept}
+    audit_service.record(
+        session,
+        actor,
+        "draw.unborrow",
+        object_type="draw",
+        object_id=draw.id,
+        summary=f"{draw.code}：撤销岗位“{slot}”向{department.name}的借调",
+        before={"borrowed": loans},
+        after={"borrowed": kept},
+    )
+
+
 def _next_round(session: Session, now: dt.datetime) -> int:
     highest = session.scalar(select(func.max(Draw.drand_round)))
     # A round is never planned twice: its randomness would be shared by two draws.

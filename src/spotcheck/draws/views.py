@@ -140,6 +140,21 @@ async def draw_borrow(request: Request, principal: Runner, db: Db, draw_id: int)
     return act(request, db, principal, draw, run, "borrow", "#pools", values=form)
 
 
+@router.post("/draws/{draw_id:int}/unborrow", response_class=HTMLResponse)
+async def draw_unborrow(request: Request, principal: Runner, db: Db, draw_id: int) -> Response:
+    """Withdraw a borrowing before commit."""
+    draw = runnable(db, principal, draw_id)
+    form = await form_of(request)
+    lender = db.get(Department, int(form["department_id"])) if form.get("department_id") else None
+
+    def run() -> None:
+        if lender is None:
+            raise DomainError("请选择要撤销的借调", field="department_id")
+        draws.unborrow(db, principal.actor, draw, form.get("slot", ""), lender)
+
+    return act(request, db, principal, draw, run, "unborrow", "#pools")
+
+
 @router.post("/draws/{draw_id:int}/commit", response_class=HTMLResponse)
 def draw_commit(request: Request, principal: Runner, db: Db, draw_id: int) -> Response:
     """Freeze the manifest (承诺): nothing that feeds the draw can change afterwards."""
