@@ -13,7 +13,7 @@ from spotcheck.audit import service as audit_service
 from spotcheck.audit.service import Actor
 from spotcheck.departments.models import Department
 from spotcheck.errors import DomainError, Forbidden, IllegalTransition, NotFound
-from spotcheck.plans import access, eligibility, task_rules, workflow
+from spotcheck.plans import eligibility, task_rules, workflow
 from spotcheck.plans.models import (
     EDITABLE,
     AnnualPlan,
@@ -35,7 +35,7 @@ def profile_of(session: Session, plan: AnnualPlan) -> Profile:
 def get_or_404(session: Session, plan_id: int, scope: Sequence[int] | None) -> AnnualPlan:
     """The plan if the user's departments (or the agency their section acts for) own it."""
     plan = session.get(AnnualPlan, plan_id)
-    visible = access.acting_ids(session, scope)
+    visible = scope
     if plan is None or (visible is not None and plan.department_id not in visible):
         raise NotFound("未找到该年度计划，或您无权查看")
     return plan
@@ -46,7 +46,7 @@ def get_all(
 ) -> list[AnnualPlan]:
     """Plans in scope: newest year first, each department's versions together (newest first)."""
     query = select(AnnualPlan).join(Department, Department.id == AnnualPlan.department_id)
-    visible = access.acting_ids(session, scope)
+    visible = scope
     if visible is not None:
         query = query.where(AnnualPlan.department_id.in_(visible))
     if year is not None:

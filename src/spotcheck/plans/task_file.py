@@ -18,7 +18,7 @@ from spotcheck.catalog.models import CheckItem
 from spotcheck.departments import service as departments_service
 from spotcheck.departments.models import Department, DepartmentLevel
 from spotcheck.errors import DomainError, NotFound
-from spotcheck.plans import access, task_rules
+from spotcheck.plans import task_rules
 from spotcheck.plans.task_rules import TaskInput, TaskInvalid
 from spotcheck.rulebooks.schema import Profile
 
@@ -159,7 +159,7 @@ def department_ref(session: Session, ref: Ref) -> Department | None:
 def plan_department(session: Session, ref: Ref, scope: Sequence[int] | None) -> Department:
     """The department a plan is made for: in the user's scope (else 404), an agency, not a 科室."""
     department = department_ref(session, ref)
-    visible = access.acting_ids(session, scope)
+    visible = scope
     if department is None or (visible is not None and department.id not in visible):
         raise NotFound(f"未找到部门“{ref}”，或您无权为其制定计划")
     if department.level == DepartmentLevel.SECTION:

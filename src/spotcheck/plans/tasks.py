@@ -18,7 +18,6 @@ from spotcheck.catalog.models import CheckItem
 from spotcheck.db import utcnow
 from spotcheck.departments.models import Department
 from spotcheck.errors import DomainError, IllegalTransition, NotFound
-from spotcheck.plans import access
 from spotcheck.plans.models import (
     EDITABLE,
     AnnualPlan,
@@ -255,7 +254,7 @@ def delete(session: Session, actor: Actor, task: Task) -> None:
     )
 
 
-def _visible_clause(visible: set[int]) -> Any:
+def _visible_clause(visible: Sequence[int]) -> Any:
     members = select(TaskDepartment.task_id).where(TaskDepartment.department_id.in_(visible))
     return or_(
         Task.department_id.in_(visible),
@@ -267,7 +266,7 @@ def _visible_clause(visible: set[int]) -> Any:
 def get_or_404(session: Session, task_id: int, scope: Sequence[int] | None) -> Task:
     """The task if the user's departments initiate it or take part in it (task membership)."""
     task = session.get(Task, task_id)
-    visible = access.acting_ids(session, scope)
+    visible = scope
     if task is None:
         raise NotFound("未找到该抽查任务，或您无权查看")
     if visible is not None and not (
@@ -288,7 +287,7 @@ def get_all(
 ) -> list[Task]:
     """Tasks the user initiates or takes part in: newest year first, by plan and number."""
     query = select(Task).outerjoin(AnnualPlan, AnnualPlan.id == Task.plan_id)
-    visible = access.acting_ids(session, scope)
+    visible = scope
     if visible is not None:
         query = query.where(_visible_clause(visible))
     if not include_superseded:
@@ -309,5 +308,5 @@ def get_all(
 
 def is_participant(task: Task, scope: Sequence[int] | None, session: Session) -> bool:
     """Whether the user sees the task only as a participating department."""
-    visible = access.acting_ids(session, scope)
+    visible = scope
     return visible is not None and task.department_id not in visible
