@@ -69,3 +69,20 @@ def test_it_draws_a_superior_task_across_its_subordinates_registries(demo: Sessi
     keys = {o["key"] for o in auditor["openings"].values()}
     owners = set(db.scalars(select(Target.department_id).where(Target.key.in_(keys))))
     assert county.id in owners and city.id in owners
+
+
+def test_it_lists_a_delegated_draw_for_the_delegate_and_not_for_outsiders(
+    demo: Session, client
+) -> None:  # type: ignore[no-untyped-def]
+    from spotcheck.demo.data import DEMO_PASSWORD
+    from tests.conftest import login
+
+    db = demo
+    task = zibo_task(db)
+    delegation.delegate(db, who(db, "coordinator"), task, department(db, "370303-GXJ"), "属地")
+    draw = computed(db, who(db, "zhangdian"), task)
+    db.commit()
+    login(client, "zhangdian", DEMO_PASSWORD)
+    assert draw.code in client.get("/draws").text
+    login(client, "xinzhou", DEMO_PASSWORD)
+    assert draw.code not in client.get("/draws").text

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from spotcheck.accounts.models import User
 from spotcheck.departments.models import Department
@@ -20,7 +20,7 @@ from spotcheck.draws.view_actions import Runner, act, form_of, runnable, show
 from spotcheck.errors import DomainError, Forbidden, NotFound
 from spotcheck.plans import service as plans_service
 from spotcheck.plans import tasks as tasks_service
-from spotcheck.plans.models import Task, TaskDepartment
+from spotcheck.plans.models import Task
 from spotcheck.web.security import Db, LoggedIn
 from spotcheck.web.templating import render
 
@@ -29,12 +29,10 @@ router = APIRouter()
 
 @router.get("/draws", response_class=HTMLResponse)
 def draw_list(request: Request, principal: LoggedIn, db: Db) -> HTMLResponse:
-    """The draws of the tasks the user may see."""
-    visible = principal.scope
-    query = select(Draw).order_by(Draw.created_at.desc(), Draw.id.desc())
-    if visible is not None:
-        joined = select(TaskDepartment.task_id).where(TaskDepartment.department_id.in_(visible))
-        query = query.where(or_(Draw.department_id.in_(visible), Draw.task_id.in_(joined)))
+    """The draws of the tasks the user may see (the same membership rule as the task pages)."""
+    visible = select(Task.id).where(tasks_service.visible_clause(principal.scope))
+    query = select(Draw).where(Draw.task_id.in_(visible))
+    query = query.order_by(Draw.created_at.desc(), Draw.id.desc())
     rows = db.scalars(query).all()
     tasks = {
         t.id: t for t in db.scalars(select(Task).where(Task.id.in_({d.task_id for d in rows})))

@@ -254,7 +254,8 @@ def delete(session: Session, actor: Actor, task: Task) -> None:
     )
 
 
-def _visible_clause(visible: Sequence[int]) -> Any:
+def visible_clause(visible: Sequence[int]) -> Any:
+    """Tasks the departments initiate, take part in or were delegated (task membership)."""
     members = select(TaskDepartment.task_id).where(TaskDepartment.department_id.in_(visible))
     return or_(
         Task.department_id.in_(visible),
@@ -289,7 +290,7 @@ def get_all(
     query = select(Task).outerjoin(AnnualPlan, AnnualPlan.id == Task.plan_id)
     visible = scope
     if visible is not None:
-        query = query.where(_visible_clause(visible))
+        query = query.where(visible_clause(visible))
     if not include_superseded:
         query = query.where(or_(Task.plan_id.is_(None), AnnualPlan.status != PlanStatus.SUPERSEDED))
     tasks = list(session.scalars(query))
