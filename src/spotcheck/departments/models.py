@@ -35,6 +35,11 @@ ALLOWED_CHILDREN = {
 }
 
 
+def path_ids(path: str) -> list[int]:
+    """The ids of a materialised path "/1/4/9/", root first."""
+    return [int(p) for p in path.strip("/").split("/") if p]
+
+
 class Department(Base):
     """A government department or one of its sections."""
 
@@ -59,6 +64,11 @@ class Department(Base):
     active: Mapped[bool] = mapped_column(default=True)
 
     parent: Mapped[Department | None] = relationship(remote_side=[id])
+
+    @property
+    def ancestor_ids(self) -> list[int]:
+        """Ids on the path from the root down to this department (itself included)."""
+        return path_ids(self.path) or [self.id]
 
     @property
     def level_label(self) -> str:

@@ -158,7 +158,7 @@ def by_exemption(session: Session, rows: Sequence[Row], ctx: Context) -> Outcome
     rule = ctx.profile.exclusions.exemption_list
     if rule is None:
         return Outcome(kept=list(rows))
-    ids = set(scope.ancestor_ids(ctx.department))
+    ids = set(ctx.department.ancestor_ids)
     ids.update(int(i) for i in session.execute(scope.subtree(ctx.department)).scalars())
     active = exemptions_service.active(session, sorted(ids), ctx.on)
     lifted = [

@@ -18,7 +18,7 @@ from sqlalchemy import ColumnElement, Executable, Select, distinct, func, select
 from sqlalchemy.orm import Session
 
 from spotcheck.catalog.models import CheckItem, CheckItemVersion
-from spotcheck.departments.models import Department
+from spotcheck.departments.models import Department, path_ids
 from spotcheck.history.models import CheckRecord
 from spotcheck.plans.models import Task, TaskItem
 from spotcheck.rulebooks.schema import Condition, HighRisk, Profile, Stratum
@@ -89,11 +89,6 @@ def subtree(department: Department) -> Select[Any]:
     return select(Department.id).where(Department.path.startswith(department.path))
 
 
-def ancestor_ids(department: Department) -> list[int]:
-    """Ids on the path from the root down to the department (itself included)."""
-    return [int(p) for p in department.path.strip("/").split("/") if p] or [department.id]
-
-
 def industries(session: Session) -> dict[int, str]:
     """Each department's industry; a department without one takes its nearest ancestor's.
 
@@ -105,7 +100,7 @@ def industries(session: Session) -> dict[int, str]:
     for dep_id, path, industry in rows:
         found = industry
         if not found:
-            for ancestor in reversed([int(p) for p in path.strip("/").split("/") if p]):
+            for ancestor in reversed(path_ids(path)):
                 if own.get(ancestor):
                     found = own[ancestor]
                     break

@@ -247,7 +247,7 @@ def adopt(session: Session, actor: Actor, department: Department, code: str) -> 
 
 def adoption_for(session: Session, department: Department) -> tuple[str, Department] | None:
     """The profile code in force for the department, and the department that adopted it."""
-    ids = [int(p) for p in department.path.strip("/").split("/") if p] or [department.id]
+    ids = department.ancestor_ids
     rows = session.execute(
         select(Adoption.department_id, Adoption.profile_code).where(Adoption.department_id.in_(ids))
     ).all()
