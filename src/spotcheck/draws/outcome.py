@@ -21,7 +21,6 @@ from spotcheck.errors import DomainError
 from spotcheck.inspectors.models import Inspector
 from spotcheck.plans.models import DrawnTarget, Task
 from spotcheck.tabular.codes import check_resident_id
-from spotcheck.targets.models import Target
 
 EVENT_LABELS = {
     "replace-target": "替换检查对象",
@@ -124,12 +123,9 @@ def _target_names(session: Session, draw: Draw, keys: set[str]) -> dict[str, str
             names[key] = name
     missing = keys - names.keys()
     if missing:
-        # The draw's own department first: the same key may sit in several registries.
-        rows = session.execute(
-            select(Target.key, Target.name, Target.department_id).where(Target.key.in_(missing))
-        ).all()
-        for key, name, _department in sorted(rows, key=lambda r: r[2] != draw.department_id):
-            names.setdefault(key, name)
+        from spotcheck.draws.ceremony import target_names
+
+        names.update(target_names(session, draw, sorted(missing)))
     return names
 
 
