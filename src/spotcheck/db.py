@@ -116,3 +116,4 @@ def import_all_models() -> None:
     from spotcheck.plans import models as _plans  # noqa: F401
     from spotcheck.rulebooks import models as _rulebooks  # noqa: F401
     from spotcheck.targets import models as _targets  # noqa: F401
+    from spotcheck.workflow import models as _workflow  # noqa: F401

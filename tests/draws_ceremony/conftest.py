@@ -17,8 +17,9 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from spotcheck.accounts import service as accounts_service
+from spotcheck.accounts.models import ApprovalLevel, Role
 from spotcheck.audit.models import AuditEvent
-from spotcheck.audit.service import Actor
+from spotcheck.audit.service import SYSTEM, Actor
 from spotcheck.catalog.models import CheckItem
 from spotcheck.demo import data as demo_data
 from spotcheck.demo import plans as demo_plans
@@ -43,11 +44,31 @@ BEFORE_DRAND = dt.datetime.fromtimestamp(round_time(DRAND_ROUND) - 60, dt.UTC)
 NOW = dt.datetime(2026, 11, 24, 2, 0, tzinfo=dt.UTC)
 
 
+# Approvers the tests name on forms, with the level each carries (淄博市工信局, 002).
+APPROVERS = (
+    ("wang_kz", "王科长", "370300-GXJ-JNZY", ApprovalLevel.HEAD),
+    ("zhang_kz", "张科长", "370300-GXJ-JNZY", ApprovalLevel.HEAD),
+    ("zhang_jz", "张局长", "370300-GXJ", ApprovalLevel.PRINCIPAL),
+    ("juzhang", "局长", "370300-GXJ", ApprovalLevel.PRINCIPAL),
+)
+
+
 @pytest.fixture
 def demo(db: Session) -> Session:
-    """The demo agencies, accounts, registries and plans."""
+    """The demo agencies, accounts, registries and plans, and the approvers the tests name."""
     demo_data.load(db)
     demo_plans.load(db)
+    for username, name, code, level in APPROVERS:
+        accounts_service.create(
+            db,
+            SYSTEM,
+            username=username,
+            full_name=name,
+            department=department(db, code),
+            roles=[Role.LEADER],
+            password="Approver#2026x",
+            approval_level=level,
+        )
     db.flush()
     return db
 

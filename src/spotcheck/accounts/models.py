@@ -32,6 +32,25 @@ ROLE_LABELS = {
     Role.WITNESS: "监督人",
 }
 
+
+class ApprovalLevel(enum.StrEnum):
+    """The level at which a person approves (DESIGN.md: approvers are (department, level))."""
+
+    PRINCIPAL = "principal"
+    DEPUTY = "deputy"
+    HEAD = "head"
+    EXTERNAL = "external"
+
+
+APPROVAL_LEVEL_LABELS = {
+    ApprovalLevel.PRINCIPAL: "主要领导",
+    ApprovalLevel.DEPUTY: "分管领导",
+    ApprovalLevel.HEAD: "部门（科室）负责人",
+    ApprovalLevel.EXTERNAL: "外部机关",
+}
+# A higher level may approve what a lower one may (主要领导 ⊇ 分管领导 ⊇ 科室负责人): platform rule.
+APPROVAL_RANK = {ApprovalLevel.PRINCIPAL: 3, ApprovalLevel.DEPUTY: 2, ApprovalLevel.HEAD: 1}
+
 _ROLE_ENUM = Enum(
     Role, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]
 )
@@ -52,6 +71,15 @@ class User(Base):
     locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     password_changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     must_change_password: Mapped[bool] = mapped_column(default=False)
+    # The level at which this person approves, if any (主要领导, 分管领导, 部门（科室）负责人).
+    approval_level: Mapped[ApprovalLevel | None] = mapped_column(
+        Enum(
+            ApprovalLevel,
+            native_enum=False,
+            length=12,
+            values_callable=lambda e: [m.value for m in e],
+        )
+    )
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
@@ -68,6 +96,11 @@ class User(Base):
     def has_role(self, *roles: Role) -> bool:
         """Whether the user holds any of the given roles."""
         return bool(self.roles.intersection(roles))
+
+    @property
+    def approval_level_label(self) -> str:
+        """The approval level in Chinese, or empty."""
+        return APPROVAL_LEVEL_LABELS[self.approval_level] if self.approval_level else ""
 
     @property
     def role_labels(self) -> list[str]:

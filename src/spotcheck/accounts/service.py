@@ -13,7 +13,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from spotcheck import scoping
-from spotcheck.accounts.models import ROLE_LABELS, ApiToken, LoginSession, Role, User, UserRole
+from spotcheck.accounts.models import (
+    ROLE_LABELS,
+    ApiToken,
+    ApprovalLevel,
+    LoginSession,
+    Role,
+    User,
+    UserRole,
+)
 from spotcheck.accounts.passwords import (
     hash_password,
     needs_rehash,
@@ -24,7 +32,7 @@ from spotcheck.audit import service as audit_service
 from spotcheck.audit.service import Actor
 from spotcheck.config import Settings
 from spotcheck.db import utcnow
-from spotcheck.departments.models import Department
+from spotcheck.departments.models import Department, DepartmentLevel
 from spotcheck.errors import DomainError, NotFound
 
 USERNAME_RE = re.compile(r"^[a-z][a-z0-9_.-]{2,39}$")
@@ -70,7 +78,26 @@ def _snapshot(user: User) -> dict[str, object]:
         "department_id": user.department_id,
         "roles": sorted(r.value for r in user.roles),
         "active": user.active,
+        "approval_level": user.approval_level.value if user.approval_level else None,
     }
+
+
+def default_level(roles: set[Role], department: Department) -> ApprovalLevel | None:
+    """The level a leader carries unless set: a 科室's leader heads it, an agency's is 主要领导."""
+    if Role.LEADER not in roles:
+        return None
+    if department.level == DepartmentLevel.SECTION:
+        return ApprovalLevel.HEAD
+    return ApprovalLevel.PRINCIPAL
+
+
+def _level(value: ApprovalLevel | str | None) -> ApprovalLevel | None:
+    if value in (None, ""):
+        return None
+    try:
+        return ApprovalLevel(value)
+    except ValueError:
+        raise DomainError(f"审批层级“{value}”不存在", field="approval_level") from None
 
 
 def _set_roles(user: User, roles: Iterable[Role]) -> None:
@@ -91,8 +118,11 @@ def create(
     roles: Iterable[Role],
     password: str,
     must_change_password: bool = False,
+    approval_level: ApprovalLevel | str | None = None,
 ) -> User:
-    """Create a user; the password must satisfy the password rules."""
+    """Create a user; the password must satisfy the password rules.
+
+    A leader without an explicit approval level gets the default (`default_level`)."""
     username = username.strip().lower()
     if not USERNAME_RE.match(username):
         raise DomainError(
@@ -114,6 +144,7 @@ def create(
         department_id=department.id,
         password_hash=hash_password(password),
         must_change_password=must_change_password,
+        approval_level=_level(approval_level) or default_level(role_set, department),
     )
     _set_roles(user, role_set)
     session.add(user)
@@ -139,8 +170,9 @@ def update(
     department: Department,
     roles: Iterable[Role],
     active: bool,
+    approval_level: ApprovalLevel | str | None = "keep",
 ) -> User:
-    """Change a user's name, department, roles or active flag."""
+    """Change a user's name, department, roles, active flag or approval level."""
     if not full_name.strip():
         raise DomainError("姓名不能为空", field="full_name")
     role_set = set(roles)
@@ -156,6 +188,8 @@ def update(
     user.full_name = full_name.strip()
     user.department_id = department.id
     user.active = active
+    if approval_level != "keep":
+        user.approval_level = _level(approval_level)
     _set_roles(user, role_set)
     session.flush()
     after = _snapshot(user)

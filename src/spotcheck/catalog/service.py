@@ -9,12 +9,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from spotcheck import scoping
-from spotcheck.accounts.models import Role, User
+from spotcheck.accounts.models import ApprovalLevel, Role, User
 from spotcheck.audit import service as audit_service
 from spotcheck.audit.service import Actor
 from spotcheck.catalog.models import (
     RELEASE_LABELS,
-    RELEASE_MOVES,
     CatalogRelease,
     CheckItem,
     CheckItemVersion,
@@ -22,7 +21,11 @@ from spotcheck.catalog.models import (
 )
 from spotcheck.db import utcnow
 from spotcheck.departments.models import Department
-from spotcheck.errors import DomainError, Forbidden, IllegalTransition
+from spotcheck.errors import DomainError, Forbidden
+from spotcheck.workflow import approvals
+from spotcheck.workflow import service as workflow_service
+from spotcheck.workflow.machine import Basis, Machine, Move
+from spotcheck.workflow.models import WorkflowStep
 
 FIELDS = (
     "name",
@@ -213,12 +216,47 @@ def release_versions(
     return [(row[0], row[1]) for row in rows]
 
 
-def _move(release: CatalogRelease, to: ReleaseStatus) -> None:
-    if to not in RELEASE_MOVES[release.status]:
-        raise IllegalTransition(
-            f"清单版本当前为“{RELEASE_LABELS[release.status]}”，不能改为“{RELEASE_LABELS[to]}”"
-        )
-    release.status = to
+RELEASE = Machine(
+    subject_type="catalog_release",
+    noun="清单版本",
+    labels={str(k): v for k, v in RELEASE_LABELS.items()},
+    moves=(
+        Move("submit", frozenset({ReleaseStatus.DRAFT}), ReleaseStatus.SUBMITTED, "提交审批"),
+        Move(
+            "approve",
+            frozenset({ReleaseStatus.SUBMITTED}),
+            ReleaseStatus.PUBLISHED,
+            "审定发布",
+            frozenset({Role.LEADER}),
+            "item_list",
+        ),
+        Move(
+            "reject",
+            frozenset({ReleaseStatus.SUBMITTED}),
+            ReleaseStatus.REJECTED,
+            "退回",
+            frozenset({Role.LEADER}),
+        ),
+    ),
+    audit_prefix="catalog",
+)
+
+
+def requirement(session: Session, department: Department) -> approvals.Requirement:
+    """The approval the item list needs: the adopted profile's `item_list`, else a platform rule."""
+    from spotcheck.rulebooks import service as rulebooks_service
+
+    found = rulebooks_service.adoption_for(session, department)
+    if found is not None:
+        need = approvals.requirement(rulebooks_service.get(session, found[0]), "item_list")
+        if need is not None:
+            return need
+    return approvals.Requirement("item_list", ApprovalLevel.HEAD, "领导", "")
+
+
+def _basis(release: CatalogRelease) -> Basis:
+    article, _, text = release.rule.removeprefix("依据 ").partition("：")
+    return Basis(article, text) if text else Basis("", release.rule)
 
 
 def submit(
@@ -242,18 +280,20 @@ def submit(
     )
     session.add(release)
     session.flush()
-    _move(release, ReleaseStatus.SUBMITTED)
+    workflow_service.start(session, RELEASE, release, actor, "create", _basis(release))
     release.submitted_by, release.submitted_at = actor.name, utcnow()
     for version in pending:
         version.release_id = release.id
     session.flush()
-    audit_service.record(
+    workflow_service.move(
         session,
+        RELEASE,
+        release,
+        ReleaseStatus.SUBMITTED,
         actor,
-        "catalog.submit",
-        object_type="catalog_release",
-        object_id=release.id,
         summary=f"提交事项清单第 {number} 版（{len(pending)} 项修改）待审批；{rule}",
+        opinion=note,
+        rule=_basis(release),
     )
     return release
 
@@ -267,17 +307,31 @@ def decide(
     approve: bool,
     opinion: str,
 ) -> CatalogRelease:
-    """A leader approves (and so publishes) or rejects a submitted release."""
+    """A leader at the profile's level approves (and so publishes) or rejects a submitted release."""
+    to = ReleaseStatus.PUBLISHED if approve else ReleaseStatus.REJECTED
+    workflow_service.check(RELEASE, release, to, _basis(release))
     if not user.has_role(Role.LEADER):
         raise Forbidden(f"只有领导审批角色可以审定事项清单。{release.rule}")
+    department = session.get(Department, release.department_id)
+    assert department is not None
+    need = requirement(session, department)
+    approvals.check(user, need, department, "审定事项清单")
+    given = None
     if approve:
-        _move(release, ReleaseStatus.PUBLISHED)
+        given = approvals.record(
+            session,
+            actor,
+            need,
+            subject_type=RELEASE.subject_type,
+            subject_id=release.id,
+            department=department,
+            approver=user,
+        )
         for item, version in release_versions(session, release):
             item.published_version_id = version.id
     else:
         if not opinion.strip():
             raise DomainError("退回时请填写审批意见", field="opinion")
-        _move(release, ReleaseStatus.REJECTED)
         # Rejected versions go back to drafts so that the author can fix and submit them again.
         for _item, version in release_versions(session, release):
             version.release_id = None
@@ -286,16 +340,24 @@ def decide(
         utcnow(),
         opinion.strip()[:300],
     )
-    session.flush()
-    audit_service.record(
+    workflow_service.move(
         session,
+        RELEASE,
+        release,
+        to,
         actor,
-        "catalog.approve" if approve else "catalog.reject",
-        object_type="catalog_release",
-        object_id=release.id,
         summary=f"{'审定发布' if approve else '退回'}事项清单第 {release.number} 版：{opinion.strip()[:80]}",
+        user=user,
+        opinion=opinion,
+        approval=given,
+        rule=_basis(release),
     )
     return release
+
+
+def steps(session: Session, release: CatalogRelease) -> list[WorkflowStep]:
+    """The release's workflow steps in order."""
+    return workflow_service.steps(session, RELEASE.subject_type, release.id)
 
 
 def get_release_or_404(session: Session, release_id: int, scope: Sequence[int]) -> CatalogRelease:

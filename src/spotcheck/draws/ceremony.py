@@ -7,7 +7,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from spotcheck.audit import service as audit_service
 from spotcheck.audit.service import Actor
 from spotcheck.db import utcnow
 from spotcheck.departments import service as departments_service
@@ -79,22 +78,20 @@ def compute(session: Session, actor: Actor, draw: Draw) -> Draw:
     draw.auditor_record_text = canonical_json(auditor)
     draw.computed_at = utcnow()
     draw.computed_by = actor.name[:60]
-    move(draw, DrawStatus.COMPUTED)
     task = task_of(session, draw)
     names = target_names(session, draw, [o["key"] for o in public["openings"].values()])
     selected = [c for row in public["selected"].values() for c in row]
+    move(
+        session,
+        actor,
+        draw,
+        DrawStatus.COMPUTED,
+        f"{draw.code}：抽取完成，抽中 {len(selected)} 个对象，种子 {public['seed']}",
+        {"seed": public["seed"], "selected": len(selected)},
+    )
     for c in selected:
         key = draw.openings[c]["key"]
         session.add(DrawnTarget(task_id=task.id, target_key=key, target_name=names.get(key, "")))
-    audit_service.record(
-        session,
-        actor,
-        "draw.compute",
-        object_type="draw",
-        object_id=draw.id,
-        summary=f"{draw.code}：抽取完成，抽中 {len(selected)} 个对象，种子 {public['seed']}",
-        after={"seed": public["seed"], "selected": len(selected)},
-    )
     session.flush()
     return draw
 

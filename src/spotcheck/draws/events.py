@@ -25,9 +25,11 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from spotcheck.accounts.models import User
 from spotcheck.audit import service as audit_service
 from spotcheck.audit.service import Actor
 from spotcheck.db import utcnow
+from spotcheck.departments.models import Department
 from spotcheck.draws import outcome
 from spotcheck.draws.ceremony import record as ceremony_record
 from spotcheck.draws.ceremony import records, target_names
@@ -39,6 +41,7 @@ from spotcheck.plans.models import DrawnTarget
 from spotcheck.rulebooks.schema import Profile
 from spotcheck.sampling import DrawError, canonical_json
 from spotcheck.sampling.errors import EventError
+from spotcheck.workflow import approvals
 
 INSPECTOR_REASONS = ("利害关系回避", "岗位调整", "工作冲突", "身体健康", "其他")
 TARGET_REASONS = ("列入免检免扰名单", "不在可抽取状态", "无法联系或已注销", "其他")
@@ -65,11 +68,25 @@ _OPEN = {DrawStatus.COMPUTED, DrawStatus.PUBLISHED}
 
 def approval_rule(profile: Profile, kind: str) -> tuple[str, str] | None:
     """(approver level, article) the profile names for an event kind; None when it names none."""
+    need = _requirement(profile, kind)
+    return (need.by, need.article) if need is not None else None
+
+
+def _requirement(profile: Profile, kind: str) -> approvals.Requirement | None:
     for name in _APPROVALS.get(kind, ()):
-        rule = profile.approvals.get(name)
-        if rule is not None:
-            return rule.by, rule.article
+        need = approvals.requirement(profile, name)
+        if need is not None:
+            return need
     return None
+
+
+@dataclass(frozen=True)
+class _Basis:
+    """What `_check` found: the rule text and, where the profile names a level, the approver."""
+
+    text: str
+    need: approvals.Requirement | None = None
+    approver: User | None = None
 
 
 def statement_required(profile: Profile, kind: str, reason: str) -> bool:
@@ -100,8 +117,8 @@ def _check(
     statement: str,
     approved_by: str,
     reasons: tuple[str, ...],
-) -> str:
-    """Refuse a wrong state or a missing approval; return the rule text ("依据 …：…")."""
+) -> _Basis:
+    """Refuse a wrong state or a missing approval; return the rule ("依据 …：…") and approver."""
     verb = _VERBS[kind]
     require_status(session, actor, draw, _OPEN, verb)
     if reason not in reasons:
@@ -122,9 +139,20 @@ def _check(
         )
     if rule is None and kind == "assign-manual" and not approved_by.strip():
         raise refuse(session, actor, draw, verb, "人工指派是例外，须填写批准人")
-    if rule is None:
-        return "细则未规定审批层级"
-    return f"依据 {rule[1]}：须经{rule[0]}批准"
+    need = _requirement(profile, kind)
+    if need is None:
+        return _Basis("细则未规定审批层级")
+    department = session.get(Department, draw.department_id)
+    assert department is not None
+    approver = approvals.find_approver(session, approved_by, department)
+    why = (
+        f"未找到批准人“{approved_by.strip()}”的账号"
+        if approver is None
+        else approvals.refusal(approver, need, department)
+    )
+    if why:
+        raise refuse(session, actor, draw, verb, approvals.message(need, verb, why))
+    return _Basis(f"依据 {need.article}：须经{need.by}批准", need, approver)
 
 
 @dataclass
@@ -171,9 +199,9 @@ def _append(
     reason: str,
     statement: str,
     approved_by: str,
-    rule: str,
+    rule: _Basis,
 ) -> DrawEvent:
-    """Recompute the records with the event appended; store them and the event row."""
+    """Recompute the records with the event appended; store them, the approval and the event."""
     events = [*(dict(e.payload) for e in events_of(draw)), event]
     verb = _VERBS[event["type"]]
     try:
@@ -185,6 +213,20 @@ def _append(
     applied: dict[str, Any] = public["events"][-1]
     draw.record_text = canonical_json(public)
     draw.auditor_record_text = canonical_json(auditor)
+    approval = None
+    if rule.need is not None:
+        department = session.get(Department, draw.department_id)
+        assert department is not None
+        approval = approvals.record(
+            session,
+            actor,
+            rule.need,
+            subject_type="draw",
+            subject_id=draw.id,
+            department=department,
+            approver=rule.approver,
+            approver_name=approved_by.strip(),
+        )
     row = DrawEvent(
         draw_id=draw.id,
         seq=len(events),
@@ -193,7 +235,8 @@ def _append(
         reason=reason[:300],
         statement=statement.strip(),
         approved_by=approved_by.strip()[:60],
-        rule=rule[:200],
+        approval_id=approval.id if approval is not None else None,
+        rule=rule.text[:200],
         recorded_by=actor.name[:60],
         at=utcnow(),
     )

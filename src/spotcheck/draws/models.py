@@ -10,6 +10,8 @@ from sqlalchemy import JSON, Enum, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from spotcheck.db import Base, UTCDateTime, utcnow
+from spotcheck.departments.models import Department
+from spotcheck.workflow.models import Approval
 
 
 class DrawStatus(enum.StrEnum):
@@ -109,6 +111,39 @@ class DrawWitness(Base):
     recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+class DrawBorrowing(Base):
+    """People borrowed from another department for a short slot (001 第十七条, 002 第十条),
+    with its typed approval; withdrawn (never deleted) before commit."""
+
+    __tablename__ = "draw_borrowing"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    draw_id: Mapped[int] = mapped_column(ForeignKey("draw.id", ondelete="CASCADE"), index=True)
+    slot: Mapped[str] = mapped_column(String(100))
+    department_id: Mapped[int] = mapped_column(ForeignKey("department.id"))
+    approval_id: Mapped[int] = mapped_column(ForeignKey("approval.id"))
+    rule: Mapped[str] = mapped_column(String(200), default="")
+    created_by: Mapped[str] = mapped_column(String(60), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    withdrawn_by: Mapped[str] = mapped_column(String(60), default="")
+    withdrawn_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+    approval: Mapped[Approval] = relationship(lazy="joined")
+    department: Mapped[Department] = relationship(lazy="joined")
+
+    def loan(self) -> dict[str, Any]:
+        """The borrowing as the pools and the frozen record read it."""
+        return {
+            "slot": self.slot,
+            "department_id": self.department_id,
+            "department": self.department.name,
+            "approved_by": self.approval.approver_name,
+            "approval_level": self.approval.level_label,
+            "document": self.approval.document_no,
+            "rule": self.rule,
+        }
+
+
 class DrawEvent(Base):
     """An event after the draw (spec "Events"): replace a target or an inspector, assign manually."""
 
@@ -124,6 +159,8 @@ class DrawEvent(Base):
     reason: Mapped[str] = mapped_column(String(300))
     statement: Mapped[str] = mapped_column(Text, default="")  # 书面说明
     approved_by: Mapped[str] = mapped_column(String(60), default="")
+    # The typed approval (department, level, person) when the profile names the level.
+    approval_id: Mapped[int | None] = mapped_column(ForeignKey("approval.id"))
     rule: Mapped[str] = mapped_column(String(200), default="")
     recorded_by: Mapped[str] = mapped_column(String(60), default="")
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)

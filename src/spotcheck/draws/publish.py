@@ -124,18 +124,13 @@ def publish(session: Session, actor: Actor, draw: Draw) -> Draw:
 
     # A refusal leaves its "draw.refused" audit event for the caller to commit (see draws.service).
     draws_service.require_status(session, actor, draw, {DrawStatus.COMPUTED}, "公开")
-    draw.status = DrawStatus.PUBLISHED
     draw.published_at = utcnow()
     draw.published_by = actor.name[:60]
-    session.flush()
-    record(
+    draws_service.move(
         session,
         actor,
-        "draw.publish",
-        object_type="draw",
-        object_id=draw.id,
-        summary=f"{draw.code} 公开抽取结果和公开抽取记录（摘要 {draw.digest[:16]}…）",
-        before={"status": DrawStatus.COMPUTED.value},
-        after={"status": DrawStatus.PUBLISHED.value},
+        draw,
+        DrawStatus.PUBLISHED,
+        f"{draw.code} 公开抽取结果和公开抽取记录（摘要 {draw.digest[:16]}…）",
     )
     return draw

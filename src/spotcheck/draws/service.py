@@ -24,7 +24,7 @@ from spotcheck.audit.service import Actor
 from spotcheck.db import utcnow
 from spotcheck.departments.models import Department
 from spotcheck.draws import pools
-from spotcheck.draws.models import DRAW_LABELS, DRAW_MOVES, Draw, DrawStatus
+from spotcheck.draws.models import DRAW_LABELS, Draw, DrawBorrowing, DrawStatus
 from spotcheck.errors import DomainError, IllegalTransition, NotFound
 from spotcheck.plans import eligibility
 from spotcheck.plans import service as plans_service
@@ -33,6 +33,9 @@ from spotcheck.rulebooks.schema import Profile
 from spotcheck.sampling import DrawError, build_manifest, canonical_json, manifest_digest
 from spotcheck.sampling.build import dice_plan, drand_plan
 from spotcheck.sampling.entropy import first_safe_round
+from spotcheck.workflow import approvals
+from spotcheck.workflow import service as workflow_service
+from spotcheck.workflow.machine import Basis, Machine, Move
 
 DRAND_MARGIN_SECONDS = 60
 DEFAULT_DICE_DIGITS = 10
@@ -41,6 +44,28 @@ MAX_DICE_DIGITS = 64
 
 class DrawRefused(IllegalTransition):
     """A refused change of a committed draw; the "draw.refused" audit event is already recorded."""
+
+
+P = DrawStatus
+DRAW = Machine(
+    subject_type="draw",
+    noun="抽取",
+    labels={str(k): v for k, v in DRAW_LABELS.items()},
+    moves=(
+        Move("commit", frozenset({P.PREPARED}), P.COMMITTED, "承诺（冻结清单）"),
+        Move("compute", frozenset({P.COMMITTED}), P.COMPUTED, "计算抽取结果"),
+        Move("publish", frozenset({P.COMPUTED}), P.PUBLISHED, "公开"),
+    ),
+    audit_prefix="draw",
+    refusal_action="draw.refused",
+    refusal_error=DrawRefused,
+)
+# The draw's own rules are the platform's (spec/draw-v1.md); no rulebook article describes them.
+_RULES = {
+    P.COMMITTED: "先承诺抽取清单并公开摘要，再取得随机数（SSJ-DRAW-1）",
+    P.COMPUTED: "随机数揭示后按 SSJ-DRAW-1 计算一次，结果不得重算或删除",
+    P.PUBLISHED: "抽取结果和公开抽取记录向社会公开，任何人可以验证",
+}
 
 
 def profile_of(session: Session, draw: Draw) -> Profile:
@@ -81,7 +106,12 @@ def refuse(session: Session, actor: Actor, draw: Draw, what: str, message: str) 
 def require_status(
     session: Session, actor: Actor, draw: Draw, allowed: set[DrawStatus], what: str
 ) -> None:
-    """Refuse (with an audit event) when the draw is not in one of the allowed states."""
+    """Refuse (with an audit event) when the draw is not in one of the allowed states.
+
+    The draw's row is locked first, so that of two concurrent requests the second sees the
+    state the first left (PostgreSQL; SQLite serialises writers)."""
+    if draw.id is not None:
+        workflow_service.lock(session, draw)
     if draw.status in allowed:
         return
     wanted = "、".join(DRAW_LABELS[s] for s in allowed)
@@ -97,11 +127,18 @@ def require_status(
     )
 
 
-def move(draw: Draw, to: DrawStatus) -> None:
-    """Change the status if DRAW_MOVES allows it."""
-    if to not in DRAW_MOVES[draw.status]:
-        raise IllegalTransition(f"抽取不能从“{draw.status_label}”变为“{DRAW_LABELS[to]}”")
-    draw.status = to
+def move(
+    session: Session,
+    actor: Actor,
+    draw: Draw,
+    to: DrawStatus,
+    summary: str,
+    after: dict[str, Any] | None = None,
+) -> None:
+    """Move the draw through the one workflow mechanism (step row and audit event)."""
+    workflow_service.move(
+        session, DRAW, draw, to, actor, summary=summary, rule=Basis("", _RULES[to]), after=after
+    )
 
 
 def _code(session: Session, task: Task, department: Department) -> str:
@@ -179,6 +216,24 @@ def set_entropy(
     )
 
 
+def borrowings(session: Session, draw: Draw) -> list[DrawBorrowing]:
+    """The draw's borrowings in force (not withdrawn), oldest first."""
+    return list(
+        session.scalars(
+            select(DrawBorrowing)
+            .where(DrawBorrowing.draw_id == draw.id, DrawBorrowing.withdrawn_at.is_(None))
+            .order_by(DrawBorrowing.id)
+        )
+    )
+
+
+def borrowed(session: Session, draw: Draw) -> list[dict[str, Any]]:
+    """The borrowings in force as the pools read them (after commit: as frozen in the record)."""
+    if draw.status != DrawStatus.PREPARED:
+        return list(draw.pools_info.get("borrowed", []))
+    return [row.loan() for row in borrowings(session, draw)]
+
+
 def borrow(
     session: Session,
     actor: Actor,
@@ -187,21 +242,21 @@ def borrow(
     department: Department,
     approved_by: str,
     document: str,
-) -> None:
-    """Add another department's eligible inspectors to a short slot, with its approval."""
+) -> DrawBorrowing:
+    """Add another department's eligible inspectors to a short slot, with its typed approval."""
     require_status(session, actor, draw, {DrawStatus.PREPARED}, "借调人员")
     profile = profile_of(session, draw)
-    rule = profile.approvals.get("borrow")
-    if rule is None:
+    need = approvals.requirement(profile, "borrow")
+    if need is None:
         raise DomainError(f"细则 {profile.code} 没有规定借调人员，不能从其他部门补充")
     if not approved_by.strip() or not document.strip():
-        raise DomainError(f"借调须经{rule.by}批准（依据 {rule.article}）：请填写批准人和批准文件")
+        raise DomainError(f"借调须经{need.by}批准（依据 {need.article}）：请填写批准人和批准文件")
     task = task_of(session, draw)
     initiator = session.get(Department, task.department_id)
     assert initiator is not None
-    if "同行业" in (rule.note or "") and department.industry != initiator.industry:
+    if "同行业" in need.note and department.industry != initiator.industry:
         raise DomainError(
-            f"依据 {rule.article}：只能从同行业部门借调（{department.name} 的行业为"
+            f"依据 {need.article}：只能从同行业部门借调（{department.name} 的行业为"
             f"“{department.industry or '未填'}”，发起部门为“{initiator.industry}”）"
         )
     names = [s.name for s in profile.group.slots if not s.per_department]
@@ -211,36 +266,51 @@ def borrow(
             names.append(f"{pools.JOINT_PREFIX}{participant.name}")
     if slot not in names:
         raise DomainError(f"没有名为“{slot}”的岗位（可选：{'、'.join(names)}）", field="slot")
-    loan = {
-        "slot": slot,
-        "department_id": department.id,
-        "department": department.name,
-        "approved_by": approved_by.strip(),
-        "document": document.strip(),
-        "rule": f"依据 {rule.article}",
-    }
-    info = dict(draw.pools_info)
-    info["borrowed"] = [*info.get("borrowed", []), loan]
-    draw.pools_info = info
+    approval = approvals.approve_by_name(
+        session,
+        actor,
+        need,
+        name=approved_by,
+        subject_type="draw",
+        subject_id=draw.id,
+        department=initiator,
+        verb="借调人员",
+        document_no=document,
+    )
+    row = DrawBorrowing(
+        draw_id=draw.id,
+        slot=slot,
+        department_id=department.id,
+        approval_id=approval.id,
+        rule=f"依据 {need.article}",
+        created_by=actor.name[:60],
+    )
+    session.add(row)
+    session.flush()
     audit_service.record(
         session,
         actor,
         "draw.borrow",
         object_type="draw",
         object_id=draw.id,
-        summary=f"{draw.code}：岗位“{slot}”借调{department.name}人员，{approved_by}批准（{document}）",
-        after=loan,
+        summary=f"{draw.code}：岗位“{slot}”借调{department.name}人员，{approval.text}",
+        after={**row.loan(), "approval_id": approval.id},
     )
+    return row
 
 
 def unborrow(session: Session, actor: Actor, draw: Draw, slot: str, department: Department) -> None:
     """Withdraw a borrowing before commit (a wrong department, an approval withdrawn)."""
     require_status(session, actor, draw, {DrawStatus.PREPARED}, "撤销借调")
-    loans = list(draw.pools_info.get("borrowed", []))
-    kept = [x for x in loans if not (x["slot"] == slot and x["department_id"] == department.id)]
-    if len(kept) == len(loans):
+    rows = [
+        r for r in borrowings(session, draw) if r.slot == slot and r.department_id == department.id
+    ]
+    if not rows:
         raise DomainError(f"岗位“{slot}”没有借调{department.name}的人员", field="slot")
-    draw.pools_info = {**draw.pools_info, "borrowed": kept}
+    before = [r.loan() for r in rows]
+    for row in rows:
+        row.withdrawn_at, row.withdrawn_by = utcnow(), actor.name[:60]
+    session.flush()
     audit_service.record(
         session,
         actor,
@@ -248,8 +318,8 @@ def unborrow(session: Session, actor: Actor, draw: Draw, slot: str, department: 
         object_type="draw",
         object_id=draw.id,
         summary=f"{draw.code}：撤销岗位“{slot}”向{department.name}的借调",
-        before={"borrowed": loans},
-        after={"borrowed": kept},
+        before={"borrowed": before},
+        after={"borrowed": [r.loan() for r in borrowings(session, draw)]},
     )
 
 
@@ -282,9 +352,9 @@ def commit(session: Session, actor: Actor, draw: Draw, now: dt.datetime | None =
             "rule": stratum.rule_text,
             "quota_text": stratum.quota_text,
         }
-    borrowed = list(draw.pools_info.get("borrowed", []))
+    loans = borrowed(session, draw)
     plan = pools.build_slots(
-        session, task, profile, on, total_quota=result.total_quota, borrowed=borrowed
+        session, task, profile, on, total_quota=result.total_quota, borrowed=loans
     )
     if plan.problems:
         raise DomainError("不能承诺：" + "；".join(plan.problems))
@@ -318,16 +388,14 @@ def commit(session: Session, actor: Actor, draw: Draw, now: dt.datetime | None =
     draw.secret_hex = secret.hex()
     draw.openings = openings
     draw.strata_map = strata_map
-    draw.pools_info = {"slots": plan.info(), "notes": plan.notes, "borrowed": borrowed}
-    move(draw, DrawStatus.COMMITTED)
-    audit_service.record(
+    draw.pools_info = {"slots": plan.info(), "notes": plan.notes, "borrowed": loans}
+    move(
         session,
         actor,
-        "draw.commit",
-        object_type="draw",
-        object_id=draw.id,
-        summary=f"{draw.code}：承诺清单，摘要 {draw.digest}",
-        after={"digest": draw.digest, "entropy": entropy, "committed_at": manifest["committed_at"]},
+        draw,
+        DrawStatus.COMMITTED,
+        f"{draw.code}：承诺清单，摘要 {draw.digest}",
+        {"digest": draw.digest, "entropy": entropy, "committed_at": manifest["committed_at"]},
     )
     session.flush()
     return draw

@@ -20,6 +20,7 @@ from spotcheck.draws import ceremony, entropy_input, events, pools, publish
 from spotcheck.draws import outcome as outcome_mod
 from spotcheck.draws.attachments import KINDS as ATTACHMENT_KINDS
 from spotcheck.draws.models import ChannelSubmission, Draw, DrawStatus
+from spotcheck.draws.service import borrowed as borrowed_loans
 from spotcheck.draws.service import profile_of, task_of
 from spotcheck.plans import eligibility
 from spotcheck.plans import tasks as tasks_service
@@ -127,7 +128,7 @@ def prepared_view(session: Session, draw: Draw) -> dict[str, Any]:
     task = task_of(session, draw)
     profile = profile_of(session, draw)
     result = eligibility.evaluate(session, task)
-    borrowed = list(draw.pools_info.get("borrowed", []))
+    borrowed = borrowed_loans(session, draw)
     plan = pools.build_slots(
         session, task, profile, result.on, total_quota=result.total_quota, borrowed=borrowed
     )

@@ -28,10 +28,11 @@ from spotcheck.errors import DomainError, Forbidden, NotFound
 from spotcheck.plans import cli_text, eligibility, present, task_file
 from spotcheck.plans import service as plans_service
 from spotcheck.plans import tasks as tasks_service
-from spotcheck.plans.models import AnnualPlan, PlanStep, Task
+from spotcheck.plans.models import AnnualPlan, Task
 from spotcheck.plans.task_rules import TaskInvalid
 from spotcheck.rulebooks import service as rulebooks_service
 from spotcheck.tabular.writer import write_csv
+from spotcheck.workflow.models import WorkflowStep
 
 console = Console()
 err = Console(stderr=True)
@@ -117,7 +118,7 @@ def _load(file: Path) -> task_file.TaskDoc:
         raise _invalid(exc) from exc
 
 
-def _moved(plan: AnnualPlan, step: PlanStep, verb: str) -> None:
+def _moved(plan: AnnualPlan, step: WorkflowStep, verb: str) -> None:
     _plain(
         [
             f"已{verb}：年度计划 #{plan.id}“{plan.title}”第 {plan.version} 版，现为“{plan.status_label}”。",

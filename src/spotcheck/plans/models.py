@@ -44,16 +44,7 @@ STEP_LABELS = {
     "adjust": "调整",
     "supersede": "被替代",
 }
-# The allowed moves; anything else is refused with a Chinese message (IllegalTransition).
-PLAN_MOVES = {
-    PlanStatus.DRAFT: {PlanStatus.SUBMITTED},
-    PlanStatus.SUBMITTED: {PlanStatus.APPROVED, PlanStatus.RETURNED},
-    PlanStatus.RETURNED: {PlanStatus.SUBMITTED},
-    PlanStatus.APPROVED: {PlanStatus.FILED},
-    PlanStatus.FILED: {PlanStatus.PUBLISHED, PlanStatus.SUPERSEDED},
-    PlanStatus.PUBLISHED: {PlanStatus.SUPERSEDED},
-    PlanStatus.SUPERSEDED: set(),
-}
+# The allowed moves are the machine `plans.workflow.PLAN` (spotcheck.workflow).
 # Order of the states a draw may require (profile plan.draw_requires).
 PLAN_ORDER = {
     PlanStatus.APPROVED: 1,
@@ -94,33 +85,11 @@ class AnnualPlan(Base):
     tasks: Mapped[list[Task]] = relationship(
         back_populates="plan", order_by="Task.number", cascade="all, delete-orphan"
     )
-    steps: Mapped[list[PlanStep]] = relationship(order_by="PlanStep.id", cascade="all")
 
     @property
     def status_label(self) -> str:
         """The status in Chinese."""
         return PLAN_LABELS[self.status]
-
-
-class PlanStep(Base):
-    """One workflow step of a plan: who, when, from which state to which, opinion, rule."""
-
-    __tablename__ = "plan_step"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    plan_id: Mapped[int] = mapped_column(
-        ForeignKey("annual_plan.id", ondelete="CASCADE"), index=True
-    )
-    action: Mapped[str] = mapped_column(String(20))
-    from_status: Mapped[str] = mapped_column(String(12), default="")
-    to_status: Mapped[str] = mapped_column(String(12))
-    actor_name: Mapped[str] = mapped_column(String(60))
-    # An approval outside the platform (001 第十三条: the 市政府) is recorded with its document.
-    on_behalf_of: Mapped[str] = mapped_column(String(60), default="")
-    document_no: Mapped[str] = mapped_column(String(100), default="")
-    opinion: Mapped[str] = mapped_column(String(500), default="")
-    rule: Mapped[str] = mapped_column(String(200), default="")
-    at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class Task(Base):

@@ -11,7 +11,7 @@ from spotcheck.departments.models import Department
 from spotcheck.plans import eligibility
 from spotcheck.plans import service as plans_service
 from spotcheck.plans import tasks as tasks_service
-from spotcheck.plans.models import PLAN_LABELS, STEP_LABELS, AnnualPlan, PlanStatus, PlanStep, Task
+from spotcheck.plans.models import PLAN_LABELS, STEP_LABELS, AnnualPlan, PlanStatus, Task
 from spotcheck.plans.schemas import (
     AnnualOut,
     DepartmentOut,
@@ -31,6 +31,7 @@ from spotcheck.plans.schemas import (
 )
 from spotcheck.rulebooks import service as rulebooks_service
 from spotcheck.targets.models import SubRegistry
+from spotcheck.workflow.models import WorkflowStep
 
 
 def department_out(session: Session, department_id: int) -> DepartmentOut:
@@ -65,7 +66,7 @@ def plan_out(session: Session, plan: AnnualPlan, today: dt.date) -> PlanOut:
     )
 
 
-def step_out(step: PlanStep) -> StepOut:
+def step_out(step: WorkflowStep) -> StepOut:
     """One workflow step."""
     return StepOut(
         action=step.action,

@@ -4,25 +4,26 @@ draft → submitted → approved → filed (备案) → published; an adjustment
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
-from spotcheck.accounts.models import Role, User
+from spotcheck.accounts.models import User
 from spotcheck.audit import service as audit_service
 from spotcheck.audit.service import Actor
 from spotcheck.departments.models import Department
-from spotcheck.errors import DomainError, Forbidden, IllegalTransition, NotFound
+from spotcheck.errors import DomainError, IllegalTransition, NotFound
 from spotcheck.plans import eligibility, task_rules, workflow
-from spotcheck.plans.models import (
-    EDITABLE,
-    AnnualPlan,
-    PlanStatus,
-    PlanStep,
-)
+from spotcheck.plans.models import EDITABLE, AnnualPlan, PlanStatus
 from spotcheck.plans.readiness import DrawCheck, DueInfo, draw_blockers, draw_check, due_info
+from spotcheck.plans.workflow import PLAN
 from spotcheck.rulebooks import service as rulebooks_service
-from spotcheck.rulebooks.schema import Profile
+from spotcheck.rulebooks.schema import Profile, Step
+from spotcheck.workflow import approvals
+from spotcheck.workflow import service as workflow_service
+from spotcheck.workflow.machine import Basis
+from spotcheck.workflow.models import WorkflowStep
 
 __all__ = ["DrawCheck", "DueInfo", "draw_blockers", "draw_check", "due_info"]  # re-exported
 
@@ -126,7 +127,7 @@ def create(
     )
     session.add(plan)
     session.flush()
-    workflow.step(session, actor, plan, "create", "", PlanStatus.DRAFT, rule=_plan_rule(profile))
+    workflow_service.start(session, PLAN, plan, actor, "create", _plan_rule(profile))
     audit_service.record(
         session,
         actor,
@@ -138,9 +139,8 @@ def create(
     return plan
 
 
-def _plan_rule(profile: Profile) -> str:
-    note = profile.plan.note or "按年度抽查计划开展抽查"
-    return f"依据 {profile.plan.article}：{note}"
+def _plan_rule(profile: Profile) -> Basis:
+    return Basis(profile.plan.article, profile.plan.note or "按年度抽查计划开展抽查")
 
 
 def update(
@@ -174,10 +174,22 @@ def _editable(plan: AnnualPlan) -> None:
         )
 
 
-def submit(session: Session, actor: Actor, plan: AnnualPlan, opinion: str = "") -> PlanStep:
+def _basis(step: Step, text: str) -> Basis:
+    return Basis(step.article, text)
+
+
+def _move(
+    session: Session, actor: Actor, plan: AnnualPlan, to: PlanStatus, summary: str, **details: Any
+) -> WorkflowStep:
+    return workflow_service.move(session, PLAN, plan, to, actor, summary=summary, **details)
+
+
+def submit(session: Session, actor: Actor, plan: AnnualPlan, opinion: str = "") -> WorkflowStep:
     """Send the plan for approval: it needs at least one task and every task valid."""
     profile = profile_of(session, plan)
-    workflow.check_move(plan, PlanStatus.SUBMITTED, "submit")
+    approval = profile.plan.approval
+    rule = _basis(approval, f"年度计划报{approval.by}审定")
+    workflow_service.check(PLAN, plan, PlanStatus.SUBMITTED, rule)
     if not plan.tasks:
         raise DomainError("年度计划中还没有抽查任务，请先新增至少一个任务再提交审批")
     wrong = []
@@ -190,36 +202,33 @@ def submit(session: Session, actor: Actor, plan: AnnualPlan, opinion: str = "") 
             wrong.append(f"任务 {task.number}“{task.name}”：{'；'.join(found)}")
     if wrong:
         raise DomainError("以下任务需要先修改：" + " / ".join(wrong))
-    approval = profile.plan.approval
-    return workflow.move(
+    return _move(
         session,
         actor,
         plan,
-        "submit",
         PlanStatus.SUBMITTED,
         f"提交年度计划“{plan.title}”报{approval.by}审定",
         opinion=opinion,
-        rule=f"依据 {approval.article}：年度计划报{approval.by}审定",
+        rule=rule,
     )
 
 
-def can_approve(session: Session, user: User, plan: AnnualPlan) -> bool:
-    """A leader (or administrator) of the plan's department or of a department above it."""
-    if not user.has_role(Role.LEADER, Role.ADMIN):
-        return False
+def _department(session: Session, plan: AnnualPlan) -> Department:
     department = session.get(Department, plan.department_id)
-    return department is not None and department.path.startswith(user.department.path)
+    assert department is not None
+    return department
 
 
-def _leader_check(
-    session: Session, user: User, plan: AnnualPlan, profile: Profile, verb: str
-) -> None:
-    if not can_approve(session, user, plan):
-        approval = profile.plan.approval
-        raise Forbidden(
-            f"只有本部门或上级部门的领导审批角色可以{verb}年度计划"
-            f"（依据 {approval.article}：由{approval.by}审定）"
-        )
+def _need(profile: Profile) -> approvals.Requirement:
+    need = approvals.requirement(profile, "plan")
+    assert need is not None
+    return need
+
+
+def can_approve(session: Session, user: User, plan: AnnualPlan) -> bool:
+    """Whether the user may approve or return the plan (level and department, per the profile)."""
+    need = _need(profile_of(session, plan))
+    return approvals.refusal(user, need, _department(session, plan)) is None
 
 
 def approve(
@@ -229,92 +238,106 @@ def approve(
     plan: AnnualPlan,
     opinion: str = "",
     document_no: str = "",
-) -> PlanStep:
-    """A leader approves; an external approval (001: 市人民政府) is recorded with its document no."""
+) -> WorkflowStep:
+    """A leader approves at the profile's level; an external approval (001: 市人民政府) needs its 文号."""
     profile = profile_of(session, plan)
-    approval = profile.plan.approval
-    workflow.check_move(plan, PlanStatus.APPROVED, "approve")
-    _leader_check(session, user, plan, profile, "批准")
-    if approval.external and not document_no.strip():
+    need = _need(profile)
+    rule = _basis(profile.plan.approval, f"年度计划由{need.by}审定")
+    workflow_service.check(PLAN, plan, PlanStatus.APPROVED, rule)
+    department = _department(session, plan)
+    approvals.check(user, need, department, "批准年度计划")
+    if need.external and not document_no.strip():
         raise DomainError(
-            f"年度计划由{approval.by}审定（依据 {approval.article}），请填写审定文号",
+            f"年度计划由{need.by}审定（依据 {need.article}），请填写审定文号",
             field="document_no",
         )
-    return workflow.move(
+    given = approvals.record(
+        session,
+        actor,
+        need,
+        subject_type=PLAN.subject_type,
+        subject_id=plan.id,
+        department=department,
+        approver=None if need.external else user,
+        approver_name="" if need.external else user.full_name,
+        document_no=document_no,
+    )
+    return _move(
         session,
         actor,
         plan,
-        "approve",
         PlanStatus.APPROVED,
         f"批准年度计划“{plan.title}”"
-        + (f"（{approval.by}审定，文号 {document_no.strip()}）" if approval.external else ""),
+        + (f"（{need.by}审定，文号 {document_no.strip()}）" if need.external else ""),
+        user=user,
         opinion=opinion,
         document_no=document_no,
-        on_behalf_of=approval.by if approval.external else "",
-        rule=f"依据 {approval.article}：年度计划由{approval.by}审定",
+        on_behalf_of=need.by if need.external else "",
+        approval=given,
+        rule=rule,
     )
 
 
-def return_(session: Session, actor: Actor, user: User, plan: AnnualPlan, opinion: str) -> PlanStep:
+def return_(
+    session: Session, actor: Actor, user: User, plan: AnnualPlan, opinion: str
+) -> WorkflowStep:
     """A leader sends the plan back with an opinion; it can be changed and submitted again."""
     profile = profile_of(session, plan)
-    workflow.check_move(plan, PlanStatus.RETURNED, "return")
-    _leader_check(session, user, plan, profile, "退回")
+    need = _need(profile)
+    rule = _basis(profile.plan.approval, f"年度计划由{need.by}审定")
+    workflow_service.check(PLAN, plan, PlanStatus.RETURNED, rule)
+    approvals.check(user, need, _department(session, plan), "退回年度计划")
     if not opinion.strip():
         raise DomainError("退回时请填写审批意见，说明需要修改的地方", field="opinion")
-    approval = profile.plan.approval
-    return workflow.move(
+    return _move(
         session,
         actor,
         plan,
-        "return",
         PlanStatus.RETURNED,
         f"退回年度计划“{plan.title}”：{opinion.strip()[:80]}",
+        user=user,
         opinion=opinion,
-        rule=f"依据 {approval.article}：年度计划由{approval.by}审定",
+        rule=rule,
     )
 
 
-def file(session: Session, actor: Actor, plan: AnnualPlan, document_no: str = "") -> PlanStep:
+def file(session: Session, actor: Actor, plan: AnnualPlan, document_no: str = "") -> WorkflowStep:
     """Record the filing (备案); an adjusted version replaces the version it adjusts."""
     profile = profile_of(session, plan)
     filing = profile.plan.filing
-    step = workflow.move(
+    step = _move(
         session,
         actor,
         plan,
-        "file",
         PlanStatus.FILED,
         f"年度计划“{plan.title}”第 {plan.version} 版报{filing.by}备案",
         document_no=document_no,
-        rule=f"依据 {filing.article}：报{filing.by}备案",
+        rule=_basis(filing, f"报{filing.by}备案"),
     )
     old = session.get(AnnualPlan, plan.based_on_id) if plan.based_on_id else None
     if old is not None and old.status in (PlanStatus.FILED, PlanStatus.PUBLISHED):
-        workflow.move(
+        _move(
             session,
             actor,
             old,
-            "supersede",
             PlanStatus.SUPERSEDED,
             f"年度计划“{old.title}”第 {old.version} 版被调整后的第 {plan.version} 版替代",
             opinion=f"调整后的第 {plan.version} 版已备案，本版本不再执行",
-            rule=f"依据 {filing.article}：调整后的计划重新备案",
+            rule=_basis(filing, "调整后的计划重新备案"),
         )
     return step
 
 
-def publish(session: Session, actor: Actor, plan: AnnualPlan) -> PlanStep:
+def publish(session: Session, actor: Actor, plan: AnnualPlan) -> WorkflowStep:
     """Record that the plan was made public."""
     publication = profile_of(session, plan).plan.publication
-    return workflow.move(
+    return _move(
         session,
         actor,
         plan,
-        "publish",
         PlanStatus.PUBLISHED,
         f"年度计划“{plan.title}”第 {plan.version} 版通过{publication.by}向社会公开",
-        rule=f"依据 {publication.article}：通过{publication.by}公开",
+        rule=_basis(publication, f"通过{publication.by}公开"),
     )
 
 
@@ -334,8 +357,7 @@ def adjust(session: Session, actor: Actor, plan: AnnualPlan, reason: str) -> Ann
     )
     if pending is not None:
         raise DomainError(f"该计划已有调整中的版本{_label(pending)}，请在该版本上继续")
-    department = session.get(Department, plan.department_id)
-    assert department is not None
+    department = _department(session, plan)
     profile = rulebooks_service.profile_for(session, department)
     new = AnnualPlan(
         department_id=plan.department_id,
@@ -353,17 +375,17 @@ def adjust(session: Session, actor: Actor, plan: AnnualPlan, reason: str) -> Ann
     for task in plan.tasks:
         workflow.copy_task(session, task, new, actor)
     session.flush()
-    rule = f"依据 {profile.plan.filing.article}：调整后的计划应重新报{profile.plan.filing.by}备案"
-    workflow.step(session, actor, new, "adjust", "", PlanStatus.DRAFT, opinion=reason, rule=rule)
-    workflow.step(
+    filing = profile.plan.filing
+    rule = _basis(filing, f"调整后的计划应重新报{filing.by}备案")
+    workflow_service.start(session, PLAN, new, actor, "adjust", rule, opinion=reason)
+    workflow_service.note(
         session,
-        actor,
+        PLAN,
         plan,
+        actor,
         "adjust",
-        plan.status,
-        plan.status,
+        rule,
         opinion=f"发起调整，生成第 {new.version} 版；本版本在新版本备案前继续有效。原因：{reason.strip()}",
-        rule=rule,
     )
     audit_service.record(
         session,
@@ -377,9 +399,11 @@ def adjust(session: Session, actor: Actor, plan: AnnualPlan, reason: str) -> Ann
     return new
 
 
-def steps(plan: AnnualPlan) -> list[PlanStep]:
+def steps(plan: AnnualPlan) -> list[WorkflowStep]:
     """The workflow steps in order."""
-    return sorted(plan.steps, key=lambda s: s.id)
+    session = object_session(plan)
+    assert session is not None
+    return workflow_service.steps(session, PLAN.subject_type, plan.id)
 
 
 def versions(session: Session, plan: AnnualPlan) -> list[AnnualPlan]:

@@ -189,11 +189,15 @@ class QuotaRule(Rule):
     rounding: Literal["ceil", "floor", "round"] = "ceil"
 
 
+ApprovalLevelName = Literal["principal", "deputy", "head", "external"]
+
+
 class Step(Rule):
-    """One approval/filing/publication step and who takes it."""
+    """One approval/filing/publication step and who takes it (an approval names its level)."""
 
     by: Annotated[str, Field(min_length=1, max_length=60)]
     external: bool = False
+    level: ApprovalLevelName | None = None
 
 
 class DueDate(Rule):
@@ -269,9 +273,10 @@ class Deadline(Rule):
 
 
 class Approval(Rule):
-    """Who approves an exception."""
+    """Who approves an exception, and at which level (主要领导, 分管领导, 部门（科室）负责人, external)."""
 
     by: Annotated[str, Field(min_length=1, max_length=60)]
+    level: ApprovalLevelName | None = None
 
 
 class Channel(Rule):

@@ -1,0 +1,103 @@
+"""A workflow machine declared as data: its states, their labels and the allowed moves."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from spotcheck.accounts.models import Role
+from spotcheck.errors import IllegalTransition
+
+PLATFORM_RULE = "平台规则（细则未规定）"
+
+
+@dataclass(frozen=True)
+class Basis:
+    """The rule a move or decision follows: the article (empty for a platform rule) and its text."""
+
+    article: str
+    text: str
+
+    def __str__(self) -> str:
+        if not self.article:
+            return f"{PLATFORM_RULE}：{self.text}"
+        return f"依据 {self.article}：{self.text}"
+
+
+@dataclass(frozen=True)
+class Move:
+    """One allowed move: its action name, from which states to which, and what it needs.
+
+    `roles` (empty: whatever the route allows) are the roles the acting user needs; `approval` is
+    the kind of approval (a key of the profile's approvals, or "plan") that must accompany it.
+    """
+
+    action: str
+    sources: frozenset[str]
+    target: str
+    verb: str
+    roles: frozenset[Role] = frozenset()
+    approval: str | None = None
+
+
+@dataclass(frozen=True)
+class Machine:
+    """A state machine: subject type (table), Chinese noun, state labels, moves, time stamps."""
+
+    subject_type: str
+    noun: str
+    labels: Mapping[str, str]
+    moves: tuple[Move, ...]
+    audit_prefix: str
+    # Column set to the time of arrival in a state (e.g. "approved" → "approved_at").
+    stamps: Mapping[str, str] = field(default_factory=dict)
+    # When set, a refused move is itself audited under this action (the draw ceremony).
+    refusal_action: str | None = None
+    # The error raised for a refused move (a subclass of IllegalTransition).
+    refusal_error: type[IllegalTransition] = IllegalTransition
+
+    def label(self, state: str | enum.Enum) -> str:
+        """The Chinese label of a state."""
+        return self.labels.get(_value(state), _value(state))
+
+    def move_to(self, state: str | enum.Enum, target: str | enum.Enum) -> Move | None:
+        """The move from `state` to `target`, if the machine allows it."""
+        here, there = _value(state), _value(target)
+        for move in self.moves:
+            if move.target == there and here in move.sources:
+                return move
+        return None
+
+    def moves_from(self, state: str | enum.Enum) -> list[Move]:
+        """The moves allowed from a state."""
+        here = _value(state)
+        return [m for m in self.moves if here in m.sources]
+
+    def by_target(self, target: str | enum.Enum) -> Move:
+        """Some move into `target` (its verb names an illegal attempt)."""
+        there = _value(target)
+        for move in self.moves:
+            if move.target == there:
+                return move
+        raise KeyError(there)
+
+    def allowed(self) -> dict[str, set[str]]:
+        """The table of allowed moves as {state: {targets}} (for pages and tests)."""
+        table: dict[str, set[str]] = {state: set() for state in self.labels}
+        for move in self.moves:
+            for source in move.sources:
+                table.setdefault(source, set()).add(move.target)
+        return table
+
+
+def _value(state: str | enum.Enum) -> str:
+    return str(state.value) if isinstance(state, enum.Enum) else str(state)
+
+
+def moves(*rows: tuple[str, tuple[str | enum.Enum, ...], str | enum.Enum, str]) -> tuple[Move, ...]:
+    """Build moves from (action, sources, target, verb) rows."""
+    return tuple(
+        Move(action, frozenset(_value(s) for s in sources), _value(target), verb)
+        for action, sources, target, verb in rows
+    )

@@ -1,0 +1,246 @@
+"""The one way a workflow subject changes state: `move` (plus `start` for its first step).
+
+`move` locks the subject row (SELECT … FOR UPDATE on PostgreSQL; SQLite serialises writers),
+re-reads its state, checks the machine's table, the roles and the approval, sets the state and
+its time stamp, and writes one `WorkflowStep` and one audit event in the caller's transaction.
+An illegal move writes nothing (except, for machines with `refusal_action`, that refusal's
+audit event) and raises `IllegalTransition` in Chinese, naming the state and the article.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from sqlalchemy import inspect, select
+from sqlalchemy.orm import Session
+
+from spotcheck.accounts.models import User
+from spotcheck.audit import service as audit_service
+from spotcheck.audit.service import Actor
+from spotcheck.db import utcnow
+from spotcheck.errors import DomainError, Forbidden, IllegalTransition
+from spotcheck.workflow.machine import Basis, Machine, Move
+from spotcheck.workflow.models import Approval, WorkflowStep
+
+
+class Subject(Protocol):
+    """A workflow subject: a mapped row with an integer id and a status."""
+
+    id: int
+    status: Any
+
+
+def steps(session: Session, subject_type: str, subject_id: int) -> list[WorkflowStep]:
+    """The steps of a subject in order."""
+    return list(
+        session.scalars(
+            select(WorkflowStep)
+            .where(WorkflowStep.subject_type == subject_type, WorkflowStep.subject_id == subject_id)
+            .order_by(WorkflowStep.id)
+        )
+    )
+
+
+def lock(session: Session, subject: Subject) -> None:
+    """Lock the subject's row for this transaction and re-read its state from the database."""
+    mapper = inspect(type(subject))
+    session.flush()
+    session.execute(
+        select(mapper)
+        .where(mapper.primary_key[0] == subject.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
+def _record_step(
+    session: Session,
+    machine: Machine,
+    subject: Subject,
+    actor: Actor,
+    action: str,
+    from_status: str,
+    to_status: str,
+    basis: Basis | None,
+    *,
+    opinion: str = "",
+    document_no: str = "",
+    on_behalf_of: str = "",
+    approval: Approval | None = None,
+) -> WorkflowStep:
+    row = WorkflowStep(
+        subject_type=machine.subject_type,
+        subject_id=subject.id,
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+        actor_id=actor.user_id,
+        actor_name=actor.name[:60],
+        opinion=opinion.strip()[:500],
+        document_no=document_no.strip()[:100],
+        on_behalf_of=on_behalf_of[:60],
+        approval_id=approval.id if approval is not None else None,
+        article=(basis.article if basis else "")[:60],
+        rule=str(basis)[:200] if basis else "",
+        at=utcnow(),
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def start(
+    session: Session,
+    machine: Machine,
+    subject: Subject,
+    actor: Actor,
+    action: str,
+    basis: Basis | None = None,
+    *,
+    opinion: str = "",
+) -> WorkflowStep:
+    """The first step of a new subject (from nothing into its initial state); no audit here."""
+    session.flush()
+    return _record_step(
+        session, machine, subject, actor, action, "", _state(subject), basis, opinion=opinion
+    )
+
+
+def note(
+    session: Session,
+    machine: Machine,
+    subject: Subject,
+    actor: Actor,
+    action: str,
+    basis: Basis | None = None,
+    *,
+    opinion: str = "",
+) -> WorkflowStep:
+    """A step that leaves the state as it is (e.g. an adjustment started on a filed plan)."""
+    here = _state(subject)
+    return _record_step(
+        session, machine, subject, actor, action, here, here, basis, opinion=opinion
+    )
+
+
+def _state(subject: Subject) -> str:
+    status = subject.status
+    return str(getattr(status, "value", status))
+
+
+def refused(machine: Machine, subject: Subject, target: str, basis: Basis | None) -> str:
+    """The Chinese message for a move the table does not allow from the subject's state."""
+    here = _state(subject)
+    try:
+        verb = machine.by_target(target).verb
+    except KeyError:
+        verb = machine.label(target)
+    allowed = "、".join(m.verb for m in machine.moves_from(here)) or "无（该对象已不再变化）"
+    why = f"（{basis}）" if basis else ""
+    return (
+        f"{machine.noun}当前为“{machine.label(here)}”，不能执行“{verb}”（当前可以：{allowed}）{why}"
+    )
+
+
+def check(
+    machine: Machine,
+    subject: Subject,
+    to: str,
+    basis: Basis | None = None,
+    user: User | None = None,
+) -> Move:
+    """The allowed move into `to`, or IllegalTransition / Forbidden in Chinese."""
+    found = machine.move_to(_state(subject), to)
+    if found is None:
+        raise machine.refusal_error(refused(machine, subject, to, basis))
+    if found.roles and user is not None and not user.has_role(*found.roles):
+        raise Forbidden(
+            f"您的角色不能对{machine.noun}执行“{found.verb}”" + (f"（{basis}）" if basis else "")
+        )
+    return found
+
+
+def move(
+    session: Session,
+    machine: Machine,
+    subject: Subject,
+    to: str,
+    actor: Actor,
+    *,
+    summary: str,
+    rule: Basis | None = None,
+    user: User | None = None,
+    opinion: str = "",
+    document_no: str = "",
+    on_behalf_of: str = "",
+    approval: Approval | None = None,
+    after: dict[str, Any] | None = None,
+) -> WorkflowStep:
+    """Take one move: lock, check, set the state and its stamp, write the step and its audit event."""
+    lock(session, subject)
+    try:
+        found = check(machine, subject, to, rule, user)
+    except IllegalTransition as error:
+        if machine.refusal_action:
+            _audit_refusal(session, machine, subject, actor, to, error.message)
+        raise
+    if found.approval and approval is None:
+        raise DomainError(
+            f"{machine.noun}“{found.verb}”须有批准记录" + (f"（{rule}）" if rule else "")
+        )
+    before = _state(subject)
+    subject.status = type(subject.status)(found.target) if _is_enum(subject) else found.target
+    stamp = machine.stamps.get(found.target)
+    if stamp:
+        setattr(subject, stamp, utcnow())
+    step = _record_step(
+        session,
+        machine,
+        subject,
+        actor,
+        found.action,
+        before,
+        found.target,
+        rule,
+        opinion=opinion,
+        document_no=document_no,
+        on_behalf_of=on_behalf_of,
+        approval=approval,
+    )
+    audit_service.record(
+        session,
+        actor,
+        f"{machine.audit_prefix}.{found.action}",
+        object_type=machine.subject_type,
+        object_id=subject.id,
+        summary=summary[:400],
+        before={"status": before},
+        after={
+            "status": found.target,
+            "opinion": step.opinion,
+            "document_no": step.document_no,
+            **({"approval_id": approval.id} if approval is not None else {}),
+            **(after or {}),
+        },
+    )
+    return step
+
+
+def _is_enum(subject: Subject) -> bool:
+    return hasattr(subject.status, "value")
+
+
+def _audit_refusal(
+    session: Session, machine: Machine, subject: Subject, actor: Actor, to: str, text: str
+) -> None:
+    assert machine.refusal_action is not None
+    audit_service.record(
+        session,
+        actor,
+        machine.refusal_action,
+        object_type=machine.subject_type,
+        object_id=subject.id,
+        summary=text[:400],
+        after={"attempt": to, "status": _state(subject)},
+    )
+    session.flush()
