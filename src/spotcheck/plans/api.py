@@ -3,6 +3,7 @@ roles and department scoping as the pages; the preview never lists who would be 
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from typing import Annotated
 
@@ -22,12 +23,12 @@ from spotcheck.plans.models import AnnualPlan, Task
 from spotcheck.plans.schemas import EligibilityOut, PlanDetail, PlanOut, TaskDetail, TaskOut
 from spotcheck.plans.task_file import Ref, TaskDoc
 from spotcheck.plans.task_rules import TaskInvalid
+from spotcheck.plans.verbs import VERBS, Inputs, PlanVerb
 from spotcheck.rulebooks import service as rulebooks_service
 from spotcheck.web.security import Db, LoggedIn, Principal, roles
 
 router = APIRouter(prefix="/api/v1", tags=["plans"])
 Coordinator = Annotated[Principal, Depends(roles(Role.COORDINATOR, Role.ADMIN))]
-Leader = Annotated[Principal, Depends(roles(Role.LEADER, Role.ADMIN))]
 Planner = Annotated[Principal, Depends(roles(Role.OFFICER, Role.COORDINATOR, Role.ADMIN))]
 
 
@@ -130,62 +131,44 @@ def _move(
     return _detail(db, result if isinstance(result, AnnualPlan) else plan)
 
 
-@router.post("/plans/{plan_id}/submit", response_model=PlanDetail, responses=ERRORS)
-def submit_plan(principal: Coordinator, db: Db, plan_id: int, body: MoveIn) -> PlanDetail:
-    """Send the plan for approval (needs at least one task, every task valid)."""
-    return _move(
-        db, principal, plan_id, lambda p: plans_service.submit(db, principal.actor, p, body.opinion)
+def _api_endpoint(verb: PlanVerb) -> Callable[..., PlanDetail]:
+    """The JSON route of a plan verb: body MoveIn, answer the plan (the new version on adjust)."""
+
+    def endpoint(principal: Principal, db: Session, plan_id: int, body: MoveIn) -> PlanDetail:
+        inputs = Inputs(opinion=body.opinion, document_no=body.document_no, reason=body.reason)
+        return _move(
+            db,
+            principal,
+            plan_id,
+            lambda p: verb.run(db, principal.actor, principal.user, p, inputs),
+        )
+
+    keyword = inspect.Parameter.KEYWORD_ONLY
+    endpoint.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [
+            inspect.Parameter(
+                "principal", keyword, annotation=Annotated[Principal, Depends(roles(*verb.roles))]
+            ),
+            inspect.Parameter("db", keyword, annotation=Db),
+            inspect.Parameter("plan_id", keyword, annotation=int),
+            inspect.Parameter("body", keyword, annotation=MoveIn),
+        ],
+        return_annotation=PlanDetail,
     )
+    endpoint.__doc__ = verb.help
+    endpoint.__name__ = f"{verb.name}_plan"
+    return endpoint
 
 
-@router.post("/plans/{plan_id}/approve", response_model=PlanDetail, responses=ERRORS)
-def approve_plan(principal: Leader, db: Db, plan_id: int, body: MoveIn) -> PlanDetail:
-    """A leader of the plan's department (or above) approves; document_no where it is external."""
-    return _move(
-        db,
-        principal,
-        plan_id,
-        lambda p: plans_service.approve(
-            db, principal.actor, principal.user, p, body.opinion, body.document_no
-        ),
-    )
-
-
-@router.post("/plans/{plan_id}/return", response_model=PlanDetail, responses=ERRORS)
-def return_plan(principal: Leader, db: Db, plan_id: int, body: MoveIn) -> PlanDetail:
-    """A leader returns the plan with an opinion (required)."""
-    return _move(
-        db,
-        principal,
-        plan_id,
-        lambda p: plans_service.return_(db, principal.actor, principal.user, p, body.opinion),
-    )
-
-
-@router.post("/plans/{plan_id}/file", response_model=PlanDetail, responses=ERRORS)
-def file_plan(principal: Coordinator, db: Db, plan_id: int, body: MoveIn) -> PlanDetail:
-    """Record the filing (备案); an adjusted version replaces the one it adjusts."""
-    return _move(
-        db,
-        principal,
-        plan_id,
-        lambda p: plans_service.file(db, principal.actor, p, body.document_no),
-    )
-
-
-@router.post("/plans/{plan_id}/publish", response_model=PlanDetail, responses=ERRORS)
-def publish_plan(principal: Coordinator, db: Db, plan_id: int, body: MoveIn) -> PlanDetail:
-    """Record that the plan was made public."""
-    return _move(db, principal, plan_id, lambda p: plans_service.publish(db, principal.actor, p))
-
-
-@router.post(
-    "/plans/{plan_id}/adjust", response_model=PlanDetail, status_code=201, responses=ERRORS
-)
-def adjust_plan(principal: Coordinator, db: Db, plan_id: int, body: MoveIn) -> PlanDetail:
-    """Start an adjustment: returns the new draft version (every task copied)."""
-    return _move(
-        db, principal, plan_id, lambda p: plans_service.adjust(db, principal.actor, p, body.reason)
+for _verb in VERBS:
+    router.add_api_route(
+        f"/plans/{{plan_id}}/{_verb.name}",
+        _api_endpoint(_verb),
+        methods=["POST"],
+        response_model=PlanDetail,
+        status_code=201 if _verb.name == "adjust" else 200,
+        responses=ERRORS,
+        name=f"{_verb.name}_plan",
     )
 
 

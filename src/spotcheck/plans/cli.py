@@ -7,6 +7,7 @@ Each command is one transaction.
 
 from __future__ import annotations
 
+import inspect
 import json
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -30,6 +31,7 @@ from spotcheck.plans import service as plans_service
 from spotcheck.plans import tasks as tasks_service
 from spotcheck.plans.models import AnnualPlan, Task
 from spotcheck.plans.task_rules import TaskInvalid
+from spotcheck.plans.verbs import VERBS, Inputs, PlanVerb
 from spotcheck.rulebooks import service as rulebooks_service
 from spotcheck.tabular.writer import write_csv
 from spotcheck.workflow.models import WorkflowStep
@@ -127,6 +129,46 @@ def _moved(plan: AnnualPlan, step: WorkflowStep, verb: str) -> None:
     )
 
 
+def _command(
+    verb: PlanVerb, tx: Callable[[], AbstractContextManager[Session]]
+) -> Callable[..., None]:
+    """The `spotcheck plan <verb>` command of a plan verb (acting as --user)."""
+
+    def command(plan_id: int, user: str, **values: str) -> None:
+        with tx() as session:
+            who = acting(session, user, verb.roles)
+            plan = plans_service.get_or_404(session, plan_id, who.scope)
+            result = verb.run(session, who.actor, who.user, plan, Inputs(**values))
+            if isinstance(result, AnnualPlan):
+                _plain(
+                    f"已生成调整版本：年度计划 #{result.id} 第 {result.version} 版（草稿，"
+                    f"{len(result.tasks)} 个任务）；原第 {plan.version} 版在新版本备案前继续有效。"
+                )
+            else:
+                _moved(plan, result, verb.label)
+
+    keyword = inspect.Parameter.KEYWORD_ONLY
+    params = [
+        inspect.Parameter(
+            "plan_id", keyword, annotation=Annotated[int, typer.Argument(help="计划 ID")]
+        ),
+        inspect.Parameter("user", keyword, annotation=UserOpt),
+        *(
+            inspect.Parameter(
+                f.name,
+                keyword,
+                annotation=Annotated[str, typer.Option(help=f.help)],
+                **({} if f.required else {"default": ""}),
+            )
+            for f in verb.fields
+        ),
+    ]
+    command.__signature__ = inspect.Signature(params, return_annotation=None)  # type: ignore[attr-defined]
+    command.__doc__ = verb.help
+    command.__name__ = verb.name
+    return command
+
+
 def register(app: typer.Typer, get_factory: Callable[[], sessionmaker[Session]]) -> None:
     """Add `spotcheck plan …` to the main app."""
     plan_app = typer.Typer(
@@ -205,82 +247,8 @@ def register(app: typer.Typer, get_factory: Callable[[], sessionmaker[Session]])
             )
             _plain(f"已修改年度计划 #{plan.id}“{plan.title}”。")
 
-    @plan_app.command("submit")
-    def submit(
-        plan_id: Annotated[int, typer.Argument(help="计划 ID")],
-        user: UserOpt,
-        opinion: Annotated[str, typer.Option(help="提交说明")] = "",
-    ) -> None:
-        """提交审批（须至少有一个任务，且每个任务无误）。"""
-        with tx() as session:
-            who = acting(session, user, COORDINATORS)
-            plan = plans_service.get_or_404(session, plan_id, who.scope)
-            _moved(plan, plans_service.submit(session, who.actor, plan, opinion), "提交审批")
-
-    @plan_app.command("approve")
-    def approve(
-        plan_id: Annotated[int, typer.Argument(help="计划 ID")],
-        user: UserOpt,
-        opinion: Annotated[str, typer.Option(help="审批意见")] = "",
-        document_no: Annotated[str, typer.Option(help="审定文号（细则规定外部审定时必填）")] = "",
-    ) -> None:
-        """批准（本部门或上级部门的领导）。"""
-        with tx() as session:
-            who = acting(session, user, LEADERS)
-            assert who.user is not None
-            plan = plans_service.get_or_404(session, plan_id, who.scope)
-            step = plans_service.approve(session, who.actor, who.user, plan, opinion, document_no)
-            _moved(plan, step, "批准")
-
-    @plan_app.command("return")
-    def return_(
-        plan_id: Annotated[int, typer.Argument(help="计划 ID")],
-        user: UserOpt,
-        opinion: Annotated[str, typer.Option(help="退回意见（必填）")] = "",
-    ) -> None:
-        """退回修改（领导；须写明意见）。"""
-        with tx() as session:
-            who = acting(session, user, LEADERS)
-            assert who.user is not None
-            plan = plans_service.get_or_404(session, plan_id, who.scope)
-            step = plans_service.return_(session, who.actor, who.user, plan, opinion)
-            _moved(plan, step, "退回")
-
-    @plan_app.command("file")
-    def file_(
-        plan_id: Annotated[int, typer.Argument(help="计划 ID")],
-        user: UserOpt,
-        document_no: Annotated[str, typer.Option(help="备案文号")] = "",
-    ) -> None:
-        """备案（调整后的版本备案时，原版本被替代）。"""
-        with tx() as session:
-            who = acting(session, user, COORDINATORS)
-            plan = plans_service.get_or_404(session, plan_id, who.scope)
-            _moved(plan, plans_service.file(session, who.actor, plan, document_no), "备案")
-
-    @plan_app.command("publish")
-    def publish(plan_id: Annotated[int, typer.Argument(help="计划 ID")], user: UserOpt) -> None:
-        """向社会公开。"""
-        with tx() as session:
-            who = acting(session, user, COORDINATORS)
-            plan = plans_service.get_or_404(session, plan_id, who.scope)
-            _moved(plan, plans_service.publish(session, who.actor, plan), "公开")
-
-    @plan_app.command("adjust")
-    def adjust(
-        plan_id: Annotated[int, typer.Argument(help="计划 ID")],
-        reason: Annotated[str, typer.Option(help="调整原因")],
-        user: UserOpt,
-    ) -> None:
-        """调整已备案或已公开的计划：生成新版本，复制任务。"""
-        with tx() as session:
-            who = acting(session, user, COORDINATORS)
-            plan = plans_service.get_or_404(session, plan_id, who.scope)
-            new = plans_service.adjust(session, who.actor, plan, reason)
-            _plain(
-                f"已生成调整版本：年度计划 #{new.id} 第 {new.version} 版（草稿，{len(new.tasks)} 个任务）；"
-                f"原第 {plan.version} 版在新版本备案前继续有效。"
-            )
+    for verb in VERBS:
+        plan_app.command(verb.name)(_command(verb, tx))
 
     @plan_app.command("task-add")
     def task_add(

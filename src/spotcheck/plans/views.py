@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import inspect
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -17,13 +19,13 @@ from spotcheck.plans import eligibility
 from spotcheck.plans import service as plans_service
 from spotcheck.plans import tasks as tasks_service
 from spotcheck.plans.models import PLAN_LABELS, STEP_LABELS, AnnualPlan, PlanStatus, Task
+from spotcheck.plans.verbs import VERBS, Inputs, PlanVerb
 from spotcheck.rulebooks import service as rulebooks_service
 from spotcheck.web.security import Db, LoggedIn, Principal, roles
 from spotcheck.web.templating import render
 
 router = APIRouter(prefix="/plans")
 Coordinator = Annotated[Principal, Depends(roles(Role.COORDINATOR, Role.ADMIN))]
-Leader = Annotated[Principal, Depends(roles(Role.LEADER, Role.ADMIN))]
 
 BADGES = {
     PlanStatus.DRAFT: "",
@@ -296,112 +298,50 @@ def _act(
     return RedirectResponse(f"/plans/{target}", status_code=303)
 
 
-@router.post("/{plan_id:int}/submit", response_class=HTMLResponse)
-def plan_submit(
-    request: Request,
-    principal: Coordinator,
-    db: Db,
-    plan_id: int,
-    opinion: Annotated[str, Form()] = "",
-) -> Response:
-    """Send the plan for approval."""
-    return _act(
-        request,
-        principal,
-        db,
-        plan_id,
-        lambda p: plans_service.submit(db, principal.actor, p, opinion),
-        {"opinion": opinion},
-    )
+# Page field names where one form holds two verbs' inputs (the 退回 opinion, the 备案 文号).
+_FORM_KEYS = {("return", "opinion"): "return_opinion", ("file", "document_no"): "file_document_no"}
 
 
-@router.post("/{plan_id:int}/approve", response_class=HTMLResponse)
-def plan_approve(
-    request: Request,
-    principal: Leader,
-    db: Db,
-    plan_id: int,
-    opinion: Annotated[str, Form()] = "",
-    document_no: Annotated[str, Form()] = "",
-) -> Response:
-    """A leader approves (with the 审定文号 where the approval is external)."""
-    return _act(
-        request,
-        principal,
-        db,
-        plan_id,
-        lambda p: plans_service.approve(
-            db, principal.actor, principal.user, p, opinion, document_no
+def _page_endpoint(verb: PlanVerb) -> Callable[..., Response]:
+    """The page route of a plan verb (POST form → redirect, or the plan page with the error)."""
+
+    def endpoint(
+        request: Request, principal: Principal, db: Session, plan_id: int, **values: str
+    ) -> Response:
+        form = {_FORM_KEYS.get((verb.name, k), k): v for k, v in values.items()}
+        return _act(
+            request,
+            principal,
+            db,
+            plan_id,
+            lambda p: verb.run(db, principal.actor, principal.user, p, Inputs(**values)),
+            form,
+        )
+
+    keyword = inspect.Parameter.KEYWORD_ONLY
+    params = [
+        inspect.Parameter("request", keyword, annotation=Request),
+        inspect.Parameter(
+            "principal", keyword, annotation=Annotated[Principal, Depends(roles(*verb.roles))]
         ),
-        {"opinion": opinion, "document_no": document_no},
-    )
+        inspect.Parameter("db", keyword, annotation=Db),
+        inspect.Parameter("plan_id", keyword, annotation=int),
+        *(
+            inspect.Parameter(f.name, keyword, annotation=Annotated[str, Form()], default="")
+            for f in verb.fields
+        ),
+    ]
+    endpoint.__signature__ = inspect.Signature(params, return_annotation=Response)  # type: ignore[attr-defined]
+    endpoint.__doc__ = verb.help
+    endpoint.__name__ = f"plan_{verb.name}"
+    return endpoint
 
 
-@router.post("/{plan_id:int}/return", response_class=HTMLResponse)
-def plan_return(
-    request: Request,
-    principal: Leader,
-    db: Db,
-    plan_id: int,
-    opinion: Annotated[str, Form()] = "",
-) -> Response:
-    """A leader returns the plan with an opinion."""
-    return _act(
-        request,
-        principal,
-        db,
-        plan_id,
-        lambda p: plans_service.return_(db, principal.actor, principal.user, p, opinion),
-        {"return_opinion": opinion},
-    )
-
-
-@router.post("/{plan_id:int}/file", response_class=HTMLResponse)
-def plan_file(
-    request: Request,
-    principal: Coordinator,
-    db: Db,
-    plan_id: int,
-    document_no: Annotated[str, Form()] = "",
-) -> Response:
-    """Record the filing (备案)."""
-    return _act(
-        request,
-        principal,
-        db,
-        plan_id,
-        lambda p: plans_service.file(db, principal.actor, p, document_no),
-        {"file_document_no": document_no},
-    )
-
-
-@router.post("/{plan_id:int}/publish", response_class=HTMLResponse)
-def plan_publish(request: Request, principal: Coordinator, db: Db, plan_id: int) -> Response:
-    """Record that the plan was made public."""
-    return _act(
-        request,
-        principal,
-        db,
-        plan_id,
-        lambda p: plans_service.publish(db, principal.actor, p),
-        {},
-    )
-
-
-@router.post("/{plan_id:int}/adjust", response_class=HTMLResponse)
-def plan_adjust(
-    request: Request,
-    principal: Coordinator,
-    db: Db,
-    plan_id: int,
-    reason: Annotated[str, Form()] = "",
-) -> Response:
-    """Start an adjustment: a new draft version with every task copied."""
-    return _act(
-        request,
-        principal,
-        db,
-        plan_id,
-        lambda p: plans_service.adjust(db, principal.actor, p, reason),
-        {"reason": reason},
+for _verb in VERBS:
+    router.add_api_route(
+        f"/{{plan_id:int}}/{_verb.name}",
+        _page_endpoint(_verb),
+        methods=["POST"],
+        response_class=HTMLResponse,
+        name=f"plan_{_verb.name}",
     )
