@@ -50,7 +50,7 @@ def lock(session: Session, subject: Subject) -> None:
         .where(mapper.primary_key[0] == subject.id)
         .with_for_update()
         .execution_options(populate_existing=True)
-    )
+    ).scalar_one()
 
 
 def _record_step(
