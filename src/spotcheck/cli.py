@@ -91,6 +91,14 @@ def user_create(
         ),
     ],
     password: Annotated[str | None, typer.Option(help="初始密码（不给则交互输入）")] = None,
+    approval_level: Annotated[
+        str,
+        typer.Option(
+            "--approval-level",
+            help="审批层级：principal（主要领导）、deputy（分管领导）、head（部门（科室）负责人）、"
+            "none（无）；不给则领导按部门默认（单位领导为主要领导，科室领导为科室负责人）",
+        ),
+    ] = "default",
 ) -> None:
     """新建用户账号。"""
     from spotcheck.accounts import service as accounts_service
@@ -117,8 +125,10 @@ def user_create(
                 department=dept,
                 roles=roles,
                 password=secret,
+                approval_level="" if approval_level == "none" else approval_level,
             )
-            console.print(f"已创建用户 {user.username}（{user.full_name}，{dept.name}）。")
+            level = f"，审批层级：{user.approval_level_label}" if user.approval_level else ""
+            console.print(f"已创建用户 {user.username}（{user.full_name}，{dept.name}{level}）。")
     except DomainError as exc:
         err.print(f"[red]{exc.message}[/red]")
         raise typer.Exit(1) from exc

@@ -118,11 +118,11 @@ def create(
     roles: Iterable[Role],
     password: str,
     must_change_password: bool = False,
-    approval_level: ApprovalLevel | str | None = None,
+    approval_level: ApprovalLevel | str | None = "default",
 ) -> User:
     """Create a user; the password must satisfy the password rules.
 
-    A leader without an explicit approval level gets the default (`default_level`)."""
+    The approval level "default" gives a leader the usual one (`default_level`); "" is none."""
     username = username.strip().lower()
     if not USERNAME_RE.match(username):
         raise DomainError(
@@ -144,7 +144,11 @@ def create(
         department_id=department.id,
         password_hash=hash_password(password),
         must_change_password=must_change_password,
-        approval_level=_level(approval_level) or default_level(role_set, department),
+        approval_level=(
+            default_level(role_set, department)
+            if approval_level == "default"
+            else _level(approval_level)
+        ),
     )
     _set_roles(user, role_set)
     session.add(user)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from spotcheck.accounts import service as accounts_service
-from spotcheck.accounts.models import ROLE_LABELS, Role, User
+from spotcheck.accounts.models import APPROVAL_LEVEL_LABELS, ROLE_LABELS, Role, User
 from spotcheck.accounts.passwords import MIN_LENGTH, verify_password
 from spotcheck.departments import service as departments_service
 from spotcheck.errors import DomainError
@@ -142,6 +142,7 @@ def _values_of(user: User) -> dict[str, object]:
         "department_id": user.department_id,
         "roles": [r.value for r in user.roles],
         "active": user.active,
+        "approval_level": user.approval_level.value if user.approval_level else "",
     }
 
 
@@ -155,6 +156,7 @@ def _user_form(request: Request, principal: Admin, db: Db, **context: object) ->
         departments=departments,
         role_labels=ROLE_LABELS,
         roles=list(Role),
+        levels=APPROVAL_LEVEL_LABELS,
         min_length=MIN_LENGTH,
         depth=departments_service.depth,
         **context,
@@ -177,6 +179,7 @@ def user_create(
     department_id: Annotated[int, Form()] = 0,
     roles: Annotated[list[str] | None, Form()] = None,
     password: Annotated[str, Form()] = "",
+    approval_level: Annotated[str, Form()] = "default",
 ) -> Response:
     """Create a user who must change the initial password at first login."""
     values = {
@@ -184,6 +187,7 @@ def user_create(
         "full_name": full_name,
         "department_id": department_id,
         "roles": roles or [],
+        "approval_level": approval_level,
     }
     department = departments_service.get_in_scope_or_404(db, department_id, principal.scope)
     try:
@@ -196,6 +200,7 @@ def user_create(
             roles=_parse_roles(roles or []),
             password=password,
             must_change_password=True,
+            approval_level=approval_level,
         )
         db.commit()
     except DomainError as exc:
@@ -231,8 +236,9 @@ def user_update(
     department_id: Annotated[int, Form()] = 0,
     roles: Annotated[list[str] | None, Form()] = None,
     active: Annotated[str, Form()] = "",
+    approval_level: Annotated[str, Form()] = "keep",
 ) -> Response:
-    """Save a user's name, department, roles and active flag."""
+    """Save a user's name, department, roles, active flag and approval level."""
     target = accounts_service.get_in_scope_or_404(db, user_id, principal.scope)
     values = {
         "username": target.username,
@@ -240,6 +246,9 @@ def user_update(
         "department_id": department_id,
         "roles": roles or [],
         "active": active == "on",
+        "approval_level": (
+            approval_level if approval_level != "keep" else _values_of(target)["approval_level"]
+        ),
     }
     department = departments_service.get_in_scope_or_404(db, department_id, principal.scope)
     try:
@@ -251,6 +260,7 @@ def user_update(
             department=department,
             roles=_parse_roles(roles or []),
             active=active == "on",
+            approval_level=approval_level,
         )
         db.commit()
     except DomainError as exc:

@@ -89,6 +89,20 @@ class _Basis:
     approver: User | None = None
 
 
+def approvers(session: Session, draw: Draw, kind: str) -> list[User]:
+    """Accounts that may approve an event of `kind` (or "borrow") for the draw's department."""
+    profile = profile_of(session, draw)
+    need = (
+        approvals.requirement(profile, "borrow")
+        if kind == "borrow"
+        else _requirement(profile, kind)
+    )
+    department = session.get(Department, draw.department_id)
+    if need is None or department is None:
+        return []
+    return approvals.eligible(session, need, department)
+
+
 def statement_required(profile: Profile, kind: str, reason: str) -> bool:
     """Whether a written statement (书面说明) must come with the event (see module doc)."""
     if reason == OTHER or kind == "assign-manual":

@@ -78,6 +78,7 @@ def step_out(step: WorkflowStep) -> StepOut:
         opinion=step.opinion,
         document_no=step.document_no,
         on_behalf_of=step.on_behalf_of,
+        approval=step.approval.text if step.approval is not None else "",
         rule=step.rule,
     )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class DepartmentOut(BaseModel):
@@ -54,6 +54,7 @@ class StepOut(BaseModel):
     document_no: str
     on_behalf_of: str
     rule: str
+    approval: str = Field("", description="审批记录：批准人（审批层级）及文号")
 
 
 class ItemOut(BaseModel):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from spotcheck.accounts.models import APPROVAL_LEVEL_LABELS, ApprovalLevel
 from spotcheck.rulebooks import service as rulebooks_service
 from spotcheck.rulebooks.labels import (
     APPROVAL_LABELS,
@@ -294,7 +295,12 @@ def _plan(profile: Profile) -> list[Section]:
         lines.append(Line("制定期限", NOT_SET))
     for label, step in (("审批", plan.approval), ("备案", plan.filing), ("公开", plan.publication)):
         outside = "（外部机关，记录其文号）" if step.external else ""
-        lines.append(Line(label, f"{step.by}{outside}", step.article, step.note))
+        level = (
+            f"（审批层级：{level_label(step.level)}）"
+            if label == "审批" and not step.external
+            else ""
+        )
+        lines.append(Line(label, f"{step.by}{outside}{level}", step.article, step.note))
     lines.append(
         Line(
             "抽取的前提",
@@ -361,6 +367,13 @@ def _people(profile: Profile) -> list[Section]:
     ]
 
 
+def level_label(level: str | None) -> str:
+    """The approval level in Chinese; unset means the platform's default (分管领导)."""
+    if level is None:
+        return "分管领导（平台默认，细则未规定层级）"
+    return APPROVAL_LEVEL_LABELS[ApprovalLevel(level)]
+
+
 def _limits(profile: Profile) -> list[Section]:
     deadlines = [_deadline_row(k, d) for k, d in profile.deadlines.items()]
     approvals = [
@@ -369,7 +382,7 @@ def _limits(profile: Profile) -> list[Section]:
             a.by,
             a.article,
             a.note,
-            cells=(APPROVAL_LABELS.get(k, k), a.by),
+            cells=(APPROVAL_LABELS.get(k, k), a.by, level_label(a.level)),
         )
         for k, a in profile.approvals.items()
     ]
@@ -386,8 +399,8 @@ def _limits(profile: Profile) -> list[Section]:
         ),
         Section(
             "审批",
-            approvals or [Line("审批", NOT_SET, cells=("审批", NOT_SET))],
-            columns=("事项", "审批人"),
+            approvals or [Line("审批", NOT_SET, cells=("审批", NOT_SET, "—"))],
+            columns=("事项", "审批人", "审批层级"),
         ),
         Section(
             "对外报送渠道",

@@ -87,6 +87,17 @@ def refusal(user: User, need: Requirement, department: Department) -> str | None
     return None
 
 
+def eligible(session: Session, need: Requirement, department: Department) -> list[User]:
+    """The accounts that can give this approval for the department (for the forms' choices)."""
+    if need.external:
+        return []
+    users = session.scalars(
+        select(User).where(User.active.is_(True), User.approval_level.is_not(None))
+    )
+    found = [u for u in users if refusal(u, need, department) is None]
+    return sorted(found, key=lambda u: (u.department.path, u.full_name))
+
+
 def message(need: Requirement, verb: str, why: str = "") -> str:
     """The Chinese refusal naming the level and the article."""
     reason = f"（{why}）" if why else ""
