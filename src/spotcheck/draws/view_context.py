@@ -14,12 +14,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from spotcheck.accounts.models import Role, User
+from spotcheck.channels import service as channels_service
 from spotcheck.departments import service as departments_service
 from spotcheck.departments.models import Department
 from spotcheck.draws import ceremony, entropy_input, events, pools, publish
 from spotcheck.draws import outcome as outcome_mod
 from spotcheck.draws.attachments import KINDS as ATTACHMENT_KINDS
-from spotcheck.draws.models import ChannelSubmission, Draw, DrawStatus
+from spotcheck.draws.models import Draw, DrawStatus
 from spotcheck.draws.service import profile_of, task_of
 from spotcheck.plans import eligibility
 from spotcheck.plans import tasks as tasks_service
@@ -216,11 +217,7 @@ def context(session: Session, principal: Principal, draw: Draw) -> dict[str, Any
         ctx["outcome"] = outcome_mod.build(session, draw)
         ctx["schedule"] = ceremony.schedule(session, draw)
         ctx["channels"] = publish.draw_channels(session, draw)
-        ctx["submissions"] = session.scalars(
-            select(ChannelSubmission)
-            .where(ChannelSubmission.draw_id == draw.id)
-            .order_by(ChannelSubmission.id)
-        ).all()
+        ctx["submissions"] = channels_service.submissions_for(session, "draw", draw.id)
         ctx["attachment_kinds"] = ATTACHMENT_KINDS
         ctx.update(event_choices(draw, profile, ctx["outcome"]))
     return ctx

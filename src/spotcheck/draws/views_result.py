@@ -139,7 +139,7 @@ async def draw_channel(request: Request, principal: Runner, db: Db, draw_id: int
         db.rollback()
         return show(request, db, principal, draw_id, error=exc.message, status_code=400)
     db.commit()
-    return download(data, MEDIA[row.export_format], f"{draw.code}-报送{name}.{row.export_format}")
+    return download(data, MEDIA[row.export_format], row.export_filename)
 
 
 @router.get("/draws/{draw_id:int}/channels/{index:int}/export")
