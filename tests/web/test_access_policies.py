@@ -142,3 +142,13 @@ def test_it_builds_every_role_set_on_the_shared_list() -> None:
     assert catalog_access.APPROVE == plans_access.APPROVE == draws_access.AUDIT == shared.LEADERS
     assert catalog_access.EDIT == plans_access.PLAN == shared.COORDINATORS
     assert plans_access.TASKS == draws_access.RUN == shared.OFFICERS
+
+
+def test_it_finds_no_role_name_written_out_in_templates() -> None:
+    # Templates ask the same sets: `user.has_role(*access.catalog.EDIT)`.
+    offenders = [
+        str(path.relative_to(SRC))
+        for path in sorted((SRC / "templates").rglob("*.html"))
+        if 'has_role("' in path.read_text(encoding="utf-8")
+    ]
+    assert offenders == []
