@@ -13,8 +13,9 @@ from sqlalchemy.orm import Session
 
 from spotcheck.audit.models import AuditEvent
 from spotcheck.audit.service import SYSTEM
+from spotcheck.channels.models import ChannelSubmission
 from spotcheck.draws import publish
-from spotcheck.draws.models import ChannelSubmission, DrawStatus
+from spotcheck.draws.models import DrawStatus
 from spotcheck.errors import DomainError, IllegalTransition
 from spotcheck.rulebooks.schema import Channel
 from tests.draws_record.conftest import FOCUS_NAME, Made

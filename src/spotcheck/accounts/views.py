@@ -4,19 +4,21 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from spotcheck.accounts import access
 from spotcheck.accounts import service as accounts_service
 from spotcheck.accounts.models import APPROVAL_LEVEL_LABELS, ROLE_LABELS, Role, User
 from spotcheck.accounts.passwords import MIN_LENGTH, verify_password
 from spotcheck.departments import service as departments_service
 from spotcheck.errors import DomainError
 from spotcheck.web.deps import client_ip
-from spotcheck.web.security import SESSION_COOKIE, Admin, Db, LoggedIn, PublicUser
+from spotcheck.web.security import SESSION_COOKIE, Db, LoggedIn, Principal, PublicUser, roles
 from spotcheck.web.templating import render
 
 router = APIRouter()
+Admin = Annotated[Principal, Depends(roles(*access.MANAGE))]
 admin_router = APIRouter(prefix="/admin/users")
 
 

@@ -12,13 +12,13 @@ from pydantic import BaseModel
 from spotcheck.catalog import service as catalog_service
 from spotcheck.departments import service as departments_service
 from spotcheck.errors import DomainError, Forbidden, NotFound
+from spotcheck.imports import access as imports_access
 from spotcheck.imports import service as imports_service
-from spotcheck.imports import views as imports_views
 from spotcheck.inspectors import service as inspectors_service
-from spotcheck.inspectors import views as inspectors_views
+from spotcheck.inspectors.filters import filters_from as inspector_filters
 from spotcheck.inspectors.models import Inspector
 from spotcheck.targets import service as targets_service
-from spotcheck.targets import views as targets_views
+from spotcheck.targets.filters import filters_from as target_filters
 from spotcheck.targets.models import Target
 from spotcheck.web.security import Db, LoggedIn
 from spotcheck.web.templating import BEIJING
@@ -90,7 +90,7 @@ def list_targets(
     """Search targets with the same filters as the registry page (q, key, region, status, risk, …)."""
     page, per_page = max(page, 1), min(max(per_page, 1), 500)
     rows, total, capped = targets_service.search(
-        db, principal.scope, targets_views.filters_from(request.query_params), page, per_page
+        db, principal.scope, target_filters(request.query_params), page, per_page
     )
     return TargetPage(total=total, capped=capped, page=page, items=[_target(t) for t in rows])
 
@@ -160,7 +160,7 @@ def list_inspectors(
     """Search inspectors (q, category, rank, status, expertise, department_id)."""
     page, per_page = max(page, 1), min(max(per_page, 1), 500)
     rows, total = inspectors_service.search(
-        db, principal.scope, inspectors_views.filters_from(request.query_params), page, per_page
+        db, principal.scope, inspector_filters(request.query_params), page, per_page
     )
     why = inspectors_service.reasons_for(db, rows, dt.datetime.now(BEIJING).date())
     return InspectorPage(total=total, page=page, items=[_inspector(i, why[i.id]) for i in rows])
@@ -251,13 +251,13 @@ async def import_file(
     lists what to double-check without stopping the import."""
     if kind not in imports_service.SPECS:
         raise NotFound("没有这种导入类型")
-    if not principal.has_role(*imports_views.EDITORS[kind]):
+    if not principal.has_role(*imports_access.EDITORS[kind]):
         raise Forbidden(f"您的角色不能导入{imports_service.LABELS[kind]}")
     department = departments_service.get_in_scope_or_404(
         db, department_id or principal.user.department_id, principal.scope
     )
-    data = await file.read(imports_views.MAX_UPLOAD + 1)
-    if len(data) > imports_views.MAX_UPLOAD:
+    data = await file.read(imports_service.MAX_UPLOAD + 1)
+    if len(data) > imports_service.MAX_UPLOAD:
         raise DomainError("文件超过 100 MB")
     report = imports_service.run(
         db,

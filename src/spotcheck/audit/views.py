@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
+from spotcheck.audit import access
 from spotcheck.audit import service as audit_service
-from spotcheck.web.security import Admin, Db
+from spotcheck.web.security import Db, Principal, roles
 from spotcheck.web.templating import render
 
 router = APIRouter(prefix="/admin/audit")
+Admin = Annotated[Principal, Depends(roles(*access.READ))]
 PER_PAGE = 50
 
 

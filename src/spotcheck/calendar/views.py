@@ -6,16 +6,18 @@ import calendar as stdlib_calendar
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import escape
 
+from spotcheck.calendar import access
 from spotcheck.calendar import service as calendar_service
 from spotcheck.errors import DomainError
-from spotcheck.web.security import Admin, Db, LoggedIn
+from spotcheck.web.security import Db, LoggedIn, Principal, roles
 from spotcheck.web.templating import BEIJING, render
 
 router = APIRouter(prefix="/admin/calendar")
+Admin = Annotated[Principal, Depends(roles(*access.MANAGE))]
 MAX_UPLOAD_BYTES = 1024 * 1024  # a year is ~10 KB; anything near 1 MB is not a calendar
 
 

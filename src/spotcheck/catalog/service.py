@@ -9,9 +9,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from spotcheck import scoping
-from spotcheck.accounts.models import ApprovalLevel, Role, User
+from spotcheck.accounts.models import ApprovalLevel, User
 from spotcheck.audit import service as audit_service
 from spotcheck.audit.service import Actor
+from spotcheck.catalog import access
 from spotcheck.catalog.models import (
     RELEASE_LABELS,
     CatalogRelease,
@@ -227,7 +228,7 @@ RELEASE = Machine(
             frozenset({ReleaseStatus.SUBMITTED}),
             ReleaseStatus.PUBLISHED,
             "审定发布",
-            frozenset({Role.LEADER}),
+            frozenset(access.APPROVE),
             "item_list",
         ),
         Move(
@@ -235,7 +236,7 @@ RELEASE = Machine(
             frozenset({ReleaseStatus.SUBMITTED}),
             ReleaseStatus.REJECTED,
             "退回",
-            frozenset({Role.LEADER}),
+            frozenset(access.APPROVE),
         ),
     ),
     audit_prefix="catalog",
@@ -310,7 +311,7 @@ def decide(
     """A leader at the profile's level approves (and so publishes) or rejects a submitted release."""
     to = ReleaseStatus.PUBLISHED if approve else ReleaseStatus.REJECTED
     workflow_service.check(RELEASE, release, to, _basis(release))
-    if not user.has_role(Role.LEADER):
+    if not user.has_role(*access.APPROVE):
         raise Forbidden(f"只有领导审批角色可以审定事项清单。{release.rule}")
     department = session.get(Department, release.department_id)
     assert department is not None

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from spotcheck.accounts.models import Role
+from spotcheck.catalog import access
 from spotcheck.catalog import service as catalog_service
 from spotcheck.catalog.models import DOMAINS, ITEM_KINDS, LIST_TYPES, METHODS, RELEASE_LABELS
 from spotcheck.departments import service as departments_service
@@ -18,8 +18,8 @@ from spotcheck.web.security import Db, LoggedIn, Principal, roles
 from spotcheck.web.templating import render
 
 router = APIRouter(prefix="/items")
-Editor = Annotated[Principal, Depends(roles(Role.ADMIN, Role.COORDINATOR))]
-Leader = Annotated[Principal, Depends(roles(Role.LEADER))]
+Editor = Annotated[Principal, Depends(roles(*access.EDIT))]
+Leader = Annotated[Principal, Depends(roles(*access.APPROVE))]
 
 
 def _choices() -> dict[str, Any]:
@@ -105,7 +105,7 @@ def release_detail(request: Request, principal: LoggedIn, db: Db, release_id: in
         release_labels=RELEASE_LABELS,
         rows=catalog_service.release_versions(db, release),
         error="",
-        can_decide=principal.has_role(Role.LEADER),
+        can_decide=principal.has_role(*access.APPROVE),
     )
 
 
@@ -165,7 +165,7 @@ def item_detail(
         item=item,
         versions=catalog_service.versions(db, item),
         saved=bool(saved),
-        can_edit=principal.has_role(Role.ADMIN, Role.COORDINATOR),
+        can_edit=principal.has_role(*access.EDIT),
     )
 
 

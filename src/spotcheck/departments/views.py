@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from spotcheck.departments import access
 from spotcheck.departments import service as departments_service
 from spotcheck.departments.models import LEVEL_LABELS, Department, DepartmentLevel
 from spotcheck.errors import DomainError
-from spotcheck.web.security import Admin, Db, Principal
+from spotcheck.web.security import Db, Principal, roles
 from spotcheck.web.templating import render
 
 router = APIRouter(prefix="/admin/departments")
+Admin = Annotated[Principal, Depends(roles(*access.MANAGE))]
 
 
 @router.get("", response_class=HTMLResponse)

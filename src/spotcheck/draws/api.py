@@ -10,9 +10,8 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from spotcheck.accounts.models import Role
 from spotcheck.departments import service as departments_service
-from spotcheck.draws import ceremony, delegation, events, publish
+from spotcheck.draws import access, ceremony, delegation, events, publish
 from spotcheck.draws import service as draws
 from spotcheck.draws.models import Draw, DrawWitness
 from spotcheck.errors import NotFound
@@ -20,7 +19,7 @@ from spotcheck.plans import tasks as tasks_service
 from spotcheck.web.security import Db, LoggedIn, Principal, roles
 
 router = APIRouter(prefix="/api/v1", tags=["draws"])
-Officer = Annotated[Principal, Depends(roles(Role.OFFICER, Role.COORDINATOR, Role.ADMIN))]
+Officer = Annotated[Principal, Depends(roles(*access.RUN))]
 T = TypeVar("T")
 
 
@@ -124,7 +123,7 @@ def _out(db: Session, draw: Draw) -> dict[str, Any]:
 
 
 def _draw(db: Session, principal: Principal, draw_id: int) -> Draw:
-    return delegation.visible_draw_or_404(db, draw_id, principal.scope)
+    return access.draw_or_404(db, draw_id, principal.scope)
 
 
 @router.get("/draws/{draw_id}")

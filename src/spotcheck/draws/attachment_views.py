@@ -9,16 +9,15 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, Response
 
-from spotcheck.accounts.models import Role
 from spotcheck.audit.service import record
-from spotcheck.draws import attachments
+from spotcheck.draws import access, attachments
 from spotcheck.draws.models import Draw
 from spotcheck.errors import NotFound
 from spotcheck.scoping import get_or_404
 from spotcheck.web.security import Db, LoggedIn, Principal, roles
 
 router = APIRouter(prefix="/draws")
-Auditor = Annotated[Principal, Depends(roles(Role.ADMIN, Role.LEADER))]
+Auditor = Annotated[Principal, Depends(roles(*access.AUDIT))]
 
 
 @router.get("/{draw_id}/attachments/{attachment_id}")
@@ -26,7 +25,7 @@ def attachment_download(
     request: Request, principal: LoggedIn, db: Db, draw_id: int, attachment_id: int
 ) -> Response:
     """One ceremony file of a draw the user may see."""
-    draw = attachments.visible_draw_or_404(db, draw_id, principal.scope)
+    draw = access.draw_or_404(db, draw_id, principal.scope)
     row = attachments.get_or_404(db, draw, attachment_id)
     path = attachments.path_of(request.app.state.settings.upload_dir, row)
     if not path.is_file():

@@ -15,10 +15,9 @@ from typing import Annotated
 import typer
 from sqlalchemy.orm import Session, sessionmaker
 
-from spotcheck.accounts.models import Role
 from spotcheck.audit.service import record
 from spotcheck.departments import service as departments_service
-from spotcheck.draws import ceremony, delegation, events
+from spotcheck.draws import access, ceremony, delegation, events
 from spotcheck.draws import service as draws
 from spotcheck.draws.entropy_input import dice_so_far
 from spotcheck.draws.models import Draw, DrawWitness
@@ -27,7 +26,6 @@ from spotcheck.errors import DomainError, NotFound
 from spotcheck.plans import tasks as tasks_service
 from spotcheck.plans.cli import Acting, _fail, _plain, acting
 
-OFFICERS = (Role.OFFICER, Role.COORDINATOR, Role.ADMIN)
 UserOpt = Annotated[str, typer.Option("--user", help="以哪个用户的身份操作（登录用户名）")]
 TaskArg = Annotated[int, typer.Argument(help="抽查任务编号（id）")]
 
@@ -89,7 +87,7 @@ def register(app: typer.Typer, get_factory: Callable[[], sessionmaker[Session]])
     ) -> None:
         """准备抽取（可同时选择随机数来源并承诺清单）。"""
         with _tx(get_factory()) as s:
-            who = acting(s, user, OFFICERS)
+            who = acting(s, user, access.RUN)
             task = tasks_service.get_or_404(s, task_id, who.scope)
             draw = draws.for_task(s, task) or draws.prepare(s, who.actor, task)
             if dice is not None or no_drand:
@@ -115,7 +113,7 @@ def register(app: typer.Typer, get_factory: Callable[[], sessionmaker[Session]])
     ) -> None:
         """登记监督人。"""
         with _tx(get_factory()) as s:
-            who = acting(s, user, OFFICERS)
+            who = acting(s, user, access.RUN)
             w = draws.add_witness(s, who.actor, _draw(s, who, task_id), name, kind, organisation)
             _plain(f"已登记监督人 #{w.id} {w.name}（{w.kind}）")
 
@@ -128,7 +126,7 @@ def register(app: typer.Typer, get_factory: Callable[[], sessionmaker[Session]])
     ) -> None:
         """录入监督人掷出的骰子数字。"""
         with _tx(get_factory()) as s:
-            who = acting(s, user, OFFICERS)
+            who = acting(s, user, access.RUN)
             draw = _draw(s, who, task_id)
             person = s.get(DrawWitness, witness)
             if person is None or person.draw_id != draw.id:
@@ -145,7 +143,7 @@ def register(app: typer.Typer, get_factory: Callable[[], sessionmaker[Session]])
     ) -> None:
         """录入 drand quicknet 的签名（离线校验）。"""
         with _tx(get_factory()) as s:
-            who = acting(s, user, OFFICERS)
+            who = acting(s, user, access.RUN)
             draws.enter_drand(s, who.actor, _draw(s, who, task_id), round_number, signature)
             _plain(f"drand 第 {round_number} 轮签名已校验并录入")
 
@@ -153,7 +151,7 @@ def register(app: typer.Typer, get_factory: Callable[[], sessionmaker[Session]])
     def compute(task_id: TaskArg, user: UserOpt) -> None:
         """计算抽取结果（只能一次）。"""
         with _tx(get_factory()) as s:
-            who = acting(s, user, OFFICERS)
+            who = acting(s, user, access.RUN)
             draw = draws.compute(s, who.actor, _draw(s, who, task_id))
             _plain(_status_lines(draw))
 
@@ -182,7 +180,7 @@ def register(app: typer.Typer, get_factory: Callable[[], sessionmaker[Session]])
         with _tx(get_factory()) as s:
             # The auditor's copy opens every candidate: leaders and administrators of the draw's
             # own department or one above it only (as on the web), and each export is audited.
-            who = acting(s, user, (Role.ADMIN, Role.LEADER) if auditor else ())
+            who = acting(s, user, access.AUDIT if auditor else ())
             draw = _draw(s, who, task_id)
             if auditor:
                 if who.scope is not None and draw.department_id not in who.scope:
@@ -221,7 +219,7 @@ def _register_events(cer: typer.Typer, get_factory: Callable[[], sessionmaker[Se
     ) -> None:
         """替换检查对象：由其分层的下一个未用候补对象替补。"""
         with _tx(get_factory()) as s:
-            who = acting(s, user, OFFICERS)
+            who = acting(s, user, access.RUN)
             draw = _draw(s, who, task_id)
             row = events.replace_target(
                 s,
@@ -247,7 +245,7 @@ def _register_events(cer: typer.Typer, get_factory: Callable[[], sessionmaker[Se
     ) -> None:
         """替换检查人员：由该对象排序中的下一名符合条件的人员替补。"""
         with _tx(get_factory()) as s:
-            who = acting(s, user, OFFICERS)
+            who = acting(s, user, access.RUN)
             row = events.replace_inspector(
                 s,
                 who.actor,
@@ -276,7 +274,7 @@ def _register_events(cer: typer.Typer, get_factory: Callable[[], sessionmaker[Se
     ) -> None:
         """人工指派检查人员（例外，非随机抽取；如 002 第十条 直接委派）。"""
         with _tx(get_factory()) as s:
-            who = acting(s, user, OFFICERS)
+            who = acting(s, user, access.RUN)
             row = events.assign_manual(
                 s,
                 who.actor,
@@ -310,7 +308,7 @@ def _register_events(cer: typer.Typer, get_factory: Callable[[], sessionmaker[Se
     ) -> None:
         """把任务委派给下级机关（001 第十四条），由其组织抽取。"""
         with _tx(get_factory()) as s:
-            who = acting(s, user, OFFICERS)
+            who = acting(s, user, access.RUN)
             task = tasks_service.get_or_404(s, task_id, who.scope)
             dep = departments_service.get_by_code(s, department)
             if dep is None:

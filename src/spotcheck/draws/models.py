@@ -181,18 +181,3 @@ class DrawAttachment(Base):
     stored_as: Mapped[str] = mapped_column(String(200))
     uploaded_by: Mapped[str] = mapped_column(String(60), default="")
     uploaded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
-
-
-class ChannelSubmission(Base):
-    """An outward step: the draw result exported to a named channel (e.g. 涉企检查备案系统)."""
-
-    __tablename__ = "channel_submission"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    draw_id: Mapped[int] = mapped_column(ForeignKey("draw.id", ondelete="CASCADE"), index=True)
-    channel: Mapped[str] = mapped_column(String(100))
-    export_format: Mapped[str] = mapped_column(String(10))
-    export_sha256: Mapped[str] = mapped_column(String(64))
-    note: Mapped[str] = mapped_column(String(300), default="")
-    submitted_by: Mapped[str] = mapped_column(String(60), default="")
-    submitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -1,20 +1,22 @@
-"""Outward steps of a computed draw: the export for a channel the profile names, its recorded
-submission (DESIGN "Which system is the record"), and publication to the portal."""
+"""Outward steps of a computed draw: its export for the channels the profile names (registered
+with `spotcheck.channels`, which records the submissions), and publication to the portal."""
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from spotcheck.audit.service import Actor, record
+from spotcheck.audit.service import Actor
+from spotcheck.channels import exports as channel_exports
+from spotcheck.channels import service as channels_service
+from spotcheck.channels.models import ChannelSubmission
 from spotcheck.db import utcnow
 from spotcheck.draws import outcome as outcome_mod
-from spotcheck.draws.models import ChannelSubmission, Draw, DrawStatus
-from spotcheck.errors import DomainError
+from spotcheck.draws.models import Draw, DrawStatus
+from spotcheck.errors import DomainError, NotFound
 from spotcheck.rulebooks import service as rulebooks_service
 from spotcheck.rulebooks.schema import Channel
 from spotcheck.tabular.writer import write_csv, write_xlsx
@@ -75,8 +77,7 @@ def export_for_channel(session: Session, draw: Draw, channel: Channel) -> bytes:
 
 def draw_channels(session: Session, draw: Draw) -> list[Channel]:
     """The channels the draw's profile names for the draw stage."""
-    profile = rulebooks_service.get(session, draw.profile_code)
-    return [c for c in profile.channels if c.stage == "draw"]
+    return channels_service.channels_for(session, "draw", draw.id)
 
 
 def submit_to_channel(
@@ -86,36 +87,34 @@ def submit_to_channel(
 
     Returns the submission and the exact bytes whose SHA-256 it records (hand these over).
     """
-    channels = draw_channels(session, draw)
-    channel = next((c for c in channels if c.name == channel_name), None)
-    if channel is None:
-        named = "、".join(f"“{c.name}”" for c in channels) or "无"
-        raise DomainError(
-            f"细则 {draw.profile_code} 没有规定向“{channel_name}”报送抽取结果（可报送：{named}）",
-            field="渠道",
-        )
-    data = export_for_channel(session, draw, channel)
-    sha = hashlib.sha256(data).hexdigest()
-    row = ChannelSubmission(
-        draw_id=draw.id,
-        channel=channel.name,
-        export_format=channel.format,
-        export_sha256=sha,
-        note=note.strip()[:300],
-        submitted_by=actor.name[:60],
+    return channels_service.submit(session, actor, "draw", draw.id, channel_name, note)
+
+
+def _draw(session: Session, draw_id: int) -> Draw:
+    draw = session.get(Draw, draw_id)
+    if draw is None:
+        raise NotFound("未找到该抽取，或您无权查看")
+    return draw
+
+
+def _subject(session: Session, draw_id: int) -> channel_exports.Subject:
+    draw = _draw(session, draw_id)
+    profile = rulebooks_service.get(session, draw.profile_code)
+    return channel_exports.Subject(code=draw.code, profile_code=draw.profile_code, profile=profile)
+
+
+def _export(session: Session, draw_id: int, channel: Channel) -> channel_exports.Export:
+    draw = _draw(session, draw_id)
+    return channel_exports.Export(
+        data=export_for_channel(session, draw, channel),
+        filename=f"{draw.code}-报送{channel.name}.{channel.format}",
     )
-    session.add(row)
-    session.flush()
-    record(
-        session,
-        actor,
-        "draw.channel_submit",
-        object_type="draw",
-        object_id=draw.id,
-        summary=f"{draw.code} 抽取结果报送“{channel.name}”（{channel.format}，依据 {channel.article}）",
-        after={"submission": row.id, "channel": channel.name, "sha256": sha},
-    )
-    return row, data
+
+
+channel_exports.register(
+    "draw",
+    channel_exports.Exporter(stage="draw", what="抽取结果", subject=_subject, export=_export),
+)
 
 
 def publish(session: Session, actor: Actor, draw: Draw) -> Draw:

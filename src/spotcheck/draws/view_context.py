@@ -13,17 +13,17 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from spotcheck.accounts.models import Role, User
+from spotcheck.accounts.models import User
+from spotcheck.channels import service as channels_service
 from spotcheck.departments import service as departments_service
 from spotcheck.departments.models import Department
-from spotcheck.draws import ceremony, entropy_input, events, pools, publish
+from spotcheck.draws import access, ceremony, entropy_input, events, pools, publish
 from spotcheck.draws import outcome as outcome_mod
 from spotcheck.draws.attachments import KINDS as ATTACHMENT_KINDS
-from spotcheck.draws.models import ChannelSubmission, Draw, DrawStatus
+from spotcheck.draws.models import Draw, DrawStatus
 from spotcheck.draws.service import borrowed as borrowed_loans
 from spotcheck.draws.service import profile_of, task_of
 from spotcheck.plans import eligibility
-from spotcheck.plans import tasks as tasks_service
 from spotcheck.rulebooks.schema import Profile
 from spotcheck.sampling.entropy import round_time
 from spotcheck.sampling.manifest import DICE, DRAND
@@ -31,23 +31,8 @@ from spotcheck.web.security import Principal
 
 QUICKNET = "52db9ba70e0cc0f6eaf7803dd07447a1f5477735fd3f661792ba94600c84e971"
 MIRROR = f"https://api.drand.sh/{QUICKNET}/public/"
-RUNNERS = (Role.OFFICER, Role.COORDINATOR, Role.ADMIN)
 STEPS = ("准备", "已承诺", "计算", "结果", "事后事件")
 BEIJING = dt.timezone(dt.timedelta(hours=8))
-
-
-def draw_or_404(session: Session, draw_id: int, scope: list[int]) -> Draw:
-    """A draw whose task the user may see (initiator, participant, delegate), else NotFound."""
-    from spotcheck.draws import delegation
-
-    return delegation.visible_draw_or_404(session, draw_id, scope)
-
-
-def can_run(session: Session, principal: Principal, draw: Draw) -> bool:
-    """Whether the user runs this ceremony (a task officer of the initiating side)."""
-    if not principal.has_role(*RUNNERS):
-        return False
-    return not tasks_service.is_participant(task_of(session, draw), principal.scope, session)
 
 
 @dataclass
@@ -180,14 +165,14 @@ def witness_users(session: Session, principal: Principal) -> list[User]:
     users = session.scalars(
         select(User).where(User.department_id.in_(principal.scope), User.active.is_(True))
     ).all()
-    return sorted((u for u in users if u.has_role(Role.WITNESS)), key=lambda u: u.username)
+    return sorted((u for u in users if u.has_role(*access.WITNESS)), key=lambda u: u.username)
 
 
 def context(session: Session, principal: Principal, draw: Draw) -> dict[str, Any]:
     """Everything the draw page needs."""
     task = task_of(session, draw)
     profile = profile_of(session, draw)
-    runner = can_run(session, principal, draw)
+    runner = access.can_run(session, principal.user, principal.scope, draw)
     prepared: dict[str, Any] = {}
     if draw.status == DrawStatus.PREPARED:
         prepared = prepared_view(session, draw)
@@ -198,8 +183,7 @@ def context(session: Session, principal: Principal, draw: Draw) -> dict[str, Any
         "profile": profile,
         "department": session.get(Department, draw.department_id),
         "runner": runner,
-        "is_auditor": principal.has_role(Role.ADMIN, Role.LEADER)
-        and draw.department_id in principal.scope,
+        "is_auditor": access.is_auditor(principal.user, principal.scope, draw),
         "steps": STEPS,
         "stage": stage(session, draw, prepared, state),
         "prepared": prepared,
@@ -222,11 +206,7 @@ def context(session: Session, principal: Principal, draw: Draw) -> dict[str, Any
         ctx["outcome"] = outcome_mod.build(session, draw)
         ctx["schedule"] = ceremony.schedule(session, draw)
         ctx["channels"] = publish.draw_channels(session, draw)
-        ctx["submissions"] = session.scalars(
-            select(ChannelSubmission)
-            .where(ChannelSubmission.draw_id == draw.id)
-            .order_by(ChannelSubmission.id)
-        ).all()
+        ctx["submissions"] = channels_service.submissions_for(session, "draw", draw.id)
         ctx["attachment_kinds"] = ATTACHMENT_KINDS
         ctx.update(event_choices(draw, profile, ctx["outcome"]))
     return ctx

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from spotcheck.accounts.models import User
 from spotcheck.departments.models import Department
-from spotcheck.draws import event_views, view_context, views_result
+from spotcheck.draws import access, event_views, view_context, views_result
 from spotcheck.draws import service as draws
 from spotcheck.draws.models import Draw, DrawWitness
 from spotcheck.draws.view_actions import Runner, act, form_of, runnable, show
@@ -58,7 +58,7 @@ def task_draw(request: Request, principal: LoggedIn, db: Db, task_id: int) -> Re
         "draws/start.html",
         task=task,
         check=plans_service.draw_check(db, task),
-        runner=principal.has_role(*view_context.RUNNERS)
+        runner=principal.has_role(*access.RUN)
         and not tasks_service.is_participant(task, principal.scope, db),
         error="",
     )
@@ -191,14 +191,14 @@ async def draw_witness(request: Request, principal: Runner, db: Db, draw_id: int
 @router.post("/draws/{draw_id:int}/dice", response_class=HTMLResponse)
 async def draw_dice(request: Request, principal: LoggedIn, db: Db, draw_id: int) -> Response:
     """A witness enters their dice digits (or the officer on their behalf)."""
-    draw = view_context.draw_or_404(db, draw_id, principal.scope)
+    draw = access.draw_or_404(db, draw_id, principal.scope)
     form = await form_of(request)
     raw = form.get("witness_id", "")
     witness = db.get(DrawWitness, int(raw)) if raw.isdigit() else None
     if witness is None or witness.draw_id != draw.id:
         raise NotFound("未找到该监督人")
     own = witness.user_id is not None and witness.user_id == principal.user.id
-    if not own and not view_context.can_run(db, principal, draw):
+    if not own and not access.can_run(db, principal.user, principal.scope, draw):
         raise Forbidden("只有该监督人本人或任务发起人员可以录入骰子数字")
 
     def run() -> None:

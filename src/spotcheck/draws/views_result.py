@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import UploadFile
 
-from spotcheck.draws import attachments, ceremony, publish, record_pdf, view_context
+from spotcheck.draws import access, attachments, ceremony, publish, record_pdf
 from spotcheck.draws.models import Draw
 from spotcheck.draws.view_actions import Runner, act, runnable, show
 from spotcheck.errors import DomainError, NotFound
@@ -47,7 +47,7 @@ def download(body: str | bytes, media_type: str, name: str) -> Response:
 
 
 def _done(db: Db, principal: LoggedIn, draw_id: int) -> Draw:
-    draw = view_context.draw_or_404(db, draw_id, principal.scope)
+    draw = access.draw_or_404(db, draw_id, principal.scope)
     if draw.status not in publish.DONE:
         raise NotFound("该抽取尚未完成计算，没有抽取结果")
     return draw
@@ -139,7 +139,7 @@ async def draw_channel(request: Request, principal: Runner, db: Db, draw_id: int
         db.rollback()
         return show(request, db, principal, draw_id, error=exc.message, status_code=400)
     db.commit()
-    return download(data, MEDIA[row.export_format], f"{draw.code}-报送{name}.{row.export_format}")
+    return download(data, MEDIA[row.export_format], row.export_filename)
 
 
 @router.get("/draws/{draw_id:int}/channels/{index:int}/export")

@@ -35,6 +35,9 @@ LABELS = {
     "items": "随机抽查事项",
     "history": "检查记录",
 }
+MAX_UPLOAD = (
+    100 * 1024 * 1024
+)  # the web wizard and the API; larger files go through `spotcheck import`
 
 
 @dataclass

@@ -14,30 +14,23 @@ from urllib.parse import quote
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
-from spotcheck.accounts.models import Role
 from spotcheck.catalog import service as catalog_service
 from spotcheck.departments import service as departments_service
 from spotcheck.errors import Forbidden, NotFound
-from spotcheck.imports import adapters
+from spotcheck.imports import access, adapters
 from spotcheck.imports import history as history_adapter
 from spotcheck.imports import service as imports_service
+from spotcheck.imports.service import MAX_UPLOAD
 from spotcheck.inspectors import service as inspectors_service
-from spotcheck.inspectors import views as inspectors_views
+from spotcheck.inspectors.filters import filters_from as inspector_filters
 from spotcheck.tabular.reader import open_table
 from spotcheck.tabular.writer import write_error_report, write_template
 from spotcheck.targets import service as targets_service
-from spotcheck.targets import views as targets_views
+from spotcheck.targets.filters import filters_from as target_filters
 from spotcheck.web.security import Db, LoggedIn, Principal
 from spotcheck.web.templating import render
 
 router = APIRouter()
-MAX_UPLOAD = 100 * 1024 * 1024  # the web wizard; larger files go through `spotcheck import`
-EDITORS = {
-    "targets": (Role.ADMIN, Role.COORDINATOR, Role.OFFICER),
-    "inspectors": (Role.ADMIN, Role.COORDINATOR, Role.OFFICER),
-    "items": (Role.ADMIN, Role.COORDINATOR),
-    "history": (Role.ADMIN, Role.COORDINATOR, Role.OFFICER),
-}
 LIST_PAGES = {
     "targets": "/targets",
     "inspectors": "/inspectors",
@@ -54,7 +47,7 @@ MEDIA = {
 def _kind(kind: str, principal: Principal) -> str:
     if kind not in imports_service.SPECS:
         raise NotFound("没有这种导入类型")
-    if not principal.has_role(*EDITORS[kind]):
+    if not principal.has_role(*access.EDITORS[kind]):
         raise Forbidden(f"您的角色不能导入{imports_service.LABELS[kind]}")
     return kind
 
@@ -268,7 +261,7 @@ def _export(kind: str, fmt: str, rows: Iterable[list[Any]]) -> Response:
 @router.get("/targets/export.{fmt}")
 def export_targets(request: Request, principal: LoggedIn, db: Db, fmt: str) -> Response:
     """The registry page's current search as a file in template layout."""
-    filters = targets_views.filters_from(request.query_params)
+    filters = target_filters(request.query_params)
     rows = (
         adapters.target_row(t) for t in targets_service.iter_export(db, principal.scope, filters)
     )
@@ -278,7 +271,7 @@ def export_targets(request: Request, principal: LoggedIn, db: Db, fmt: str) -> R
 @router.get("/inspectors/export.{fmt}")
 def export_inspectors(request: Request, principal: LoggedIn, db: Db, fmt: str) -> Response:
     """The inspector page's current search as a file in template layout."""
-    filters = inspectors_views.filters_from(request.query_params)
+    filters = inspector_filters(request.query_params)
     rows = (
         adapters.inspector_row(i)
         for i in inspectors_service.all_matching(db, principal.scope, filters)

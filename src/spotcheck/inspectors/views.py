@@ -8,11 +8,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from spotcheck.accounts.models import Role
 from spotcheck.departments import service as departments_service
 from spotcheck.errors import DomainError
 from spotcheck.imports import adapters
+from spotcheck.inspectors import access
 from spotcheck.inspectors import service as inspectors_service
+from spotcheck.inspectors.filters import filters_from
 from spotcheck.inspectors.models import CATEGORIES, STATUSES
 from spotcheck.tabular.specs import INSPECTORS
 from spotcheck.web.pagination import with_page, without_page
@@ -20,22 +21,9 @@ from spotcheck.web.security import Db, LoggedIn, Principal, roles
 from spotcheck.web.templating import BEIJING, render
 
 router = APIRouter(prefix="/inspectors")
-Editor = Annotated[Principal, Depends(roles(Role.ADMIN, Role.COORDINATOR, Role.OFFICER))]
+Editor = Annotated[Principal, Depends(roles(*access.EDIT))]
 RANKS = ("正厅级", "副厅级", "正处级", "副处级", "正科级", "副科级", "科员", "办事员", "其他")
 PER_PAGE = 50
-
-
-def filters_from(params: Any) -> inspectors_service.Filters:
-    """Filters from a query string."""
-    department = params.get("department_id") or ""
-    return inspectors_service.Filters(
-        q=params.get("q", ""),
-        category=params.get("category", ""),
-        rank=params.get("rank", ""),
-        status=params.get("status", ""),
-        expertise=params.get("expertise", ""),
-        department_id=int(department) if department.isdigit() else None,
-    )
 
 
 def _choices(db: Db, principal: Principal) -> dict[str, Any]:
@@ -158,7 +146,7 @@ def inspector_detail(
         conflicts=inspectors_service.conflicts_of(db, inspector),
         history=inspectors_service.history(db, inspector),
         labels=inspectors_service.FIELD_LABELS,
-        can_edit=principal.has_role(Role.ADMIN, Role.COORDINATOR, Role.OFFICER),
+        can_edit=principal.has_role(*access.EDIT),
         error="",
     )
 

@@ -12,11 +12,10 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from spotcheck.accounts.models import Role
 from spotcheck.departments import service as departments_service
 from spotcheck.departments.models import Department
 from spotcheck.errors import Forbidden, NotFound
-from spotcheck.plans import eligibility, present, task_file
+from spotcheck.plans import access, eligibility, present, task_file
 from spotcheck.plans import service as plans_service
 from spotcheck.plans import tasks as tasks_service
 from spotcheck.plans.models import AnnualPlan, Task
@@ -28,8 +27,8 @@ from spotcheck.rulebooks import service as rulebooks_service
 from spotcheck.web.security import Db, LoggedIn, Principal, roles
 
 router = APIRouter(prefix="/api/v1", tags=["plans"])
-Coordinator = Annotated[Principal, Depends(roles(Role.COORDINATOR, Role.ADMIN))]
-Planner = Annotated[Principal, Depends(roles(Role.OFFICER, Role.COORDINATOR, Role.ADMIN))]
+Coordinator = Annotated[Principal, Depends(roles(*access.PLAN))]
+Planner = Annotated[Principal, Depends(roles(*access.TASKS))]
 
 
 class ErrorOut(BaseModel):

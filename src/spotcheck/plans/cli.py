@@ -26,7 +26,7 @@ from spotcheck.db import unit_of_work
 from spotcheck.departments import service as departments_service
 from spotcheck.departments.models import Department
 from spotcheck.errors import DomainError, Forbidden, NotFound
-from spotcheck.plans import cli_text, eligibility, present, task_file
+from spotcheck.plans import access, cli_text, eligibility, present, task_file
 from spotcheck.plans import service as plans_service
 from spotcheck.plans import tasks as tasks_service
 from spotcheck.plans.models import AnnualPlan, Task
@@ -39,9 +39,6 @@ from spotcheck.workflow.models import WorkflowStep
 console = Console()
 err = Console(stderr=True)
 
-COORDINATORS = (Role.COORDINATOR, Role.ADMIN)
-LEADERS = (Role.LEADER, Role.ADMIN)
-PLANNERS = (Role.OFFICER, Role.COORDINATOR, Role.ADMIN)
 CSV_HEADERS = ["统一社会信用代码", "名称", "排除原因", "依据条款", "规则"]
 
 UserOpt = Annotated[str, typer.Option("--user", help="以哪个用户的身份操作（登录用户名）")]
@@ -219,7 +216,7 @@ def register(app: typer.Typer, get_factory: Callable[[], sessionmaker[Session]])
     ) -> None:
         """新建年度计划（草稿），按部门采用的细则。"""
         with tx() as session:
-            who = acting(session, user, COORDINATORS)
+            who = acting(session, user, access.PLAN)
             dep = task_file.plan_department(session, department, who.scope)
             name = title or f"{dep.name}{year}年度“双随机、一公开”抽查工作计划"
             plan = plans_service.create(
@@ -236,7 +233,7 @@ def register(app: typer.Typer, get_factory: Callable[[], sessionmaker[Session]])
     ) -> None:
         """修改草稿或已退回计划的名称和说明。"""
         with tx() as session:
-            who = acting(session, user, COORDINATORS)
+            who = acting(session, user, access.PLAN)
             plan = plans_service.get_or_404(session, plan_id, who.scope)
             plans_service.update(
                 session,
@@ -259,7 +256,7 @@ def register(app: typer.Typer, get_factory: Callable[[], sessionmaker[Session]])
         """按任务文件在草稿计划中新增任务；列出全部问题。"""
         doc = _load(file)
         with tx() as session:
-            who = acting(session, user, PLANNERS)
+            who = acting(session, user, access.TASKS)
             plan = plans_service.get_or_404(session, plan_id, who.scope)
             dep = session.get(Department, plan.department_id)
             assert dep is not None
@@ -279,7 +276,7 @@ def register(app: typer.Typer, get_factory: Callable[[], sessionmaker[Session]])
         """新建计划外专项检查任务（细则允许时，如 000 第十七条；标注为专项）。"""
         doc = _load(file)
         with tx() as session:
-            who = acting(session, user, PLANNERS)
+            who = acting(session, user, access.TASKS)
             dep = departments_service.get_by_code(session, department)
             if dep is None or (who.scope is not None and dep.id not in who.scope):
                 raise NotFound(f"未找到部门“{department}”，或您无权查看")
@@ -297,7 +294,7 @@ def register(app: typer.Typer, get_factory: Callable[[], sessionmaker[Session]])
         """按任务文件修改任务；列出全部问题。"""
         doc = _load(file)
         with tx() as session:
-            who = acting(session, user, PLANNERS)
+            who = acting(session, user, access.TASKS)
             task = _own_task(session, who, task_id)
             dep = session.get(Department, task.department_id)
             assert dep is not None
@@ -311,7 +308,7 @@ def register(app: typer.Typer, get_factory: Callable[[], sessionmaker[Session]])
     def task_delete(task_id: Annotated[int, typer.Argument(help="任务 ID")], user: UserOpt) -> None:
         """删除草稿计划中的任务（其余任务重新编号）。"""
         with tx() as session:
-            who = acting(session, user, PLANNERS)
+            who = acting(session, user, access.TASKS)
             task = _own_task(session, who, task_id)
             name = task.name
             tasks_service.delete(session, who.actor, task)

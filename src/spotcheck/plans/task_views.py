@@ -13,12 +13,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from spotcheck.accounts.models import Role
 from spotcheck.catalog.models import METHODS
 from spotcheck.departments.models import Department
 from spotcheck.draws import service as draws_service
 from spotcheck.errors import DomainError, Forbidden
-from spotcheck.plans import eligibility, task_form
+from spotcheck.plans import access, eligibility, task_form
 from spotcheck.plans import service as plans_service
 from spotcheck.plans import tasks as tasks_service
 from spotcheck.plans.models import EDITABLE, AnnualPlan, Task
@@ -31,7 +30,7 @@ from spotcheck.web.security import Db, LoggedIn, Principal, roles
 from spotcheck.web.templating import render
 
 router = APIRouter()
-Planner = Annotated[Principal, Depends(roles(Role.OFFICER, Role.COORDINATOR, Role.ADMIN))]
+Planner = Annotated[Principal, Depends(roles(*access.TASKS))]
 EXCLUDED_SHOWN = 500  # more than this goes to the CSV download
 
 
@@ -246,8 +245,7 @@ def task_list(
         "plans/tasks.html",
         rows=rows,
         year=year,
-        can_special=special_allowed
-        and principal.has_role(Role.OFFICER, Role.COORDINATOR, Role.ADMIN),
+        can_special=special_allowed and principal.has_role(*access.TASKS),
     )
 
 
@@ -259,7 +257,7 @@ def task_detail(
     task = tasks_service.get_or_404(db, task_id, principal.scope)
     profile = tasks_service.profile_of_task(db, task)
     editable = (task.plan is None or task.plan.status in EDITABLE) and principal.has_role(
-        Role.OFFICER, Role.COORDINATOR, Role.ADMIN
+        *access.TASKS
     )
     sub = db.get(SubRegistry, task.sub_registry_id) if task.sub_registry_id else None
     return render(

@@ -10,12 +10,13 @@ from sqlalchemy.orm import Session
 
 from spotcheck.accounts.models import Role, User
 from spotcheck.audit.service import Actor
+from spotcheck.plans import access
 from spotcheck.plans import service as plans_service
 from spotcheck.plans.models import AnnualPlan
 from spotcheck.workflow.models import WorkflowStep
 
-COORDINATORS = (Role.COORDINATOR, Role.ADMIN)
-LEADERS = (Role.LEADER, Role.ADMIN)
+COORDINATORS = access.PLAN
+LEADERS = access.APPROVE
 
 
 @dataclass(frozen=True)

@@ -11,11 +11,10 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from spotcheck.accounts.models import Role
 from spotcheck.catalog.models import CheckItem, CheckItemVersion
 from spotcheck.departments.models import Department, DepartmentLevel
 from spotcheck.errors import DomainError
-from spotcheck.plans import eligibility
+from spotcheck.plans import access, eligibility
 from spotcheck.plans import service as plans_service
 from spotcheck.plans import tasks as tasks_service
 from spotcheck.plans.models import PLAN_LABELS, STEP_LABELS, AnnualPlan, PlanStatus, Task
@@ -25,7 +24,7 @@ from spotcheck.web.security import Db, LoggedIn, Principal, roles
 from spotcheck.web.templating import render
 
 router = APIRouter(prefix="/plans")
-Coordinator = Annotated[Principal, Depends(roles(Role.COORDINATOR, Role.ADMIN))]
+Coordinator = Annotated[Principal, Depends(roles(*access.PLAN))]
 
 BADGES = {
     PlanStatus.DRAFT: "",
@@ -79,7 +78,7 @@ def plan_list(
         badges=BADGES,
         year=year,
         years=sorted({p.year for p in plans_service.get_all(db, principal.scope)}, reverse=True),
-        can_create=principal.has_role(Role.COORDINATOR, Role.ADMIN),
+        can_create=principal.has_role(*access.PLAN),
     )
 
 
@@ -189,7 +188,7 @@ def _detail(
         }
         for t in plan.tasks
     ]
-    is_coordinator = principal.has_role(Role.COORDINATOR, Role.ADMIN)
+    is_coordinator = principal.has_role(*access.PLAN)
     status = plan.status
     return render(
         request,
@@ -213,7 +212,7 @@ def _detail(
         error_field=error_field,
         form=form or {},
         can_edit=is_coordinator and status in (PlanStatus.DRAFT, PlanStatus.RETURNED),
-        can_add_task=principal.has_role(Role.OFFICER, Role.COORDINATOR, Role.ADMIN)
+        can_add_task=principal.has_role(*access.TASKS)
         and status in (PlanStatus.DRAFT, PlanStatus.RETURNED),
         can_decide=status == PlanStatus.SUBMITTED
         and plans_service.can_approve(db, principal.user, plan),

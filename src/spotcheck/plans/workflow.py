@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from spotcheck.accounts.models import Role
 from spotcheck.audit.service import Actor
+from spotcheck.plans import access
 from spotcheck.plans.models import (
     PLAN_LABELS,
     AnnualPlan,
@@ -18,7 +18,7 @@ from spotcheck.plans.models import (
 from spotcheck.workflow.machine import Machine, Move
 
 S = PlanStatus
-_LEADERS = frozenset({Role.LEADER, Role.ADMIN})
+_LEADERS = frozenset(access.APPROVE)
 
 PLAN = Machine(
     subject_type="annual_plan",

@@ -14,13 +14,12 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from spotcheck.departments.models import Department
 from spotcheck.draws import outcome as outcome_mod
 from spotcheck.draws import record_pdf
 from spotcheck.draws.models import Draw, DrawStatus
-from spotcheck.errors import NotFound
+from spotcheck.portal import access
 from spotcheck.sampling.entropy import round_time
 from spotcheck.sampling.standalone_verifier import build_script
 from spotcheck.web.security import Db, PublicUser
@@ -28,13 +27,6 @@ from spotcheck.web.templating import render
 
 router = APIRouter(prefix="/public")
 VERIFIER_NAME = "ssj_verify.py"
-
-
-def _published(db: Session, code: str) -> Draw:
-    draw = db.scalar(select(Draw).where(Draw.code == code, Draw.status == DrawStatus.PUBLISHED))
-    if draw is None:
-        raise NotFound("未找到该抽取结果，或尚未公开")
-    return draw
 
 
 def _download(body: str | bytes, media_type: str, name: str) -> Response:
@@ -116,7 +108,7 @@ def commitments(request: Request, _principal: PublicUser, db: Db) -> HTMLRespons
 @router.get("/draws/{code}", response_class=HTMLResponse)
 def draw_detail(request: Request, _principal: PublicUser, db: Db, code: str) -> HTMLResponse:
     """One published draw as the public may see it."""
-    draw = _published(db, code)
+    draw = access.published_draw_or_404(db, code)
     department = db.get(Department, draw.department_id)
     return render(
         request,
@@ -133,14 +125,14 @@ def draw_detail(request: Request, _principal: PublicUser, db: Db, code: str) -> 
 @router.get("/draws/{code}/record.json")
 def draw_record(_principal: PublicUser, db: Db, code: str) -> Response:
     """The public record (spec "The published record"), to check with `spotcheck verify`."""
-    draw = _published(db, code)
+    draw = access.published_draw_or_404(db, code)
     return _download(draw.record_text, "application/json; charset=utf-8", f"{draw.code}.json")
 
 
 @router.get("/draws/{code}/record.pdf")
 def draw_record_pdf(_principal: PublicUser, db: Db, code: str) -> Response:
     """The 抽取记录 as PDF."""
-    draw = _published(db, code)
+    draw = access.published_draw_or_404(db, code)
     return _download(
         record_pdf.record_pdf(db, draw), "application/pdf", f"{draw.code}-抽取记录.pdf"
     )

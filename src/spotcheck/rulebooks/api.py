@@ -10,10 +10,10 @@ from pydantic import BaseModel, Field
 
 from spotcheck.departments import service as departments_service
 from spotcheck.errors import Forbidden
+from spotcheck.rulebooks import access
 from spotcheck.rulebooks import service as rulebooks_service
 from spotcheck.rulebooks.schema import ProfileInvalid, parse
 from spotcheck.targets import exemptions as exemptions_service
-from spotcheck.targets.exemption_views import EDITORS, status_of
 from spotcheck.targets.models import Exemption
 from spotcheck.web.security import Db, LoggedIn
 from spotcheck.web.templating import BEIJING
@@ -181,14 +181,14 @@ def _exemption(row: Exemption, day: dt.date) -> ExemptionOut:
         valid_from=row.valid_from,
         valid_until=row.valid_until,
         basis=row.basis,
-        status=status_of(row, day),
+        status=exemptions_service.status_of(row, day),
         created_by=row.created_by,
         revoked_by=row.revoked_by,
     )
 
 
 def _may_edit(principal: LoggedIn) -> None:
-    if not principal.has_role(*EDITORS):
+    if not principal.has_role(*access.EXEMPTIONS):
         raise Forbidden("免检免扰名单仅限系统管理员、综合协调、业务科室维护")
 
 

@@ -5,22 +5,22 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from spotcheck.accounts.models import Role
 from spotcheck.departments import service as departments_service
 from spotcheck.departments.models import Department
 from spotcheck.errors import DomainError
-from spotcheck.rulebooks import describe
+from spotcheck.rulebooks import access, describe
 from spotcheck.rulebooks import service as rulebooks_service
 from spotcheck.rulebooks.labels import readable_path, value_text
 from spotcheck.rulebooks.schema import ProfileInvalid, ProfileProblem
-from spotcheck.web.security import Admin, Db, LoggedIn, Principal
+from spotcheck.web.security import Db, LoggedIn, Principal, roles
 from spotcheck.web.templating import BEIJING, render
 
 router = APIRouter(prefix="/rulebooks")
+Admin = Annotated[Principal, Depends(roles(*access.MANAGE))]
 MAX_TEXT = 200_000  # characters: the largest built-in profile is under 10 000
 
 
@@ -57,7 +57,7 @@ def rulebook_list(request: Request, principal: LoggedIn, db: Db) -> HTMLResponse
         expired={e.code: e.profile.expired_on(day) for e in entries},
         names={e.code: e.name for e in entries},
         adoptions=adoptions(db, departments_service.get_all(db, principal.scope)),
-        can_change=principal.has_role(Role.ADMIN),
+        can_change=principal.has_role(*access.MANAGE),
     )
 
 
@@ -91,7 +91,7 @@ def _detail(
         d=describe.describe(profile, today()),
         adopted_by=adopted_by,
         departments=departments_service.get_all(db, principal.scope),
-        can_change=principal.has_role(Role.ADMIN),
+        can_change=principal.has_role(*access.MANAGE),
         error=error,
         flash=flash,
     )

@@ -11,17 +11,16 @@ from markupsafe import escape
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from spotcheck.accounts.models import Role
 from spotcheck.departments import service as departments_service
 from spotcheck.errors import DomainError
+from spotcheck.targets import access
 from spotcheck.targets import exemptions as exemptions_service
-from spotcheck.targets.models import Exemption, Target
+from spotcheck.targets.models import Target
 from spotcheck.web.security import Db, LoggedIn, Principal, roles
 from spotcheck.web.templating import BEIJING, render
 
 router = APIRouter(prefix="/targets/exemptions")
-EDITORS = (Role.ADMIN, Role.COORDINATOR, Role.OFFICER)
-Editor = Annotated[Principal, Depends(roles(*EDITORS))]
+Editor = Annotated[Principal, Depends(roles(*access.EDIT))]
 FIELD_LABELS = {
     "target_key": "统一社会信用代码",
     "target_name": "名称",
@@ -30,17 +29,6 @@ FIELD_LABELS = {
     "basis": "列入依据",
     "department_id": "名单所属部门",
 }
-
-
-def status_of(row: Exemption, day: dt.date) -> str:
-    """有效, 未生效, 已过期 or 已撤销 on that day."""
-    if row.revoked_at is not None:
-        return "已撤销"
-    if day < row.valid_from:
-        return "未生效"
-    if row.valid_until is not None and day > row.valid_until:
-        return "已过期"
-    return "有效"
 
 
 def _today() -> dt.date:
@@ -75,12 +63,12 @@ def _page(
         request,
         "targets/exemptions.html",
         status_code=status_code,
-        rows=[(r, status_of(r, day)) for r in rows],
+        rows=[(r, exemptions_service.status_of(r, day)) for r in rows],
         names={d.id: d.name for d in departments},
         departments=departments,
         values=values or {"valid_from": day.isoformat()},
         errors=errors or {},
-        can_edit=principal.has_role(*EDITORS),
+        can_edit=principal.has_role(*access.EDIT),
         flash=flash,
     )
 

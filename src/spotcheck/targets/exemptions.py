@@ -95,3 +95,14 @@ def active(session: Session, department_ids: Sequence[int], on: dt.date) -> dict
         )
     )
     return {row.target_key: row for row in rows if row.valid_on(on)}
+
+
+def status_of(row: Exemption, day: dt.date) -> str:
+    """有效, 未生效, 已过期 or 已撤销 on that day."""
+    if row.revoked_at is not None:
+        return "已撤销"
+    if day < row.valid_from:
+        return "未生效"
+    if row.valid_until is not None and day > row.valid_until:
+        return "已过期"
+    return "有效"

@@ -8,43 +8,23 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from spotcheck.accounts.models import Role
 from spotcheck.departments import service as departments_service
 from spotcheck.errors import DomainError
 from spotcheck.history import service as history_service
 from spotcheck.imports import adapters
 from spotcheck.tabular.specs import TARGETS
-from spotcheck.targets import exemptions
+from spotcheck.targets import access, exemptions
 from spotcheck.targets import service as targets_service
+from spotcheck.targets.filters import filters_from
 from spotcheck.targets.models import RISK_CLASSES, STATUSES, TARGET_TYPES
 from spotcheck.web.pagination import with_page, without_page
 from spotcheck.web.security import Db, LoggedIn, Principal, roles
 from spotcheck.web.templating import BEIJING, render
 
 router = APIRouter(prefix="/targets")
-Editor = Annotated[Principal, Depends(roles(Role.ADMIN, Role.COORDINATOR, Role.OFFICER))]
+Editor = Annotated[Principal, Depends(roles(*access.EDIT))]
 LEVELS = ("省级", "市级", "县级", "乡镇级")
 PER_PAGE = 50
-
-
-def filters_from(params: Any) -> targets_service.Filters:
-    """Filters from a query string (pages, exports and the API share them)."""
-    department = params.get("department_id") or ""
-    return targets_service.Filters(
-        q=params.get("q", ""),
-        key=params.get("key", ""),
-        region=params.get("region", ""),
-        level=params.get("level", ""),
-        target_type=params.get("target_type", ""),
-        industry=params.get("industry", ""),
-        scope_text=params.get("scope_text", ""),
-        status=params.get("status", ""),
-        risk=params.get("risk", ""),
-        abnormal=params.get("abnormal") == "1",
-        dishonest=params.get("dishonest") == "1",
-        tag=params.get("tag", ""),
-        department_id=int(department) if department.isdigit() else None,
-    )
 
 
 def _choices() -> dict[str, Any]:
@@ -184,7 +164,7 @@ def target_detail(
         labels=targets_service.FIELD_LABELS,
         saved=bool(saved),
         department=departments_service.get(db, target.department_id),
-        can_edit=principal.has_role(Role.ADMIN, Role.COORDINATOR, Role.OFFICER),
+        can_edit=principal.has_role(*access.EDIT),
     )
 
 

@@ -182,7 +182,6 @@ def roles(*allowed: Role) -> Callable[..., Awaitable[Principal]]:
 
 PublicUser = Annotated[Principal | None, Depends(public)]
 LoggedIn = Annotated[Principal, Depends(login_required)]
-Admin = Annotated[Principal, Depends(roles(Role.ADMIN))]
 Db = Annotated[Session, Depends(get_db)]
 _ = get_settings  # re-exported for views
 

@@ -11,7 +11,11 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from starlette.responses import HTMLResponse
 
+from spotcheck.accounts import access as accounts_access
 from spotcheck.audit.labels import action_label
+from spotcheck.catalog import access as catalog_access
+from spotcheck.inspectors import access as inspectors_access
+from spotcheck.targets import access as targets_access
 from spotcheck.web.security import CSRF_FIELD, csrf_token
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
@@ -30,6 +34,13 @@ def _local(value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
 templates.env.filters["local"] = _local
 templates.env.filters["action_label"] = action_label
 templates.env.globals["CSRF_FIELD"] = CSRF_FIELD
+# Pages ask the domains' access policies too (`user.has_role(*access.catalog.EDIT)`), never role names.
+templates.env.globals["access"] = {
+    "accounts": accounts_access,
+    "catalog": catalog_access,
+    "inspectors": inspectors_access,
+    "targets": targets_access,
+}
 
 # The navigation of the whole platform; domains not yet built are shown greyed, not linked.
 NAV: list[dict[str, Any]] = [

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from spotcheck.accounts.access import LEADERS
 from spotcheck.accounts.models import (
     APPROVAL_LEVEL_LABELS,
     APPROVAL_RANK,
     ApprovalLevel,
-    Role,
     User,
 )
 from spotcheck.audit.service import Actor
@@ -27,7 +27,7 @@ from spotcheck.rulebooks.schema import Profile
 from spotcheck.workflow.models import Approval
 
 # Who may approve at all: a leader, or an administrator who carries an approval level.
-APPROVER_ROLES = (Role.LEADER, Role.ADMIN)
+APPROVER_ROLES = LEADERS
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,27 @@
+"""Target search filters from a query string (the pages, the exports and the API share them)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from spotcheck.targets import service as targets_service
+
+
+def filters_from(params: Any) -> targets_service.Filters:
+    """Filters from a query string (pages, exports and the API share them)."""
+    department = params.get("department_id") or ""
+    return targets_service.Filters(
+        q=params.get("q", ""),
+        key=params.get("key", ""),
+        region=params.get("region", ""),
+        level=params.get("level", ""),
+        target_type=params.get("target_type", ""),
+        industry=params.get("industry", ""),
+        scope_text=params.get("scope_text", ""),
+        status=params.get("status", ""),
+        risk=params.get("risk", ""),
+        abnormal=params.get("abnormal") == "1",
+        dishonest=params.get("dishonest") == "1",
+        tag=params.get("tag", ""),
+        department_id=int(department) if department.isdigit() else None,
+    )
