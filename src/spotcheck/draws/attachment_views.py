@@ -11,7 +11,7 @@ from fastapi.responses import FileResponse, Response
 
 from spotcheck.accounts.models import Role
 from spotcheck.audit.service import record
-from spotcheck.draws import attachments
+from spotcheck.draws import attachments, visibility
 from spotcheck.draws.models import Draw
 from spotcheck.errors import NotFound
 from spotcheck.scoping import get_or_404
@@ -26,7 +26,7 @@ def attachment_download(
     request: Request, principal: LoggedIn, db: Db, draw_id: int, attachment_id: int
 ) -> Response:
     """One ceremony file of a draw the user may see."""
-    draw = attachments.visible_draw_or_404(db, draw_id, principal.scope)
+    draw = visibility.visible_draw_or_404(db, draw_id, principal.scope)
     row = attachments.get_or_404(db, draw, attachment_id)
     path = attachments.path_of(request.app.state.settings.upload_dir, row)
     if not path.is_file():

@@ -11,7 +11,6 @@ import hashlib
 import os
 import re
 import secrets
-from collections.abc import Sequence
 from pathlib import Path
 from typing import BinaryIO
 
@@ -145,13 +144,6 @@ def add(
         after={"attachment": row.id, "kind": kind, "sha256": sha, "size": size},
     )
     return row
-
-
-def visible_draw_or_404(session: Session, draw_id: int, scope: Sequence[int]) -> Draw:
-    """A draw whose task the user sees (initiator, participant or delegate); else NotFound."""
-    from spotcheck.draws import delegation
-
-    return delegation.visible_draw_or_404(session, draw_id, scope)
 
 
 def get_or_404(session: Session, draw: Draw, attachment_id: int) -> DrawAttachment:

@@ -12,11 +12,10 @@ from spotcheck.audit.service import Actor
 from spotcheck.db import utcnow
 from spotcheck.departments import service as departments_service
 from spotcheck.departments.models import Department
-from spotcheck.draws.models import Draw, DrawStatus
+from spotcheck.draws.models import Draw, DrawnTarget, DrawStatus
 from spotcheck.draws.service import move, profile_of, require_status, task_of
 from spotcheck.errors import DomainError
 from spotcheck.inspectors.models import Inspector
-from spotcheck.plans.models import DrawnTarget
 from spotcheck.sampling import DrawError, canonical_json, compute_record
 from spotcheck.sampling.canonical import parse_json
 from spotcheck.targets.models import Target

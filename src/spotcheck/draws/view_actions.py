@@ -10,7 +10,7 @@ from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from spotcheck.draws import view_context
+from spotcheck.draws import view_context, visibility
 from spotcheck.draws.models import Draw
 from spotcheck.draws.service import DrawRefused
 from spotcheck.errors import DomainError, Forbidden, NotFound
@@ -47,7 +47,7 @@ def show(
     values: dict[str, Any] | None = None,
 ) -> HTMLResponse:
     """The draw page, with a message from the last action."""
-    draw = view_context.draw_or_404(db, draw_id, principal.scope)
+    draw = visibility.visible_draw_or_404(db, draw_id, principal.scope)
     return render(
         request,
         "draws/detail.html",
@@ -95,7 +95,7 @@ def act(
 
 def runnable(db: Session, principal: Principal, draw_id: int) -> Draw:
     """A draw the user may see and run; a participant-only department may not run it."""
-    draw = view_context.draw_or_404(db, draw_id, principal.scope)
+    draw = visibility.visible_draw_or_404(db, draw_id, principal.scope)
     if not view_context.can_run(db, principal, draw):
         raise Forbidden("抽取由发起部门的任务发起人员操作，参与部门不能操作")
     return draw

@@ -21,7 +21,7 @@ from spotcheck.draws import outcome as outcome_mod
 from spotcheck.draws.attachments import KINDS as ATTACHMENT_KINDS
 from spotcheck.draws.models import ChannelSubmission, Draw, DrawStatus
 from spotcheck.draws.service import profile_of, task_of
-from spotcheck.plans import eligibility
+from spotcheck.eligibility import service as eligibility
 from spotcheck.plans import tasks as tasks_service
 from spotcheck.rulebooks.schema import Profile
 from spotcheck.sampling.entropy import round_time
@@ -33,13 +33,6 @@ MIRROR = f"https://api.drand.sh/{QUICKNET}/public/"
 RUNNERS = (Role.OFFICER, Role.COORDINATOR, Role.ADMIN)
 STEPS = ("准备", "已承诺", "计算", "结果", "事后事件")
 BEIJING = dt.timezone(dt.timedelta(hours=8))
-
-
-def draw_or_404(session: Session, draw_id: int, scope: list[int]) -> Draw:
-    """A draw whose task the user may see (initiator, participant, delegate), else NotFound."""
-    from spotcheck.draws import delegation
-
-    return delegation.visible_draw_or_404(session, draw_id, scope)
 
 
 def can_run(session: Session, principal: Principal, draw: Draw) -> bool:

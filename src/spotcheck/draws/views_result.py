@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import UploadFile
 
-from spotcheck.draws import attachments, ceremony, publish, record_pdf, view_context
+from spotcheck.draws import attachments, ceremony, publish, record_pdf, visibility
 from spotcheck.draws.models import Draw
 from spotcheck.draws.view_actions import Runner, act, runnable, show
 from spotcheck.errors import DomainError, NotFound
@@ -47,7 +47,7 @@ def download(body: str | bytes, media_type: str, name: str) -> Response:
 
 
 def _done(db: Db, principal: LoggedIn, draw_id: int) -> Draw:
-    draw = view_context.draw_or_404(db, draw_id, principal.scope)
+    draw = visibility.visible_draw_or_404(db, draw_id, principal.scope)
     if draw.status not in publish.DONE:
         raise NotFound("该抽取尚未完成计算，没有抽取结果")
     return draw

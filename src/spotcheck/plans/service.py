@@ -12,8 +12,9 @@ from spotcheck.accounts.models import Role, User
 from spotcheck.audit import service as audit_service
 from spotcheck.audit.service import Actor
 from spotcheck.departments.models import Department
+from spotcheck.eligibility import service as eligibility
 from spotcheck.errors import DomainError, Forbidden, IllegalTransition, NotFound
-from spotcheck.plans import eligibility, task_rules, workflow
+from spotcheck.plans import task_rules, workflow
 from spotcheck.plans.models import (
     EDITABLE,
     AnnualPlan,
