@@ -26,6 +26,7 @@ from spotcheck.inspectors.models import Inspector
 from spotcheck.tabular.reader import Cell, Table
 from spotcheck.tabular.schema import RowError, Spec, validate
 from spotcheck.tabular.specs import INSPECTORS, ITEMS, TARGETS
+from spotcheck.targets import bulk as targets_bulk
 from spotcheck.targets import service as targets_service
 from spotcheck.targets.models import Target
 
@@ -170,7 +171,7 @@ def apply_targets(
     dry_run: bool = False,
 ) -> Outcome:
     """Upsert targets by key into the department's registry."""
-    result = targets_service.apply_import(
+    result = targets_bulk.apply_import(
         session,
         actor,
         department,

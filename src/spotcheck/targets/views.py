@@ -15,6 +15,7 @@ from spotcheck.history import service as history_service
 from spotcheck.imports import adapters
 from spotcheck.tabular.specs import TARGETS
 from spotcheck.targets import exemptions
+from spotcheck.targets import search as targets_search
 from spotcheck.targets import service as targets_service
 from spotcheck.targets.models import RISK_CLASSES, STATUSES, TARGET_TYPES
 from spotcheck.web.pagination import with_page, without_page
@@ -27,10 +28,10 @@ LEVELS = ("省级", "市级", "县级", "乡镇级")
 PER_PAGE = 50
 
 
-def filters_from(params: Any) -> targets_service.Filters:
+def filters_from(params: Any) -> targets_search.Filters:
     """Filters from a query string (pages, exports and the API share them)."""
     department = params.get("department_id") or ""
-    return targets_service.Filters(
+    return targets_search.Filters(
         q=params.get("q", ""),
         key=params.get("key", ""),
         region=params.get("region", ""),
@@ -56,9 +57,9 @@ def target_list(request: Request, principal: LoggedIn, db: Db, page: int = 1) ->
     """Search the registries of the user's departments."""
     filters = filters_from(request.query_params)
     if filters.department_id is not None and filters.department_id not in principal.scope:
-        filters = targets_service.Filters()
+        filters = targets_search.Filters()
     page = max(page, 1)
-    rows, total, capped = targets_service.search(db, principal.scope, filters, page, PER_PAGE)
+    rows, total, capped = targets_search.search(db, principal.scope, filters, page, PER_PAGE)
     return render(
         request,
         "targets/list.html",
