@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, overload
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
@@ -340,6 +341,4 @@ def apply_items(
 
 def today() -> dt.date:
     """The date in Beijing, for eligibility shown in exports."""
-    from spotcheck.web.templating import BEIJING
-
-    return dt.datetime.now(BEIJING).date()
+    return dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
