@@ -105,6 +105,7 @@ def _cpu() -> tuple[float, float]:
 
 def child_engine(n: int, repeat: int) -> dict[str, Any]:
     """Engine runs, then the single-process hashing floor on the same ticket messages."""
+    from spotcheck.gcpause import paused_gc
     from spotcheck.sampling import compute_record
 
     manifest = make_manifest(n)
@@ -114,7 +115,8 @@ def child_engine(n: int, repeat: int) -> dict[str, Any]:
     _mark("engine")
     for _ in range(repeat):
         before, start = _cpu(), time.perf_counter()
-        record = compute_record(manifest, ENTROPY)
+        with paused_gc():  # as every caller of the engine in spotcheck does
+            record = compute_record(manifest, ENTROPY)
         times.append(time.perf_counter() - start)
         after = _cpu()
         cpu.append((after[0] - before[0]) + (after[1] - before[1]))

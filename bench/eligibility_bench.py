@@ -6,7 +6,7 @@ PostgreSQL), not through the services: a city registry of N targets under the xi
 profile, 0.6·N check records over 7 years by two departments of different industries, 2,000
 免检免扰 entries, 5,000 targets drawn by another department's overlapping task. Each
 measurement is a child process that opens a session and calls ``eligibility.evaluate()`` (or
-``annual_summary()``) once; the call is timed inside the child, the peak RSS is the child's
+``annual.summarise()``) once; the call is timed inside the child, the peak RSS is the child's
 ``ru_maxrss`` from ``os.wait4``. The figures go to docs/benchmarks.md between the markers.
 """
 
@@ -54,7 +54,7 @@ EARLIER = (
     "many as keys, else the checks of the scope's keys; `IN (…)` lists only up to 4,000 keys), "
     "targets and candidates are named tuples, the collector is paused during an evaluation, "
     "each combination of class, flags and years since the last check is placed once, and "
-    "`annual_summary()` reads a scope shared by several tasks once."
+    "`annual.summarise()` reads a scope shared by several tasks once."
 )
 
 
@@ -89,7 +89,8 @@ def child(kind: str, url: str, ident: int, profile: bool) -> None:
 
     from spotcheck.config import Settings
     from spotcheck.db import import_all_models, make_engine
-    from spotcheck.plans import eligibility
+    from spotcheck.eligibility import annual
+    from spotcheck.eligibility import service as eligibility
     from spotcheck.plans.models import AnnualPlan, Task
 
     import_all_models()
@@ -105,7 +106,7 @@ def child(kind: str, url: str, ident: int, profile: bool) -> None:
         if kind == "evaluate":
             result: Any = eligibility.evaluate(session, target, ON)
         else:
-            result = eligibility.annual_summary(session, target)
+            result = annual.summarise(session, target)
         seconds = time.perf_counter() - started
         if profiler:
             profiler.disable()
@@ -260,7 +261,7 @@ def render(results: Sequence[BackendResult], rows: int, runs: int) -> str:
         "- Cases, all on 2026-11-24: the xinzhou-joint task (main item 重点, December window, "
         "overlap rule: merge); the same registry under zibo-gxj (a plan whose profile_code names "
         "it: 免检免扰 list, per-item cap of 2 a year, overlap with the 工信局's draw, main item "
-        "一般 with a 10% cap); `annual_summary()` of the plan with three xinzhou-joint tasks "
+        "一般 with a 10% cap); `annual.summarise()` of the plan with three xinzhou-joint tasks "
         "(every task is evaluated; tasks of one scope read it and its history once).",
         f"- Each run is a fresh child process (`python -m bench.eligibility_bench --child …`) that "
         f"opens a session, loads the task and calls the engine once; the time is that call's "

@@ -192,8 +192,9 @@ def build(url: str, rows: int) -> World:
     from spotcheck.db import import_all_models, make_engine
     from spotcheck.departments import service as departments_service
     from spotcheck.departments.models import DepartmentLevel
+    from spotcheck.draws.models import DrawnTarget
     from spotcheck.history.models import CheckRecord
-    from spotcheck.plans.models import AnnualPlan, DrawnTarget, Task, TaskItem
+    from spotcheck.plans.models import AnnualPlan, Task, TaskItem
     from spotcheck.rulebooks import service as rulebooks_service
     from spotcheck.targets.models import Exemption, Target
 
@@ -267,7 +268,7 @@ def build(url: str, rows: int) -> World:
             department_id=city.id, year=2026, title="2026年度部门联合抽查计划", profile_code=""
         )
         # The same registry read under the 淄博工信 rules: a plan naming its profile overrides
-        # the adopted one (plans.eligibility.profile_of).
+        # the adopted one (eligibility.service.profile_of).
         zibo_plan = AnnualPlan(
             department_id=city.id,
             year=2026,

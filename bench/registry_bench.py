@@ -3,7 +3,7 @@
 Run ``python -m bench.registry_bench [--rows N] [--quick] [--backend sqlite|postgresql]``.
 Every import is the real command line (``spotcheck import targets FILE --department CODE``)
 in a child process; its wall time and peak RSS (``os.wait4`` rusage of that child) are
-recorded. Searches call ``spotcheck.targets.service.search`` in this process against the
+recorded. Searches call ``spotcheck.targets.search.search`` in this process against the
 imported registry. The figures go to docs/benchmarks.md between the registry-bench markers.
 """
 
@@ -262,12 +262,12 @@ def _percentile(values: Sequence[float], q: float) -> float:
 
 
 def search_timings(url: str, runs: int, key_prefixes: Sequence[str]) -> list[Timing]:
-    """Time ``targets.service.search`` for each case (one warm-up call, then ``runs`` calls)."""
+    """Time ``targets.search.search`` for each case (one warm-up call, then ``runs`` calls)."""
     from spotcheck.config import Settings
     from spotcheck.db import import_all_models, make_engine, make_session_factory
     from spotcheck.departments import service as departments_service
-    from spotcheck.targets import service as targets_service
-    from spotcheck.targets.service import Filters
+    from spotcheck.targets import search as targets_search
+    from spotcheck.targets.search import Filters
 
     import_all_models()
     settings = Settings(DATABASE_URL=url)
@@ -290,11 +290,11 @@ def search_timings(url: str, runs: int, key_prefixes: Sequence[str]) -> list[Tim
             assert dept is not None
             scope = departments_service.subtree_ids(session, dept)
             for label, filters in cases:
-                targets_service.search(session, scope, filters, page=1, per_page=50)
+                targets_search.search(session, scope, filters, page=1, per_page=50)
                 times: list[float] = []
                 for _ in range(runs):
                     started = time.perf_counter()
-                    _rows_found, total, capped = targets_service.search(
+                    _rows_found, total, capped = targets_search.search(
                         session, scope, filters, page=1, per_page=50
                     )
                     times.append((time.perf_counter() - started) * 1000)
@@ -498,7 +498,7 @@ def render(results: Sequence[BackendResult], rows: int, runs: int, file_mib: flo
         "the bad file first, then the good file, then the good file again. Time is wall clock "
         "of the whole command (start-up, read, validation, write, commit); peak RSS is the "
         "child's `ru_maxrss` from `wait4`. Target rows are counted before and after each run.",
-        f"- Search: `targets.service.search(session, scope, Filters(...), page=1, per_page=50)` "
+        f"- Search: `targets.search.search(session, scope, Filters(...), page=1, per_page=50)` "
         f"(one page plus the count capped at 10,000) in one process over the imported registry, "
         f"scope = the subtree of {DEPARTMENT}; one warm-up call, then {runs} timed calls per case. "
         "The import runs ANALYZE itself after a large change; on PostgreSQL the searches are "

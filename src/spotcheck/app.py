@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from spotcheck import gcpause
 from spotcheck.config import Settings, get_settings
 from spotcheck.db import make_engine, make_session_factory
 from spotcheck.errors import DomainError
@@ -116,7 +117,8 @@ def _install_middleware(app: FastAPI, settings: Settings) -> None:
         if BROWSER_COOKIE not in request.cookies:
             new_bid = new_browser_id()
             request.state.browser_id = new_bid
-        response = await call_next(request)
+        with gcpause.serving():  # never pause the collector of the whole server process
+            response = await call_next(request)
         if new_bid is not None:
             response.set_cookie(
                 BROWSER_COOKIE,

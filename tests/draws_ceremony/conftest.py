@@ -25,8 +25,7 @@ from spotcheck.demo import data as demo_data
 from spotcheck.demo import plans as demo_plans
 from spotcheck.departments import service as departments_service
 from spotcheck.departments.models import Department
-from spotcheck.draws import ceremony, engine_cli
-from spotcheck.draws import service as draws
+from spotcheck.draws import ceremony, engine_cli, entropy_input
 from spotcheck.draws.models import Draw
 from spotcheck.plans import service as plans_service
 from spotcheck.plans import tasks as tasks_service
@@ -141,18 +140,20 @@ def reveal_and_compute(
     """Add the witnesses, let them enter the planned dice digits, enter drand, compute."""
     # Dice are rolled by a witness; profiles that require none still have someone roll them.
     people = list(witnesses) or [("测试监督人", "群众代表")]
-    added = [draws.add_witness(db, actor, draw, name, kind, "测试单位") for name, kind in people]
+    added = [
+        entropy_input.add_witness(db, actor, draw, name, kind, "测试单位") for name, kind in people
+    ]
     plan = json.loads(draw.manifest_text)["entropy"]
     for item in plan:
         if item["kind"] == "dice":
             digits = "".join(str((draw.id * 7 + n * 3) % 10) for n in range(item["digits"]))
             half = len(digits) // 2 if len(added) > 1 else len(digits)
-            draws.enter_dice(db, actor, draw, added[0], digits[:half])
+            entropy_input.enter_dice(db, actor, draw, added[0], digits[:half])
             if half < len(digits):
-                draws.enter_dice(db, actor, draw, added[1], digits[half:])
+                entropy_input.enter_dice(db, actor, draw, added[1], digits[half:])
         else:
-            draws.enter_drand(db, actor, draw, item["round"], DRAND_SIGNATURE)
-    draws.compute(db, actor, draw)
+            entropy_input.enter_drand(db, actor, draw, item["round"], DRAND_SIGNATURE)
+    ceremony.compute(db, actor, draw)
 
 
 def audit_actions(db: Session, draw: Draw) -> list[str]:

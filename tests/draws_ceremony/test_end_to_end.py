@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 
 from spotcheck.draws import ceremony, events, publish
 from spotcheck.draws import service as draws
-from spotcheck.draws.models import DrawStatus
+from spotcheck.draws.models import DrawnTarget, DrawStatus
 from spotcheck.plans import service as plans_service
-from spotcheck.plans.models import DrawnTarget, Task
+from spotcheck.plans.models import Task
 from spotcheck.targets import exemptions
 from spotcheck.targets.models import Target
 from tests.draws_ceremony.conftest import (

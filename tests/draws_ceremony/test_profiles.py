@@ -38,7 +38,7 @@ def test_it_draws_004_with_rank_slots_experts_drawn_first_and_a_discipline_witne
     assert all(ranks[k].category == "专家" for k in slots["专家"]["pool"])
     assert slots["专家"]["count"] <= slots["专家"]["draw"] <= len(slots["专家"]["pool"])
     with pytest.raises(DomainError, match="局纪检员"):
-        draws.compute(db, actor, draw)
+        ceremony.compute(db, actor, draw)
     reveal_and_compute(db, actor, draw, [("胡纪检", "局纪检员")])
     record = ceremony.record(draw)
     assert verify_record(record).ok

@@ -8,12 +8,11 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from spotcheck.draws import ceremony
+from spotcheck.draws import ceremony, entropy_input
 from spotcheck.draws import service as draws
-from spotcheck.draws.models import DrawStatus
+from spotcheck.draws.models import DrawnTarget, DrawStatus
 from spotcheck.errors import DomainError, IllegalTransition
 from spotcheck.plans import service as plans_service
-from spotcheck.plans.models import DrawnTarget
 from spotcheck.sampling import verify_record
 from tests.draws_ceremony.conftest import (
     BEFORE_DRAND,
@@ -54,9 +53,9 @@ def test_it_draws_with_witnessed_dice_and_drand_and_stores_verifiable_records(
     assert all(s["name"].startswith("第") for s in manifest["strata"])
     assert draw.strata_map["第1层"]["article"].startswith("002")
     with pytest.raises(DomainError, match="监督人"):
-        draws.compute(db, officer, draw)  # no witness yet, entropy missing
+        ceremony.compute(db, officer, draw)  # no witness yet, entropy missing
     with pytest.raises(IllegalTransition, match="不是承诺时计划的"):
-        draws.enter_drand(db, officer, draw, DRAND_ROUND + 1, DRAND_SIGNATURE)
+        entropy_input.enter_drand(db, officer, draw, DRAND_ROUND + 1, DRAND_SIGNATURE)
     reveal_and_compute(db, officer, draw, [("王监督", "综合法规科")])
     assert draw.status == DrawStatus.COMPUTED
     public, auditor = ceremony.record(draw), ceremony.record(draw, auditor=True)
@@ -92,7 +91,7 @@ def test_it_refuses_changes_after_commit_and_a_second_compute_with_audit_events(
     reveal_and_compute(db, officer, draw, [("王监督", "综合法规科"), ("李群众", "群众代表")])
     assert [len(w.dice_digits) for w in draw.witnesses] == [3, 3]  # each witness's part
     with pytest.raises(IllegalTransition, match="已抽取"):
-        draws.compute(db, officer, draw)
+        ceremony.compute(db, officer, draw)
     assert audit_actions(db, draw).count("draw.refused") == 4
 
 
@@ -104,14 +103,14 @@ def test_it_refuses_bad_dice_and_a_dice_value_reused_from_another_draw(demo: Ses
     for draw in (first, second):
         draws.set_entropy(db, officer, draw, drand=False, dice_digits=4)
         draws.commit(db, officer, draw, now=NOW)
-    witness = draws.add_witness(db, officer, first, "王监督", "综合法规科", "局纪检组")
+    witness = entropy_input.add_witness(db, officer, first, "王监督", "综合法规科", "局纪检组")
     with pytest.raises(DomainError, match="只能是 0–9"):
-        draws.enter_dice(db, officer, first, witness, "12a")
+        entropy_input.enter_dice(db, officer, first, witness, "12a")
     with pytest.raises(DomainError, match="太多"):
-        draws.enter_dice(db, officer, first, witness, "12345")
-    draws.enter_dice(db, officer, first, witness, "2718")
-    other = draws.add_witness(db, officer, second, "李监督", "法律顾问")
+        entropy_input.enter_dice(db, officer, first, witness, "12345")
+    entropy_input.enter_dice(db, officer, first, witness, "2718")
+    other = entropy_input.add_witness(db, officer, second, "李监督", "法律顾问")
     with pytest.raises(IllegalTransition, match="与抽取 370300-GXJ-2026-01 的骰子值相同"):
-        draws.enter_dice(db, officer, second, other, "2718")
+        entropy_input.enter_dice(db, officer, second, other, "2718")
     assert second.dice_value is None
     assert audit_actions(db, second)[-1] == "draw.refused"

@@ -7,9 +7,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from spotcheck.departments import service as departments_service
-from spotcheck.draws import ceremony, delegation
+from spotcheck.draws import access, ceremony
 from spotcheck.draws.models import DrawStatus
 from spotcheck.errors import DomainError, NotFound
+from spotcheck.plans import delegation
 from spotcheck.plans import tasks as tasks_service
 from spotcheck.sampling import verify_record
 from spotcheck.targets.models import Target
@@ -42,8 +43,8 @@ def test_it_delegates_a_task_to_a_county_which_then_runs_the_draw(demo: Session)
     draw = computed(db, who(db, "zhangdian"), seen)
     assert draw.status == DrawStatus.COMPUTED and draw.created_by == "周涛"
     assert verify_record(ceremony.record(draw)).fully_verified
-    assert delegation.visible_draw_or_404(db, draw.id, _scope(db, "370303-GXJ")) is draw
-    assert delegation.visible_draw_or_404(db, draw.id, _scope(db, "370300-GXJ")) is draw
+    assert access.draw_or_404(db, draw.id, _scope(db, "370303-GXJ")) is draw
+    assert access.draw_or_404(db, draw.id, _scope(db, "370300-GXJ")) is draw
     with pytest.raises(DomainError, match="已准备抽取"):
         delegation.delegate(db, who(db, "coordinator"), task, county, "再次委派")
 
@@ -57,7 +58,7 @@ def test_it_keeps_outsiders_out_of_a_delegated_task_and_its_draw(demo: Session) 
     with pytest.raises(NotFound):
         tasks_service.get_or_404(db, task.id, outsider)
     with pytest.raises(NotFound):
-        delegation.visible_draw_or_404(db, draw.id, outsider)
+        access.draw_or_404(db, draw.id, outsider)
     assert task not in tasks_service.get_all(db, outsider)
 
 

@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session
 
 from spotcheck.draws import ceremony, events, outcome
 from spotcheck.draws import service as draws
+from spotcheck.draws.models import DrawnTarget
 from spotcheck.draws.service import DrawRefused
 from spotcheck.errors import DomainError
-from spotcheck.plans.models import DrawnTarget
 from spotcheck.rulebooks import service as rulebooks_service
 from spotcheck.sampling import verify_record
 from tests.draws_ceremony.conftest import audit_actions, verify_everywhere, who

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy.orm import Session
 
-from spotcheck.draws.models import Draw, DrawEvent, DrawStatus, DrawWitness
+from spotcheck.draws.models import Draw, DrawEvent, DrawnTarget, DrawStatus, DrawWitness
 from spotcheck.inspectors.models import Inspector
-from spotcheck.plans.models import DrawnTarget, Task
+from spotcheck.plans.models import Task
 from spotcheck.sampling import (
     build_manifest,
     canonical_json,

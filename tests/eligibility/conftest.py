@@ -13,9 +13,11 @@ from spotcheck.audit.service import SYSTEM
 from spotcheck.catalog import service as catalog_service
 from spotcheck.catalog.models import CheckItem
 from spotcheck.departments.models import Department
+from spotcheck.draws.models import DrawnTarget
+from spotcheck.eligibility import service as eligibility
+from spotcheck.eligibility.exclusions import Exclusion
 from spotcheck.history import service as history_service
-from spotcheck.plans import eligibility
-from spotcheck.plans.models import AnnualPlan, DrawnTarget, Task, TaskDepartment, TaskItem
+from spotcheck.plans.models import AnnualPlan, Task, TaskDepartment, TaskItem
 from spotcheck.rulebooks import service as rulebooks_service
 from spotcheck.targets import exemptions
 from spotcheck.targets.models import Exemption, Target
@@ -202,7 +204,7 @@ def stratum_of(result: eligibility.Eligibility, target: Target) -> str:
     return ""
 
 
-def excluded(result: eligibility.Eligibility, target: Target) -> eligibility.Exclusion | None:
+def excluded(result: eligibility.Eligibility, target: Target) -> Exclusion | None:
     """The exclusion of the target, if any."""
     return next((e for e in result.exclusions if e.target_id == target.id), None)
 

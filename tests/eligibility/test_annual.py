@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from spotcheck.plans import eligibility
+from spotcheck.eligibility import annual
 from tests.eligibility.conftest import World
 
 
@@ -19,7 +19,7 @@ def test_it_checks_the_003_minimum_over_the_year(world: World) -> None:
     world.db.commit()
     plan = world.plans[world.org.own.id]
 
-    below = eligibility.annual_summary(world.db, plan)
+    below = annual.summarise(world.db, plan)
 
     assert (below.registry_size, below.total, below.year) == (100, 4, 2026)
     assert [(t.id, n) for t, n in below.planned] == [(task.id, 4)]
@@ -31,7 +31,7 @@ def test_it_checks_the_003_minimum_over_the_year(world: World) -> None:
 
     task.strata_settings = {"all": {"count": 5}}
     world.db.commit()
-    at = eligibility.annual_summary(world.db, plan)
+    at = annual.summarise(world.db, plan)
     assert at.ok and at.total == 5
     assert "不低于5%（依据 003 第十六条" in at.message
 
@@ -50,7 +50,7 @@ def test_it_checks_the_004_target_over_all_tasks(
         world.task([item], strata_settings={"all": {"count": n}})
     world.db.commit()
 
-    summary = eligibility.annual_summary(world.db, world.plans[world.org.own.id])
+    summary = annual.summarise(world.db, world.plans[world.org.own.id])
 
     assert summary.total == sum(counts)
     assert summary.ok is ok
@@ -63,6 +63,6 @@ def test_it_is_neutral_without_an_annual_rule(world: World) -> None:
     world.adopt("zibo-gxj")
     world.task([world.item("ZB-001")])
     world.db.commit()
-    summary = eligibility.annual_summary(world.db, world.plans[world.org.own.id])
+    summary = annual.summarise(world.db, world.plans[world.org.own.id])
     assert summary.ok and summary.rule is None
     assert "未规定年度抽查比例" in summary.message

@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
+from spotcheck.eligibility import annual, scope
+from spotcheck.eligibility import service as eligibility
 from spotcheck.errors import NotFound
-from spotcheck.plans import eligibility, scope
 from spotcheck.plans.models import Task
 from tests.eligibility.conftest import START, World
 
@@ -146,7 +147,7 @@ def test_it_counts_each_plan_task_as_if_evaluated_alone(world: World) -> None:
         {listed.id: "exemption", capped.id: "frequency"},
         {listed.id: "frequency", capped.id: "frequency"},
     ]
-    summary = eligibility.annual_summary(world.db, world.plan(world.org.own))
+    summary = annual.summarise(world.db, world.plan(world.org.own))
     assert summary.total == sum(
         eligibility.evaluate(world.db, t).total_quota for t in (plain, complaint)
     )

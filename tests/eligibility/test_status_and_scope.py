@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from spotcheck.plans import eligibility
+from spotcheck.eligibility import scope
 from spotcheck.rulebooks import service as rulebooks_service
 from spotcheck.targets.models import SubRegistry
 from tests.eligibility.conftest import World, excluded
@@ -83,7 +83,7 @@ def test_it_counts_the_registry_once_per_key_for_annual_ratios(world: World) -> 
     world.target(world.org.child, key=dup.key)
     world.db.commit()
 
-    size = eligibility.scope_count(
+    size = scope.scope_count(
         world.db, world.org.own, rulebooks_service.profile_for(world.db, world.org.own)
     )
     assert size == 4

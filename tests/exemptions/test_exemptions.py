@@ -16,8 +16,8 @@ from spotcheck.audit.models import AuditEvent
 from spotcheck.audit.service import SYSTEM
 from spotcheck.history import service as history_service
 from spotcheck.tabular.codes import make_uscc
+from spotcheck.targets import bulk as targets_bulk
 from spotcheck.targets import exemptions
-from spotcheck.targets import service as targets_service
 from spotcheck.targets.models import Exemption, Target
 from spotcheck.web.templating import BEIJING
 from tests.conftest import Org, csrf_of, login, post_form
@@ -38,7 +38,7 @@ def officer(app, org: Org, make_user) -> Iterator[TestClient]:  # type: ignore[n
 
 def _target(db: Session, org: Org) -> Target:
     record = {"key": KEY, "name": "淄博免检测试有限公司", "target_type": "企业"}
-    targets_service.apply_import(db, SYSTEM, org.own, [record], filename="t", sha256="x")
+    targets_bulk.apply_import(db, SYSTEM, org.own, [record], filename="t", sha256="x")
     db.commit()
     target = db.scalar(select(Target).where(Target.key == KEY))
     assert target is not None

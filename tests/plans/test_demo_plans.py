@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from spotcheck.demo import data as demo_data
 from spotcheck.demo import plans as demo_plans
 from spotcheck.departments import service as departments_service
-from spotcheck.plans import eligibility
+from spotcheck.eligibility import service as eligibility
 from spotcheck.plans import service as plans_service
 from spotcheck.plans.models import AnnualPlan, PlanStatus
 

@@ -17,7 +17,7 @@ from spotcheck.catalog import service as catalog_service
 from spotcheck.catalog.models import CheckItem
 from spotcheck.departments import service as departments_service
 from spotcheck.departments.models import Department, DepartmentLevel
-from spotcheck.plans import eligibility
+from spotcheck.eligibility import service as eligibility
 from spotcheck.plans.models import Task
 from spotcheck.rulebooks import service as rulebooks_service
 from spotcheck.targets.models import Target

@@ -15,7 +15,7 @@ from spotcheck.inspectors import service as inspectors_service
 from spotcheck.inspectors.models import Inspector
 from spotcheck.rulebooks import service as rulebooks_service
 from spotcheck.tabular.codes import make_uscc
-from spotcheck.targets import service as targets_service
+from spotcheck.targets import bulk as targets_bulk
 from spotcheck.targets.models import Target, TargetHistory
 from tests.conftest import Org, login, post_form
 
@@ -43,8 +43,8 @@ def _targets(db: Session, org: Org) -> None:
             "region_code": "140902",
         },
     ]
-    targets_service.apply_import(db, SYSTEM, org.own, records[:2], filename="t", sha256="x")
-    targets_service.apply_import(db, SYSTEM, org.other, records[2:], filename="t", sha256="x")
+    targets_bulk.apply_import(db, SYSTEM, org.own, records[:2], filename="t", sha256="x")
+    targets_bulk.apply_import(db, SYSTEM, org.other, records[2:], filename="t", sha256="x")
     db.commit()
 
 

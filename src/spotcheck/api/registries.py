@@ -17,6 +17,7 @@ from spotcheck.imports import service as imports_service
 from spotcheck.inspectors import service as inspectors_service
 from spotcheck.inspectors.filters import filters_from as inspector_filters
 from spotcheck.inspectors.models import Inspector
+from spotcheck.targets import search as targets_search
 from spotcheck.targets import service as targets_service
 from spotcheck.targets.filters import filters_from as target_filters
 from spotcheck.targets.models import Target
@@ -89,7 +90,7 @@ def list_targets(
 ) -> TargetPage:
     """Search targets with the same filters as the registry page (q, key, region, status, risk, …)."""
     page, per_page = max(page, 1), min(max(per_page, 1), 500)
-    rows, total, capped = targets_service.search(
+    rows, total, capped = targets_search.search(
         db, principal.scope, target_filters(request.query_params), page, per_page
     )
     return TargetPage(total=total, capped=capped, page=page, items=[_target(t) for t in rows])

@@ -20,7 +20,7 @@ from spotcheck.departments.models import Department, DepartmentLevel
 from spotcheck.inspectors import service as inspectors_service
 from spotcheck.inspectors.models import Inspector
 from spotcheck.tabular.codes import make_resident_id, make_uscc
-from spotcheck.targets import service as targets_service
+from spotcheck.targets import bulk as targets_bulk
 
 # The four other seed agencies (淄博市工业和信息化局 is in data.DEPARTMENTS).
 AGENCIES = [
@@ -404,7 +404,7 @@ def load(session: Session) -> dict[str, int]:
     for code, records in plan:
         department = get(session, code)
         assert department is not None
-        outcome = targets_service.apply_import(
+        outcome = targets_bulk.apply_import(
             session, SYSTEM, department, records, filename="演示数据", sha256="demo"
         )
         counts["targets"] += outcome.created

@@ -1,7 +1,7 @@
 """Who runs a draw ceremony, who audits it, and which draws a user may see.
 
 A draw is visible to whoever sees its task (initiator, participant or delegate, 001 第十四条):
-`draw_or_404` asks `draws.delegation.visible_draw_or_404`, where the task membership rule lives.
+`draw_or_404` asks the task's visibility (`plans.tasks.get_or_404`, delegation in `plans.delegation`).
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 
 from spotcheck.accounts.access import LEADERS, OFFICERS, WITNESSES, Roles
 from spotcheck.accounts.models import User
-from spotcheck.draws import delegation
 from spotcheck.draws.models import Draw
 from spotcheck.draws.service import task_of
+from spotcheck.errors import NotFound
 from spotcheck.plans import tasks as tasks_service
 
 RUN: Roles = OFFICERS  # prepare, commit, entropy, compute, events, channels, publication
@@ -22,9 +22,16 @@ AUDIT: Roles = LEADERS  # the auditor's record with every opening
 WITNESS: Roles = WITNESSES
 
 
-def draw_or_404(session: Session, draw_id: int, scope: Sequence[int]) -> Draw:
-    """A draw whose task the user may see (initiator, participant, delegate), else NotFound."""
-    return delegation.visible_draw_or_404(session, draw_id, scope)
+def draw_or_404(session: Session, draw_id: int, scope: Sequence[int] | None) -> Draw:
+    """A draw whose task the user sees (initiator, participant or delegate); else NotFound."""
+    draw = session.get(Draw, draw_id)
+    if draw is None:
+        raise NotFound("未找到该抽取，或您无权查看")
+    try:
+        tasks_service.get_or_404(session, draw.task_id, scope)
+    except NotFound:
+        raise NotFound("未找到该抽取，或您无权查看") from None
+    return draw
 
 
 def can_run(session: Session, user: User, scope: Sequence[int], draw: Draw) -> bool:

@@ -11,10 +11,11 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from spotcheck.departments import service as departments_service
-from spotcheck.draws import access, ceremony, delegation, events, publish
+from spotcheck.draws import access, ceremony, entropy_input, events, publish
 from spotcheck.draws import service as draws
 from spotcheck.draws.models import Draw, DrawWitness
 from spotcheck.errors import NotFound
+from spotcheck.plans import delegation
 from spotcheck.plans import tasks as tasks_service
 from spotcheck.web.security import Db, LoggedIn, Principal, roles
 
@@ -190,7 +191,7 @@ def witness(principal: Officer, db: Db, draw_id: int, body: WitnessIn) -> dict[s
         db,
         principal,
         draw_id,
-        lambda d: draws.add_witness(
+        lambda d: entropy_input.add_witness(
             db, principal.actor, d, body.name, body.kind, body.organisation
         ),
     )
@@ -207,7 +208,7 @@ def dice(principal: Officer, db: Db, draw_id: int, body: DiceIn) -> dict[str, An
         db,
         principal,
         draw_id,
-        lambda d: draws.enter_dice(db, principal.actor, d, person, body.digits),
+        lambda d: entropy_input.enter_dice(db, principal.actor, d, person, body.digits),
     )
 
 
@@ -218,14 +219,14 @@ def drand(principal: Officer, db: Db, draw_id: int, body: DrandIn) -> dict[str, 
         db,
         principal,
         draw_id,
-        lambda d: draws.enter_drand(db, principal.actor, d, body.round, body.signature),
+        lambda d: entropy_input.enter_drand(db, principal.actor, d, body.round, body.signature),
     )
 
 
 @router.post("/draws/{draw_id}/compute")
 def compute(principal: Officer, db: Db, draw_id: int) -> dict[str, Any]:
     """Compute the draw (once)."""
-    return _step(db, principal, draw_id, lambda d: draws.compute(db, principal.actor, d))
+    return _step(db, principal, draw_id, lambda d: ceremony.compute(db, principal.actor, d))
 
 
 @router.post("/draws/{draw_id}/publish")

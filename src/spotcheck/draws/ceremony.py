@@ -11,11 +11,11 @@ from spotcheck.audit.service import Actor
 from spotcheck.db import utcnow
 from spotcheck.departments import service as departments_service
 from spotcheck.departments.models import Department
-from spotcheck.draws.models import Draw, DrawStatus
+from spotcheck.draws.models import Draw, DrawnTarget, DrawStatus
 from spotcheck.draws.service import move, profile_of, require_status, task_of
 from spotcheck.errors import DomainError
+from spotcheck.gcpause import paused_gc
 from spotcheck.inspectors.models import Inspector
-from spotcheck.plans.models import DrawnTarget
 from spotcheck.sampling import DrawError, canonical_json, compute_record
 from spotcheck.sampling.canonical import parse_json
 from spotcheck.targets.models import Target
@@ -45,18 +45,19 @@ def records(
     """The public and the auditor's record of the committed draw with these events (DrawError)."""
     manifest = parse_json(draw.manifest_text)
     entropy = _revealed_in_plan_order(draw, manifest)
-    both = [
-        compute_record(
-            manifest,
-            entropy,
-            events or [],
-            openings=draw.openings,
-            manifest_digest=draw.digest,
-            audience=audience,
-            require_signature=True,
-        )
-        for audience in ("public", "auditor")
-    ]
+    with paused_gc():
+        both = [
+            compute_record(
+                manifest,
+                entropy,
+                events or [],
+                openings=draw.openings,
+                manifest_digest=draw.digest,
+                audience=audience,
+                require_signature=True,
+            )
+            for audience in ("public", "auditor")
+        ]
     return both[0], both[1]
 
 

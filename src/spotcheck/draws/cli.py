@@ -17,12 +17,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from spotcheck.audit.service import record
 from spotcheck.departments import service as departments_service
-from spotcheck.draws import access, ceremony, delegation, events
+from spotcheck.draws import access, ceremony, entropy_input, events
 from spotcheck.draws import service as draws
 from spotcheck.draws.entropy_input import dice_so_far
 from spotcheck.draws.models import Draw, DrawWitness
 from spotcheck.draws.outcome import EVENT_LABELS
 from spotcheck.errors import DomainError, NotFound
+from spotcheck.plans import delegation
 from spotcheck.plans import tasks as tasks_service
 from spotcheck.plans.cli import Acting, _fail, _plain, acting
 
@@ -114,7 +115,9 @@ def register(app: typer.Typer, get_factory: Callable[[], sessionmaker[Session]])
         """登记监督人。"""
         with _tx(get_factory()) as s:
             who = acting(s, user, access.RUN)
-            w = draws.add_witness(s, who.actor, _draw(s, who, task_id), name, kind, organisation)
+            w = entropy_input.add_witness(
+                s, who.actor, _draw(s, who, task_id), name, kind, organisation
+            )
             _plain(f"已登记监督人 #{w.id} {w.name}（{w.kind}）")
 
     @cer.command("dice")
@@ -131,7 +134,7 @@ def register(app: typer.Typer, get_factory: Callable[[], sessionmaker[Session]])
             person = s.get(DrawWitness, witness)
             if person is None or person.draw_id != draw.id:
                 raise NotFound("未找到该监督人")
-            value = draws.enter_dice(s, who.actor, draw, person, digits)
+            value = entropy_input.enter_dice(s, who.actor, draw, person, digits)
             _plain(f"已录入，骰子数字现为 {value}")
 
     @cer.command("drand")
@@ -144,7 +147,7 @@ def register(app: typer.Typer, get_factory: Callable[[], sessionmaker[Session]])
         """录入 drand quicknet 的签名（离线校验）。"""
         with _tx(get_factory()) as s:
             who = acting(s, user, access.RUN)
-            draws.enter_drand(s, who.actor, _draw(s, who, task_id), round_number, signature)
+            entropy_input.enter_drand(s, who.actor, _draw(s, who, task_id), round_number, signature)
             _plain(f"drand 第 {round_number} 轮签名已校验并录入")
 
     @cer.command("compute")
@@ -152,7 +155,7 @@ def register(app: typer.Typer, get_factory: Callable[[], sessionmaker[Session]])
         """计算抽取结果（只能一次）。"""
         with _tx(get_factory()) as s:
             who = acting(s, user, access.RUN)
-            draw = draws.compute(s, who.actor, _draw(s, who, task_id))
+            draw = ceremony.compute(s, who.actor, _draw(s, who, task_id))
             _plain(_status_lines(draw))
 
     @cer.command("schedule")
@@ -206,7 +209,7 @@ Approver = Annotated[str, typer.Option("--approved-by", help="批准人（细则
 
 
 def _register_events(cer: typer.Typer, get_factory: Callable[[], sessionmaker[Session]]) -> None:
-    """Events after the draw and delegation (draws/events.py, draws/delegation.py)."""
+    """Events after the draw and delegation (draws/events.py, plans/delegation.py)."""
 
     @cer.command("replace-target")
     def replace_target(

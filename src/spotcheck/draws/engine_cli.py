@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
+from spotcheck.gcpause import paused_gc
 from spotcheck.sampling import DEFAULT_ALTERNATES, DrawError, compute_record, is_record
 from spotcheck.sampling.canonical import parse_json
 from spotcheck.sampling.entropy import load_bls_verifier
@@ -86,7 +87,8 @@ def verify_command(
             "not a draw record: spec is not ssj-draw-v1 or there is no manifest object",
             EXIT_NOT_A_RECORD,
         )
-    result = verify_record(record)
+    with paused_gc():
+        result = verify_record(record)
     if as_json:
         typer.echo(dumps_result(result))
     else:
@@ -174,14 +176,15 @@ def replay_command(
         if not isinstance(value, kind):
             raise _fail(f"错误 / error: {name}", EXIT_FAILED)
     try:
-        record = compute_record(
-            manifest,
-            entropy,
-            events,
-            openings=openings,
-            alternates=alternates,
-            audience="auditor" if auditor else "public",
-        )
+        with paused_gc():
+            record = compute_record(
+                manifest,
+                entropy,
+                events,
+                openings=openings,
+                alternates=alternates,
+                audience="auditor" if auditor else "public",
+            )
     except DrawError as exc:
         raise _fail(f"错误 / error [{exc.code}]: {exc.zh} / {exc.en}", EXIT_FAILED) from None
     if openings is None:

@@ -33,11 +33,10 @@ from spotcheck.departments.models import Department
 from spotcheck.draws import outcome
 from spotcheck.draws.ceremony import record as ceremony_record
 from spotcheck.draws.ceremony import records, target_names
-from spotcheck.draws.models import Draw, DrawEvent, DrawStatus
+from spotcheck.draws.models import Draw, DrawEvent, DrawnTarget, DrawStatus
 from spotcheck.draws.service import profile_of, refuse, require_status, task_of
 from spotcheck.errors import DomainError
 from spotcheck.inspectors.models import Inspector
-from spotcheck.plans.models import DrawnTarget
 from spotcheck.rulebooks.schema import Profile
 from spotcheck.sampling import DrawError, canonical_json
 from spotcheck.sampling.errors import EventError

@@ -181,3 +181,16 @@ class DrawAttachment(Base):
     stored_as: Mapped[str] = mapped_column(String(200))
     uploaded_by: Mapped[str] = mapped_column(String(60), default="")
     uploaded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class DrawnTarget(Base):
+    """A target a task's draw selected; the draw writes these, overlap rules read them."""
+
+    __tablename__ = "drawn_target"
+    __table_args__ = (UniqueConstraint("task_id", "target_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("task.id", ondelete="CASCADE"), index=True)
+    target_key: Mapped[str] = mapped_column(String(40), index=True)
+    target_name: Mapped[str] = mapped_column(String(200), default="")
+    drawn_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -16,10 +16,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from spotcheck.draws.models import Draw
+from spotcheck.draws.models import Draw, DrawnTarget
 from spotcheck.errors import DomainError
 from spotcheck.inspectors.models import Inspector
-from spotcheck.plans.models import DrawnTarget, Task
+from spotcheck.plans.models import Task
 from spotcheck.tabular.codes import check_resident_id
 
 EVENT_LABELS = {

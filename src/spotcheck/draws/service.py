@@ -12,7 +12,6 @@ draw was written, and the attempt is on the audit chain. Services still never co
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import secrets
 from typing import Any
 
@@ -25,8 +24,8 @@ from spotcheck.db import utcnow
 from spotcheck.departments.models import Department
 from spotcheck.draws import pools
 from spotcheck.draws.models import DRAW_LABELS, Draw, DrawBorrowing, DrawStatus
+from spotcheck.eligibility import service as eligibility
 from spotcheck.errors import DomainError, IllegalTransition, NotFound
-from spotcheck.plans import eligibility
 from spotcheck.plans import service as plans_service
 from spotcheck.plans.models import Task
 from spotcheck.rulebooks.schema import Profile
@@ -399,20 +398,3 @@ def commit(session: Session, actor: Actor, draw: Draw, now: dt.datetime | None =
     )
     session.flush()
     return draw
-
-
-_ELSEWHERE = {
-    "compute": "spotcheck.draws.ceremony",
-    "schedule": "spotcheck.draws.ceremony",
-    "add_witness": "spotcheck.draws.entropy_input",
-    "enter_dice": "spotcheck.draws.entropy_input",
-    "enter_drand": "spotcheck.draws.entropy_input",
-}
-
-
-def __getattr__(name: str) -> Any:
-    # Re-exported lazily: ceremony.py and entropy_input.py import this module's helpers.
-    module = _ELSEWHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)

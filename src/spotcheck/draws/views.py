@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from spotcheck.accounts.models import User
 from spotcheck.departments.models import Department
-from spotcheck.draws import access, event_views, view_context, views_result
+from spotcheck.draws import access, ceremony, entropy_input, event_views, view_context, views_result
 from spotcheck.draws import service as draws
 from spotcheck.draws.models import Draw, DrawWitness
 from spotcheck.draws.view_actions import Runner, act, form_of, runnable, show
@@ -175,7 +175,7 @@ async def draw_witness(request: Request, principal: Runner, db: Db, draw_id: int
         form["name"] = form.get("name", "").strip() or user.full_name
 
     def run() -> None:
-        draws.add_witness(
+        entropy_input.add_witness(
             db,
             principal.actor,
             draw,
@@ -202,7 +202,7 @@ async def draw_dice(request: Request, principal: LoggedIn, db: Db, draw_id: int)
         raise Forbidden("只有该监督人本人或任务发起人员可以录入骰子数字")
 
     def run() -> None:
-        draws.enter_dice(db, principal.actor, draw, witness, form.get("digits", ""))
+        entropy_input.enter_dice(db, principal.actor, draw, witness, form.get("digits", ""))
 
     return act(request, db, principal, draw, run, "dice", "#witnesses")
 
@@ -217,7 +217,7 @@ async def draw_drand(request: Request, principal: Runner, db: Db, draw_id: int) 
         return show(request, db, principal, draw_id, error="drand 轮次应为整数", status_code=400)
 
     def run() -> None:
-        draws.enter_drand(db, principal.actor, draw, int(raw), form.get("signature", ""))
+        entropy_input.enter_drand(db, principal.actor, draw, int(raw), form.get("signature", ""))
 
     return act(request, db, principal, draw, run, "drand", "#drand")
 
@@ -231,7 +231,7 @@ def draw_compute(request: Request, principal: Runner, db: Db, draw_id: int) -> R
         db,
         principal,
         draw,
-        lambda: draws.compute(db, principal.actor, draw),
+        lambda: ceremony.compute(db, principal.actor, draw),
         "computed",
         "#result",
     )

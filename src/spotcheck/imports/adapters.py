@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, overload
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
@@ -26,6 +27,7 @@ from spotcheck.inspectors.models import Inspector
 from spotcheck.tabular.reader import Cell, Table
 from spotcheck.tabular.schema import RowError, Spec, validate
 from spotcheck.tabular.specs import INSPECTORS, ITEMS, TARGETS
+from spotcheck.targets import bulk as targets_bulk
 from spotcheck.targets import service as targets_service
 from spotcheck.targets.models import Target
 
@@ -170,7 +172,7 @@ def apply_targets(
     dry_run: bool = False,
 ) -> Outcome:
     """Upsert targets by key into the department's registry."""
-    result = targets_service.apply_import(
+    result = targets_bulk.apply_import(
         session,
         actor,
         department,
@@ -339,6 +341,4 @@ def apply_items(
 
 def today() -> dt.date:
     """The date in Beijing, for eligibility shown in exports."""
-    from spotcheck.web.templating import BEIJING
-
-    return dt.datetime.now(BEIJING).date()
+    return dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()

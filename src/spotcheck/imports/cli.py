@@ -23,7 +23,7 @@ from spotcheck.imports import history as history_adapter
 from spotcheck.imports import service as imports_service
 from spotcheck.inspectors import service as inspectors_service
 from spotcheck.tabular.writer import write_template
-from spotcheck.targets import service as targets_service
+from spotcheck.targets import search as targets_search
 
 console = Console()
 err = Console(stderr=True)
@@ -143,12 +143,12 @@ def register(app: typer.Typer, get_factory: Callable[[], sessionmaker[Session]])
                 raise typer.Exit(1)
             scope = departments_service.subtree_ids(session, dept)
             if kind == "targets":
-                filters = targets_service.Filters(
+                filters = targets_search.Filters(
                     q=q, region=region, status=status, risk=risk, tag=tag
                 )
                 rows = [
                     adapters.target_row(t)
-                    for t in targets_service.iter_export(session, scope, filters)
+                    for t in targets_search.iter_export(session, scope, filters)
                 ]
             elif kind == "history":
                 rows = list(history_adapter.export_rows(session, scope))

@@ -25,6 +25,7 @@ from spotcheck.inspectors import service as inspectors_service
 from spotcheck.inspectors.filters import filters_from as inspector_filters
 from spotcheck.tabular.reader import open_table
 from spotcheck.tabular.writer import write_error_report, write_template
+from spotcheck.targets import search as targets_search
 from spotcheck.targets import service as targets_service
 from spotcheck.targets.filters import filters_from as target_filters
 from spotcheck.web.security import Db, LoggedIn, Principal
@@ -263,7 +264,7 @@ def export_targets(request: Request, principal: LoggedIn, db: Db, fmt: str) -> R
     """The registry page's current search as a file in template layout."""
     filters = target_filters(request.query_params)
     rows = (
-        adapters.target_row(t) for t in targets_service.iter_export(db, principal.scope, filters)
+        adapters.target_row(t) for t in targets_search.iter_export(db, principal.scope, filters)
     )
     return _export("targets", fmt, rows)
 

@@ -14,8 +14,9 @@ from sqlalchemy.orm import Session
 
 from spotcheck.departments import service as departments_service
 from spotcheck.departments.models import Department
+from spotcheck.eligibility import service as eligibility
 from spotcheck.errors import Forbidden, NotFound
-from spotcheck.plans import access, eligibility, present, task_file
+from spotcheck.plans import access, present, task_file
 from spotcheck.plans import service as plans_service
 from spotcheck.plans import tasks as tasks_service
 from spotcheck.plans.models import AnnualPlan, Task

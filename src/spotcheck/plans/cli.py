@@ -25,8 +25,9 @@ from spotcheck.audit.service import Actor
 from spotcheck.db import unit_of_work
 from spotcheck.departments import service as departments_service
 from spotcheck.departments.models import Department
+from spotcheck.eligibility import service as eligibility
 from spotcheck.errors import DomainError, Forbidden, NotFound
-from spotcheck.plans import access, cli_text, eligibility, present, task_file
+from spotcheck.plans import access, cli_text, present, task_file
 from spotcheck.plans import service as plans_service
 from spotcheck.plans import tasks as tasks_service
 from spotcheck.plans.models import AnnualPlan, Task

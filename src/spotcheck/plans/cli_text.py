@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from spotcheck.departments.models import Department
-from spotcheck.plans import eligibility
+from spotcheck.eligibility import service as eligibility
 from spotcheck.plans import service as plans_service
 from spotcheck.plans import tasks as tasks_service
 from spotcheck.plans.present import status_label

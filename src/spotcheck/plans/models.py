@@ -111,7 +111,7 @@ class Task(Base):
     special: Mapped[bool] = mapped_column(default=False)
     special_basis: Mapped[str] = mapped_column(String(300), default="")
     sub_registry_id: Mapped[int | None] = mapped_column(ForeignKey("sub_registry.id"))
-    # Registry filters: target_types, region, industry, risk_classes, tag, q (see plans.scope).
+    # Registry filters: target_types, region, industry, risk_classes, tag, q (see eligibility.scope).
     filters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # Per stratum key: {"ratio": 0.2} or {"count": 10}; missing keys use the profile's ratio.
     strata_settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
@@ -171,16 +171,3 @@ class TaskDepartment(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     task_id: Mapped[int] = mapped_column(ForeignKey("task.id", ondelete="CASCADE"), index=True)
     department_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
-
-
-class DrawnTarget(Base):
-    """A target a task's draw selected; the draw writes these, overlap rules read them."""
-
-    __tablename__ = "drawn_target"
-    __table_args__ = (UniqueConstraint("task_id", "target_key"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    task_id: Mapped[int] = mapped_column(ForeignKey("task.id", ondelete="CASCADE"), index=True)
-    target_key: Mapped[str] = mapped_column(String(40), index=True)
-    target_name: Mapped[str] = mapped_column(String(200), default="")
-    drawn_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)

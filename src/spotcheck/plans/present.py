@@ -8,7 +8,8 @@ from sqlalchemy.orm import Session
 
 from spotcheck.catalog.models import CheckItem, CheckItemVersion
 from spotcheck.departments.models import Department
-from spotcheck.plans import eligibility
+from spotcheck.eligibility import annual
+from spotcheck.eligibility import service as eligibility
 from spotcheck.plans import service as plans_service
 from spotcheck.plans import tasks as tasks_service
 from spotcheck.plans.models import PLAN_LABELS, STEP_LABELS, AnnualPlan, PlanStatus, Task
@@ -149,7 +150,7 @@ def task_detail(session: Session, task: Task, today: dt.date) -> TaskDetail:
     )
 
 
-def annual_out(summary: eligibility.AnnualSummary) -> AnnualOut:
+def annual_out(summary: annual.AnnualSummary) -> AnnualOut:
     """The annual ratio check."""
     rule = summary.rule
     return AnnualOut(
@@ -168,7 +169,7 @@ def annual_out(summary: eligibility.AnnualSummary) -> AnnualOut:
 def plan_detail(session: Session, plan: AnnualPlan, today: dt.date) -> PlanDetail:
     """Everything the plan page shows, as data."""
     profile = plans_service.profile_of(session, plan)
-    summary = eligibility.annual_summary(session, plan)
+    summary = annual.summarise(session, plan)
     expected = {t.id: n for t, n in summary.planned}
     return PlanDetail(
         **plan_out(session, plan, today).model_dump(),

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from spotcheck.calendar import service as calendar_service
 from spotcheck.catalog.models import CheckItem
+from spotcheck.eligibility import service as eligibility
 from spotcheck.plans import task_rules
 from spotcheck.plans.models import PLAN_LABELS, PLAN_ORDER, AnnualPlan, PlanStatus, Task
 from spotcheck.rulebooks import service as rulebooks_service
@@ -137,8 +138,6 @@ def draw_check(
             blockers.append(problem)
     if not with_eligibility:
         return DrawCheck(blockers, warnings)
-    from spotcheck.plans import eligibility
-
     result = eligibility.evaluate(session, task, on=today)
     blockers.extend(p for p in result.problems if p not in blockers)
     return DrawCheck(blockers, warnings)

@@ -13,8 +13,9 @@ from spotcheck.accounts.models import User
 from spotcheck.audit import service as audit_service
 from spotcheck.audit.service import Actor
 from spotcheck.departments.models import Department
+from spotcheck.eligibility import service as eligibility
 from spotcheck.errors import DomainError, IllegalTransition, NotFound
-from spotcheck.plans import eligibility, task_rules, workflow
+from spotcheck.plans import task_rules, workflow
 from spotcheck.plans.models import EDITABLE, AnnualPlan, PlanStatus
 from spotcheck.plans.readiness import DrawCheck, DueInfo, draw_blockers, draw_check, due_info
 from spotcheck.plans.workflow import PLAN

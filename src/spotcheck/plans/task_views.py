@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session
 from spotcheck.catalog.models import METHODS
 from spotcheck.departments.models import Department
 from spotcheck.draws import service as draws_service
+from spotcheck.eligibility import service as eligibility
 from spotcheck.errors import DomainError, Forbidden
-from spotcheck.plans import access, eligibility, task_form
+from spotcheck.plans import access, task_form
 from spotcheck.plans import service as plans_service
 from spotcheck.plans import tasks as tasks_service
 from spotcheck.plans.models import EDITABLE, AnnualPlan, Task

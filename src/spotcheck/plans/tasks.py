@@ -17,11 +17,11 @@ from spotcheck.audit.service import Actor
 from spotcheck.catalog.models import CheckItem
 from spotcheck.db import utcnow
 from spotcheck.departments.models import Department
+from spotcheck.draws.models import DrawnTarget
 from spotcheck.errors import DomainError, IllegalTransition, NotFound
 from spotcheck.plans.models import (
     EDITABLE,
     AnnualPlan,
-    DrawnTarget,
     PlanStatus,
     Task,
     TaskDepartment,

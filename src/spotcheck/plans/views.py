@@ -13,8 +13,9 @@ from sqlalchemy.orm import Session
 
 from spotcheck.catalog.models import CheckItem, CheckItemVersion
 from spotcheck.departments.models import Department, DepartmentLevel
+from spotcheck.eligibility import annual
 from spotcheck.errors import DomainError
-from spotcheck.plans import access, eligibility
+from spotcheck.plans import access
 from spotcheck.plans import service as plans_service
 from spotcheck.plans import tasks as tasks_service
 from spotcheck.plans.models import PLAN_LABELS, STEP_LABELS, AnnualPlan, PlanStatus, Task
@@ -168,7 +169,7 @@ def _detail(
     today = dt.date.today()
     profile = plans_service.profile_of(db, plan)
     department = db.get(Department, plan.department_id)
-    summary = eligibility.annual_summary(db, plan)
+    summary = annual.summarise(db, plan)
     quotas = {t.id: n for t, n in summary.planned}
     pending = next(
         (

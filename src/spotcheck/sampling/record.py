@@ -12,7 +12,7 @@ from .errors import EntropyError, InputError, ManifestError, OpeningError
 from .events import DrawState, apply_event, count_replace_target, parse_event
 from .manifest import HEX64, Manifest, check_conflict_targets, feasibility_problem, parse_manifest
 from .matching import Matcher
-from .scan import Ranked, Scanner, gc_paused
+from .scan import Ranked, Scanner
 from .tickets import SPEC, commitment
 
 DEFAULT_ALTERNATES = 10
@@ -149,18 +149,17 @@ def compute_record(
         raise ValueError("alternates cannot be negative")
     if audience not in ("public", AUDITOR):
         raise ValueError("audience must be 'public' or 'auditor'")
-    with gc_paused():
-        return _compute(
-            manifest,
-            entropy,
-            events,
-            openings,
-            alternates,
-            audience,
-            workers,
-            require_signature,
-            manifest_digest,
-        )
+    return _compute(
+        manifest,
+        entropy,
+        events,
+        openings,
+        alternates,
+        audience,
+        workers,
+        require_signature,
+        manifest_digest,
+    )
 
 
 def _compute(

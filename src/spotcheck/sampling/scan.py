@@ -11,8 +11,6 @@ worker processes check and hash the ranges while the parent computes the digest.
 from __future__ import annotations
 
 import bisect
-import contextlib
-import gc
 import hashlib
 import os
 from collections.abc import Callable, Iterator, Sequence
@@ -49,19 +47,6 @@ class ScanResult:
     seed: bytes
     ranked: list[Ranked]
     orders: dict[str, tuple[bytes, ...]]
-
-
-@contextlib.contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector: with millions of live objects each full collection
-    walks all of them, and the scan creates no reference cycles."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def default_workers() -> int:

@@ -86,6 +86,9 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
+    import gc
+
+    gc.disable()  # a one-shot process over millions of objects without reference cycles
     if len(sys.argv) > 1 and sys.argv[1] == "--worker":
         worker_main()
     else:

@@ -23,13 +23,12 @@ compared). ``Result.records`` holds the rows without any error, as dicts keyed b
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any, Literal, overload
 
+from spotcheck.gcpause import paused_gc
 from spotcheck.tabular.batch import compile_fast
 from spotcheck.tabular.convert import (
     cell_text,
@@ -183,11 +182,11 @@ def validate(table: Table, spec: Spec, *, progress: Callable[[int], None] | None
 
     ``progress(rows_read)`` is called after each chunk of rows. A file that turns out to be
     unreadable part-way raises :class:`~spotcheck.tabular.reader.TableError`. The cyclic
-    garbage collector is paused meanwhile: a million new records would otherwise trigger
+    garbage collector is paused meanwhile (spotcheck.gcpause): a million new records would otherwise trigger
     full collections that cost a third of the time (the records hold no cycles).
     """
     result = Result(Records(_keys(spec)))
-    with _gc_paused():
+    with paused_gc():
         for numbers, records in _chunks(table, spec, result, progress):
             result.row_numbers.extend(numbers)
             result.records.tuples.extend(records)
@@ -231,17 +230,6 @@ class ValidationStream:
 
 def _keys(spec: Spec) -> tuple[str, ...]:
     return tuple(c.key for c in spec.columns) + (("extra",) if spec.allow_extra else ())
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _chunks(

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from spotcheck.targets import service as targets_service
+from spotcheck.targets import search as targets_search
 
 
-def filters_from(params: Any) -> targets_service.Filters:
+def filters_from(params: Any) -> targets_search.Filters:
     """Filters from a query string (pages, exports and the API share them)."""
     department = params.get("department_id") or ""
-    return targets_service.Filters(
+    return targets_search.Filters(
         q=params.get("q", ""),
         key=params.get("key", ""),
         region=params.get("region", ""),

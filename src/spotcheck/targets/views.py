@@ -14,6 +14,7 @@ from spotcheck.history import service as history_service
 from spotcheck.imports import adapters
 from spotcheck.tabular.specs import TARGETS
 from spotcheck.targets import access, exemptions
+from spotcheck.targets import search as targets_search
 from spotcheck.targets import service as targets_service
 from spotcheck.targets.filters import filters_from
 from spotcheck.targets.models import RISK_CLASSES, STATUSES, TARGET_TYPES
@@ -36,9 +37,9 @@ def target_list(request: Request, principal: LoggedIn, db: Db, page: int = 1) ->
     """Search the registries of the user's departments."""
     filters = filters_from(request.query_params)
     if filters.department_id is not None and filters.department_id not in principal.scope:
-        filters = targets_service.Filters()
+        filters = targets_search.Filters()
     page = max(page, 1)
-    rows, total, capped = targets_service.search(db, principal.scope, filters, page, PER_PAGE)
+    rows, total, capped = targets_search.search(db, principal.scope, filters, page, PER_PAGE)
     return render(
         request,
         "targets/list.html",

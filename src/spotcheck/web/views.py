@@ -14,7 +14,7 @@ from spotcheck.calendar import service as calendar_service
 from spotcheck.catalog import service as catalog_service
 from spotcheck.errors import DomainError
 from spotcheck.inspectors import service as inspectors_service
-from spotcheck.targets import service as targets_service
+from spotcheck.targets import search as targets_search
 from spotcheck.web.security import Db, LoggedIn, PublicUser
 from spotcheck.web.templating import BEIJING, render
 
@@ -47,7 +47,7 @@ def home(request: Request, principal: LoggedIn, db: Db) -> HTMLResponse:
         department_count=len(principal.scope),
         user_count=accounts_service.count(db, principal.scope),
         events_total=events_total,
-        target_count=targets_service.count(db, principal.scope),
+        target_count=targets_search.count(db, principal.scope),
         inspector_count=inspectors_service.count(db, principal.scope),
         item_counts=catalog_service.count(db, principal.scope),
         recent=recent,

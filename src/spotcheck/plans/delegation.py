@@ -1,4 +1,4 @@
-"""Delegating a task to a lower-level agency (001 第十四条), and who may see a task's draw.
+"""Delegating a task to a lower-level agency (001 第十四条).
 
 A task of a plan may be handed, before its draw is prepared, to an agency below the initiating
 department (a county under a city; never a 科室, which acts for its own agency anyway). The
@@ -10,17 +10,14 @@ Cross-region tasks led by a superior need nothing here: the superior's scope is 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from spotcheck.audit import service as audit_service
 from spotcheck.audit.service import Actor
 from spotcheck.departments.models import Department, DepartmentLevel
 from spotcheck.draws.models import Draw
-from spotcheck.draws.service import for_task
 from spotcheck.errors import DomainError, NotFound
-from spotcheck.plans import tasks as tasks_service
 from spotcheck.plans.models import Task
 
 ARTICLE = "001 第十四条"
@@ -32,7 +29,7 @@ def delegate(
     """Delegate the task to a lower-level agency before its draw is prepared."""
     if task.plan_id is None:
         raise DomainError("只有年度计划中的任务可以委派", field="task")
-    draw = for_task(session, task)
+    draw = session.scalar(select(Draw).where(Draw.task_id == task.id))
     if draw is not None:
         raise DomainError(f"任务已准备抽取（{draw.code}），不能再委派", field="task")
     initiator = session.get(Department, task.department_id)
@@ -66,15 +63,3 @@ def delegate(
     )
     session.flush()
     return task
-
-
-def visible_draw_or_404(session: Session, draw_id: int, scope: Sequence[int] | None) -> Draw:
-    """A draw whose task the user sees (initiator, participant or delegate); else NotFound."""
-    draw = session.get(Draw, draw_id)
-    if draw is None:
-        raise NotFound("未找到该抽取，或您无权查看")
-    try:
-        tasks_service.get_or_404(session, draw.task_id, scope)
-    except NotFound:
-        raise NotFound("未找到该抽取，或您无权查看") from None
-    return draw

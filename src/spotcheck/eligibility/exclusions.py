@@ -16,9 +16,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from spotcheck.departments.models import Department
-from spotcheck.plans import scope
-from spotcheck.plans.models import DrawnTarget, Task, TaskDepartment
-from spotcheck.plans.scope import Check, ItemInfo, Row
+from spotcheck.draws.models import DrawnTarget
+from spotcheck.eligibility import scope, strata
+from spotcheck.eligibility.scope import Check, ItemInfo, Row
+from spotcheck.plans.models import Task, TaskDepartment
 from spotcheck.rulebooks.schema import FrequencyRule, Profile
 from spotcheck.targets import exemptions as exemptions_service
 
@@ -204,7 +205,7 @@ def _period(rule_period: str, ctx: Context) -> tuple[str, dt.date | None]:
     """The period's words and, for a rolling period, the day after which checks count."""
     if rule_period == "natural_year":
         return f"{ctx.year}年", None
-    since = scope.add_years(ctx.start, -1)
+    since = strata.add_years(ctx.start, -1)
     return f"{since.isoformat()}之后", since
 
 
@@ -256,7 +257,7 @@ def by_history(rows: Sequence[Row], ctx: Context) -> Outcome:
             # The exceptions are counted so that the page can say who stays in and why.
             if lifted:
                 spared_ground[index] += 1
-            elif rule.except_high_risk and scope.is_high_risk(row, profile.high_risk):
+            elif rule.except_high_risk and strata.is_high_risk(row, profile.high_risk):
                 spared_high[index] += 1
             else:
                 found = Exclusion(
@@ -276,8 +277,8 @@ def by_history(rows: Sequence[Row], ctx: Context) -> Outcome:
                         cooldown.article,
                         cool_text,
                     )
-            elif scope.add_years(last, cooldown.years) > ctx.start:
-                until = scope.add_years(last, cooldown.years)
+            elif strata.add_years(last, cooldown.years) > ctx.start:
+                until = strata.add_years(last, cooldown.years)
                 found = Exclusion(
                     row.id,
                     row.key,
@@ -344,7 +345,7 @@ def by_overlap(session: Session, rows: Sequence[Row], ctx: Context) -> Outcome:
         if other is None:
             out.kept.append(row)
             continue
-        if rule.except_high_risk and scope.is_high_risk(row, ctx.profile.high_risk):
+        if rule.except_high_risk and strata.is_high_risk(row, ctx.profile.high_risk):
             spared += 1
             out.kept.append(row)
             continue

@@ -8,18 +8,35 @@ quota (special campaigns are outside the plan), so a target drawn by two tasks c
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from fractions import Fraction
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from spotcheck.departments.models import Department
+from spotcheck.eligibility import service as eligibility
+from spotcheck.eligibility.quotas import percent
+from spotcheck.eligibility.scope import scope_count
 from spotcheck.errors import NotFound
-from spotcheck.plans import eligibility
-from spotcheck.plans.eligibility import AnnualSummary, percent
 from spotcheck.plans.models import AnnualPlan, Task
 from spotcheck.rulebooks import service as rulebooks_service
-from spotcheck.rulebooks.schema import Profile
+from spotcheck.rulebooks.schema import AnnualRatio, Profile
+
+
+@dataclass
+class AnnualSummary:
+    """The plan year's planned draws over the registry, against the annual minimum or target."""
+
+    year: int
+    registry_size: int
+    planned: list[tuple[Task, int]]
+    total: int
+    ratio: float
+    rule: AnnualRatio | None
+    ok: bool
+    message: str
+
 
 TWICE = "同一检查对象被两个任务抽取时计两次"
 
@@ -37,7 +54,7 @@ def summarise(session: Session, plan: AnnualPlan, on: dt.date | None = None) -> 
     if department is None:
         raise NotFound("未找到计划所属部门")
     profile = plan_profile(session, plan, department)
-    size = eligibility.scope_count(session, department, profile)
+    size = scope_count(session, department, profile)
     # Read the tasks afresh: a plan object held across requests may carry a stale collection.
     tasks = session.scalars(
         select(Task).where(Task.plan_id == plan.id, Task.special.is_(False)).order_by(Task.number)
