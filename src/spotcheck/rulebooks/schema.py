@@ -11,7 +11,16 @@ import re
 import tomllib
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from spotcheck.rulebooks.vocabulary import LEGACY_EVENTS, ApprovalKind, DeadlineEvent
 
 TARGET_TYPES = ("企业", "农民专业合作社", "个体工商户", "其他组织", "产品", "项目", "行为")
 STATUSES = ("存续", "注销", "吊销", "撤销", "清算", "迁出")
@@ -264,8 +273,14 @@ class Deadline(Rule):
     """A deadline: from which event, how long, which state stops the clock."""
 
     workdays: Annotated[int, Field(ge=1, le=400)]
-    start: str
-    state: str
+    start: DeadlineEvent
+    state: DeadlineEvent
+
+    @field_validator("start", "state", mode="before")
+    @classmethod
+    def _legacy(cls, value: Any) -> Any:
+        # Copies saved while these were free text keep their meaning under the fixed names.
+        return LEGACY_EVENTS.get(value, value) if isinstance(value, str) else value
 
 
 class Approval(Rule):
@@ -299,7 +314,7 @@ class Profile(_Strict):
     group: Group
     witnesses: Witnesses
     deadlines: dict[Annotated[str, Field(pattern=r"^[a-z_]{2,30}$")], Deadline] = {}
-    approvals: dict[Annotated[str, Field(pattern=r"^[a-z_]{2,30}$")], Approval] = {}
+    approvals: dict[ApprovalKind, Approval] = {}
     channels: list[Channel] = []
 
     @model_validator(mode="after")
@@ -361,6 +376,7 @@ _MESSAGES = {
     "string_too_short": "不能为空或过短",
     "string_too_long": "过长",
     "literal_error": "只能是 {expected}",
+    "enum": "未知的取值“{input}”，只能是 {expected}",
     "too_short": "至少需要 {min_length} 项",
     "bool_type": "应为 true 或 false",
     "int_type": "应为整数",
@@ -390,6 +406,7 @@ def _message(err: Any) -> str:
         k: (str(v).replace("'", "") if k == "expected" else v)
         for k, v in (err.get("ctx") or {}).items()
     }
+    ctx.setdefault("input", err.get("input", ""))
     try:
         return template.format(**ctx)
     except (KeyError, IndexError):
