@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session
 from spotcheck.audit.service import Actor, record
 from spotcheck.db import utcnow
 from spotcheck.draws import outcome as outcome_mod
+from spotcheck.draws import service as draws_service
 from spotcheck.draws.models import ChannelSubmission, Draw, DrawStatus
 from spotcheck.errors import DomainError
-from spotcheck.rulebooks import service as rulebooks_service
 from spotcheck.rulebooks.schema import Channel
 from spotcheck.tabular.writer import write_csv, write_xlsx
 
@@ -75,7 +75,7 @@ def export_for_channel(session: Session, draw: Draw, channel: Channel) -> bytes:
 
 def draw_channels(session: Session, draw: Draw) -> list[Channel]:
     """The channels the draw's profile names for the draw stage."""
-    profile = rulebooks_service.get(session, draw.profile_code)
+    profile = draws_service.profile_of(session, draw)
     return [c for c in profile.channels if c.stage == "draw"]
 
 

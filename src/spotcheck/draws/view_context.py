@@ -20,7 +20,7 @@ from spotcheck.draws import ceremony, entropy_input, events, pools, publish
 from spotcheck.draws import outcome as outcome_mod
 from spotcheck.draws.attachments import KINDS as ATTACHMENT_KINDS
 from spotcheck.draws.models import ChannelSubmission, Draw, DrawStatus
-from spotcheck.draws.service import profile_of, task_of
+from spotcheck.draws.service import profile_of, task_of, version_of
 from spotcheck.plans import eligibility
 from spotcheck.plans import tasks as tasks_service
 from spotcheck.rulebooks.schema import Profile
@@ -195,6 +195,7 @@ def context(session: Session, principal: Principal, draw: Draw) -> dict[str, Any
         "draw": draw,
         "task": task,
         "profile": profile,
+        "profile_version": version_of(session, draw),
         "department": session.get(Department, draw.department_id),
         "runner": runner,
         "is_auditor": principal.has_role(Role.ADMIN, Role.LEADER)

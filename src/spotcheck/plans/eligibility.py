@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 from spotcheck.departments.models import Department
 from spotcheck.errors import NotFound
 from spotcheck.plans import exclusions as ex
-from spotcheck.plans import scope
+from spotcheck.plans import pinned, scope
 from spotcheck.plans.exclusions import Exclusion, Merge
 from spotcheck.plans.models import AnnualPlan, Task
 from spotcheck.plans.scope import ItemInfo, scope_count
@@ -142,14 +142,8 @@ def today() -> dt.date:
 
 
 def profile_of(session: Session, task: Task) -> Profile:
-    """The profile governing the task: the plan's profile_code if set, else the initiator's."""
-    plan = session.get(AnnualPlan, task.plan_id) if task.plan_id is not None else None
-    if plan is not None and plan.profile_code:
-        return rulebooks_service.get(session, plan.profile_code)
-    department = session.get(Department, task.department_id)
-    if department is None:
-        raise NotFound("未找到发起部门")
-    return rulebooks_service.profile_for(session, department)
+    """The profile governing the task: the version it (or its plan) pinned, else the initiator's."""
+    return pinned.task_profile(session, task)
 
 
 def percent(ratio: Fraction) -> str:

@@ -13,7 +13,7 @@ from spotcheck.audit import service as audit_service
 from spotcheck.audit.service import Actor
 from spotcheck.departments.models import Department
 from spotcheck.errors import DomainError, Forbidden, IllegalTransition, NotFound
-from spotcheck.plans import eligibility, task_rules, workflow
+from spotcheck.plans import eligibility, pinned, task_rules, workflow
 from spotcheck.plans.models import (
     EDITABLE,
     AnnualPlan,
@@ -28,8 +28,8 @@ __all__ = ["DrawCheck", "DueInfo", "draw_blockers", "draw_check", "due_info"]  #
 
 
 def profile_of(session: Session, plan: AnnualPlan) -> Profile:
-    """The profile the plan was made under."""
-    return rulebooks_service.get(session, plan.profile_code)
+    """The profile the plan was made under (its pinned version)."""
+    return pinned.plan_profile(session, plan)
 
 
 def get_or_404(session: Session, plan_id: int, scope: Sequence[int] | None) -> AnnualPlan:
@@ -108,6 +108,7 @@ def create(
     if len(title) > 200:
         raise DomainError("计划名称不能超过 200 个字", field="title")
     profile = rulebooks_service.profile_for(session, department)
+    version = rulebooks_service.version_for(session, department)
     existing = _live(session, department.id, year)
     if existing:
         raise DomainError(
@@ -122,6 +123,7 @@ def create(
         title=title,
         description=description.strip(),
         profile_code=profile.code,
+        profile_version_id=version.id,
         created_by=actor.name,
     )
     session.add(plan)
@@ -337,6 +339,7 @@ def adjust(session: Session, actor: Actor, plan: AnnualPlan, reason: str) -> Ann
     department = session.get(Department, plan.department_id)
     assert department is not None
     profile = rulebooks_service.profile_for(session, department)
+    version = rulebooks_service.version_for(session, department)
     new = AnnualPlan(
         department_id=plan.department_id,
         year=plan.year,
@@ -344,6 +347,7 @@ def adjust(session: Session, actor: Actor, plan: AnnualPlan, reason: str) -> Ann
         title=plan.title,
         description=plan.description,
         profile_code=profile.code,
+        profile_version_id=version.id,
         based_on_id=plan.id,
         adjustment_reason=reason.strip()[:500],
         created_by=actor.name,
@@ -351,7 +355,8 @@ def adjust(session: Session, actor: Actor, plan: AnnualPlan, reason: str) -> Ann
     session.add(new)
     session.flush()
     for task in plan.tasks:
-        workflow.copy_task(session, task, new, actor)
+        # The copies are decided under the new version's rules, like the new plan.
+        workflow.copy_task(session, task, new, actor).profile_version_id = version.id
     session.flush()
     rule = f"依据 {profile.plan.filing.article}：调整后的计划应重新报{profile.plan.filing.by}备案"
     workflow.step(session, actor, new, "adjust", "", PlanStatus.DRAFT, opinion=reason, rule=rule)

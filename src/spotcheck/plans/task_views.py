@@ -18,7 +18,7 @@ from spotcheck.catalog.models import METHODS
 from spotcheck.departments.models import Department
 from spotcheck.draws import service as draws_service
 from spotcheck.errors import DomainError, Forbidden
-from spotcheck.plans import eligibility, task_form
+from spotcheck.plans import eligibility, pinned, task_form
 from spotcheck.plans import service as plans_service
 from spotcheck.plans import tasks as tasks_service
 from spotcheck.plans.models import EDITABLE, AnnualPlan, Task
@@ -267,6 +267,7 @@ def task_detail(
         "plans/task_detail.html",
         task=task,
         profile=profile,
+        profile_version=pinned.task_version(db, task),
         department=db.get(Department, task.department_id),
         participants=[db.get(Department, p.department_id) for p in task.participants],
         items=item_rows(db, task),

@@ -13,7 +13,7 @@ from spotcheck.accounts.models import Role
 from spotcheck.catalog.models import CheckItem, CheckItemVersion
 from spotcheck.departments.models import Department, DepartmentLevel
 from spotcheck.errors import DomainError
-from spotcheck.plans import eligibility
+from spotcheck.plans import eligibility, pinned
 from spotcheck.plans import service as plans_service
 from spotcheck.plans import tasks as tasks_service
 from spotcheck.plans.models import PLAN_LABELS, STEP_LABELS, AnnualPlan, PlanStatus, Task
@@ -196,6 +196,7 @@ def _detail(
         plan=plan,
         department=department,
         profile=profile,
+        profile_version=pinned.plan_version(db, plan),
         profile_warnings=rulebooks_service.warnings(profile, today),
         due=plans_service.due_info(db, plan, today),
         steps=plans_service.steps(plan),

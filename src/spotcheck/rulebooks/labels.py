@@ -31,7 +31,7 @@ DEADLINE_LABELS = {
     "feedback": "复核结果反馈",
     "archive": "立卷归档",
 }
-EVENT_LABELS = {
+EVENT_LABELS: dict[str, str] = {
     DeadlineEvent.VISIT_COMPLETED: "检查完成",
     DeadlineEvent.TASK_COMPLETED: "抽查任务完成",
     DeadlineEvent.DRAW_PUBLISHED: "抽取结果公示",
@@ -44,7 +44,7 @@ EVENT_LABELS = {
     DeadlineEvent.ARCHIVED: "立卷归档",
 }
 GROUND_LABELS = {"投诉举报": "投诉举报", "上级要求": "上级要求", "法定": "法律法规明确规定"}
-APPROVAL_LABELS = {
+APPROVAL_LABELS: dict[str, str] = {
     ApprovalKind.PLAN: "年度抽查计划",
     ApprovalKind.ITEM_LIST: "抽查事项清单",
     ApprovalKind.WITHHOLD: "检查结果不予公示（暂缓公示）",

@@ -12,6 +12,7 @@ import tomllib
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -289,6 +290,19 @@ class Approval(Rule):
     by: Annotated[str, Field(min_length=1, max_length=60)]
 
 
+def _approval_kind(value: str) -> str:
+    # Keys stay plain strings for lookups (approvals.get("borrow")) but only the fixed set passes.
+    try:
+        return ApprovalKind(value)
+    except ValueError:
+        raise ValueError(
+            f"未知的审批事项“{value}”，只能是 {', '.join(k.value for k in ApprovalKind)}"
+        ) from None
+
+
+ApprovalName = Annotated[str, AfterValidator(_approval_kind)]
+
+
 class Channel(Rule):
     """A named outward destination of a stage's results (DESIGN.md "Which system is the record")."""
 
@@ -314,7 +328,7 @@ class Profile(_Strict):
     group: Group
     witnesses: Witnesses
     deadlines: dict[Annotated[str, Field(pattern=r"^[a-z_]{2,30}$")], Deadline] = {}
-    approvals: dict[ApprovalKind, Approval] = {}
+    approvals: dict[ApprovalName, Approval] = {}
     channels: list[Channel] = []
 
     @model_validator(mode="after")
