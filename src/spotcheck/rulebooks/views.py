@@ -92,6 +92,7 @@ def _detail(
         adopted_by=adopted_by,
         departments=departments_service.get_all(db, principal.scope),
         versions=versions.get_all(db, code),
+        current_sha=versions.digest(rulebooks_service.get_text(db, code)),
         can_change=principal.has_role(Role.ADMIN),
         error=error,
         flash=flash,
