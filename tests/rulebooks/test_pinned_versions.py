@@ -35,6 +35,7 @@ from tests.draws_ceremony.conftest import (  # noqa: F401  (demo is a fixture)
     who,
 )
 from tests.draws_pages.conftest import log_in
+from tests.rulebooks.test_cli import run  # noqa: F401  (fixture)
 
 AGENCY = "370400-GXQ-SW"  # 枣庄高新区 (003), no witnesses required
 OLD_APPROVER, NEW_APPROVER = 'by = "中心负责人"', 'by = "中心主任（新）"'
@@ -196,3 +197,21 @@ def test_it_pins_rows_made_before_versions_to_version_1(db: Session, org) -> Non
     backfill(db.connection())
     assert len(db.scalars(select(RulebookVersion)).all()) == count
     assert db.get(Department, org.child.id) is not None
+
+
+def test_it_lists_the_versions_on_the_command_line(db: Session, run) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    custom = rulebooks_service.copy(db, SYSTEM, "luan-daj", "luan-cli")
+    rulebooks_service.save(db, SYSTEM, "luan-cli", custom.text.replace('note = "', 'note = "新', 1))
+    db.commit()
+    listed = run("versions", "luan-cli")
+    assert listed.exit_code == 0, listed.output
+    assert "luan-cli@2" in listed.output and "luan-cli@1" in listed.output
+    newest = versions.latest(db, "luan-cli")
+    assert newest is not None and f"luan-cli@2（现行）  SHA-256 {newest.sha256}" in listed.output
+    rulebooks_service.current_version(db, "shanxi-daj")
+    db.commit()
+    builtin = run("versions", "shanxi-daj")
+    assert builtin.exit_code == 0 and builtin.output.startswith("shanxi-daj@1（现行）  SHA-256 ")
+    unknown = run("versions", "no-such")
+    assert unknown.exit_code == 1 and "未找到该细则配置" in unknown.output
+    assert "versions" in run("--help").output

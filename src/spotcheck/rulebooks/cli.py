@@ -162,12 +162,11 @@ def register(app: typer.Typer, get_factory: Callable[[], sessionmaker[Session]])
         if not rows:
             console.print(f"{code} 尚未被使用：首次用于计划、任务或抽取时成为第 1 版。")
             return
-        table = Table("版本", "SHA-256", "建立人", "建立时间（北京时间）", "现行", title=code)
+        # One version a line, whole digests, so scripts can compare them.
         for n, row in enumerate(rows):
-            mark = "是" if n == 0 and row.sha256 == current else ""
+            mark = "（现行）" if n == 0 and row.sha256 == current else ""
             at = row.created_at.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M")
-            table.add_row(row.label, row.sha256, row.created_by, at, mark)
-        console.print(table)
+            _plain(f"{row.label}{mark}  SHA-256 {row.sha256}  {row.created_by} {at}")
 
     @rulebook.command("adopt")
     def adopt(
