@@ -37,31 +37,14 @@ def upgrade() -> None:
     with op.batch_alter_table("rulebook_version", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_rulebook_version_code"), ["code"], unique=False)
 
-    with op.batch_alter_table("annual_plan", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("profile_version_id", sa.Integer(), nullable=True))
-        batch_op.create_foreign_key(
-            batch_op.f("fk_annual_plan_profile_version_id_rulebook_version"),
-            "rulebook_version",
-            ["profile_version_id"],
-            ["id"],
-        )
-
-    with op.batch_alter_table("draw", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("profile_version_id", sa.Integer(), nullable=True))
-        batch_op.create_foreign_key(
-            batch_op.f("fk_draw_profile_version_id_rulebook_version"),
-            "rulebook_version",
-            ["profile_version_id"],
-            ["id"],
-        )
-
-    with op.batch_alter_table("task", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("profile_version_id", sa.Integer(), nullable=True))
-        batch_op.create_foreign_key(
-            batch_op.f("fk_task_profile_version_id_rulebook_version"),
-            "rulebook_version",
-            ["profile_version_id"],
-            ["id"],
+    # Plain ALTER TABLE (same statement on SQLite and PostgreSQL), not batch mode: recreating
+    # these tables on SQLite would DROP them, and the implicit DELETE of a DROP cascades into
+    # their children (tasks, items, steps, witnesses…) while foreign keys are on.
+    for table in ("annual_plan", "draw", "task"):
+        op.execute(
+            f"ALTER TABLE {table} ADD COLUMN profile_version_id INTEGER "
+            f"CONSTRAINT fk_{table}_profile_version_id_rulebook_version "
+            "REFERENCES rulebook_version (id)"
         )
 
     # ### end Alembic commands ###
