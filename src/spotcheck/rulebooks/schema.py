@@ -11,17 +11,9 @@ import re
 import tomllib
 from typing import Annotated, Any, Literal
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
-    Field,
-    ValidationError,
-    field_validator,
-    model_validator,
-)
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from spotcheck.rulebooks.vocabulary import LEGACY_EVENTS, ApprovalKind, DeadlineEvent
+from spotcheck.rulebooks.vocabulary import ApprovalName, EventName
 
 TARGET_TYPES = ("企业", "农民专业合作社", "个体工商户", "其他组织", "产品", "项目", "行为")
 STATUSES = ("存续", "注销", "吊销", "撤销", "清算", "迁出")
@@ -274,33 +266,14 @@ class Deadline(Rule):
     """A deadline: from which event, how long, which state stops the clock."""
 
     workdays: Annotated[int, Field(ge=1, le=400)]
-    start: DeadlineEvent
-    state: DeadlineEvent
-
-    @field_validator("start", "state", mode="before")
-    @classmethod
-    def _legacy(cls, value: Any) -> Any:
-        # Copies saved while these were free text keep their meaning under the fixed names.
-        return LEGACY_EVENTS.get(value, value) if isinstance(value, str) else value
+    start: EventName
+    state: EventName
 
 
 class Approval(Rule):
     """Who approves an exception."""
 
     by: Annotated[str, Field(min_length=1, max_length=60)]
-
-
-def _approval_kind(value: str) -> str:
-    # Keys stay plain strings for lookups (approvals.get("borrow")) but only the fixed set passes.
-    try:
-        return ApprovalKind(value)
-    except ValueError:
-        raise ValueError(
-            f"未知的审批事项“{value}”，只能是 {', '.join(k.value for k in ApprovalKind)}"
-        ) from None
-
-
-ApprovalName = Annotated[str, AfterValidator(_approval_kind)]
 
 
 class Channel(Rule):

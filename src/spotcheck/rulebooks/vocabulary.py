@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import enum
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BeforeValidator
 
 
 class DeadlineEvent(enum.StrEnum):
@@ -43,3 +46,23 @@ class ApprovalKind(enum.StrEnum):
     SWAP_INSPECTOR = "swap_inspector"
     BORROW = "borrow"
     DIRECT_ASSIGN = "direct_assign"
+
+
+def _event(value: Any) -> Any:
+    # Copies saved while these were free text keep their meaning under the fixed names.
+    return LEGACY_EVENTS.get(value, value) if isinstance(value, str) else value
+
+
+def _approval_kind(value: str) -> str:
+    # Keys stay plain strings for lookups (approvals.get("borrow")) but only the fixed set passes.
+    try:
+        return ApprovalKind(value)
+    except ValueError:
+        raise ValueError(
+            f"未知的审批事项“{value}”，只能是 {', '.join(k.value for k in ApprovalKind)}"
+        ) from None
+
+
+# The field types the profile schema uses.
+EventName = Annotated[DeadlineEvent, BeforeValidator(_event)]
+ApprovalName = Annotated[str, AfterValidator(_approval_kind)]
