@@ -66,7 +66,9 @@ def test_it_takes_each_profile_from_an_approved_plan_to_a_published_verified_dra
     publish.publish(db, actor, draw)
     db.commit()
     assert draw.status == DrawStatus.PUBLISHED
-    assert json.loads(draw.manifest_text)["policy"] == draws.profile_of(db, draw).code
+    version = draws.version_of(db, draw)
+    assert version is not None and version.code == draws.profile_of(db, draw).code
+    assert json.loads(draw.manifest_text)["policy"] == version.label  # e.g. "zibo-gxj@1"
     verify_everywhere(draw, tmp_path)
     page = client.get(f"/public/draws/{draw.code}")
     assert page.status_code == 200 and draw.digest in page.text

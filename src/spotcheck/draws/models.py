@@ -52,6 +52,8 @@ class Draw(Base):
     # 任务编号: the manifest's `task`, public and stable (e.g. "370300-GXJ-2026-03").
     code: Mapped[str] = mapped_column(String(60), unique=True)
     profile_code: Mapped[str] = mapped_column(String(40))
+    # The profile version of the task, pinned at prepare: pools, commit, events and record read it.
+    profile_version_id: Mapped[int | None] = mapped_column(ForeignKey("rulebook_version.id"))
     status: Mapped[DrawStatus] = mapped_column(_enum(DrawStatus), default=DrawStatus.PREPARED)
     # What the officer chose before commit: {"drand": bool, "dice_digits": int}.
     entropy_choice: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -15,9 +15,9 @@ from spotcheck.channels import service as channels_service
 from spotcheck.channels.models import ChannelSubmission
 from spotcheck.db import utcnow
 from spotcheck.draws import outcome as outcome_mod
+from spotcheck.draws import service as draws_service
 from spotcheck.draws.models import Draw, DrawStatus
 from spotcheck.errors import DomainError, NotFound
-from spotcheck.rulebooks import service as rulebooks_service
 from spotcheck.rulebooks.schema import Channel
 from spotcheck.tabular.writer import write_csv, write_xlsx
 
@@ -99,7 +99,8 @@ def _draw(session: Session, draw_id: int) -> Draw:
 
 def _subject(session: Session, draw_id: int) -> channel_exports.Subject:
     draw = _draw(session, draw_id)
-    profile = rulebooks_service.get(session, draw.profile_code)
+    # The channels are those of the version the draw was decided under.
+    profile = draws_service.profile_of(session, draw)
     return channel_exports.Subject(code=draw.code, profile_code=draw.profile_code, profile=profile)
 
 
@@ -119,7 +120,6 @@ channel_exports.register(
 
 def publish(session: Session, actor: Actor, draw: Draw) -> Draw:
     """Publish a computed draw: its result and public record appear on the portal."""
-    from spotcheck.draws import service as draws_service
 
     # A refusal leaves its "draw.refused" audit event for the caller to commit (see draws.service).
     draws_service.require_status(session, actor, draw, {DrawStatus.COMPUTED}, "公开")

@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 
 from spotcheck.departments.models import Department
 from spotcheck.draws import outcome as outcome_mod
+from spotcheck.draws import service as draws_service
 from spotcheck.draws.models import Draw
-from spotcheck.rulebooks import service as rulebooks_service
 from spotcheck.rulebooks.schema import Profile
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
@@ -70,7 +70,7 @@ def context(session: Session, draw: Draw) -> dict[str, Any]:
     """What the record shows, as template variables."""
     result = outcome_mod.build(session, draw)
     task = result.task
-    profile = rulebooks_service.get(session, draw.profile_code)
+    profile = draws_service.profile_of(session, draw)
     initiating = session.get(Department, task.department_id)
     participants = [
         d.name
@@ -90,6 +90,7 @@ def context(session: Session, draw: Draw) -> dict[str, Any]:
         "draw": draw,
         "task": task,
         "profile": profile,
+        "profile_version": draws_service.version_of(session, draw),
         "articles": profile_articles(profile),
         "initiating": initiating.name if initiating else "",
         "participants": participants,

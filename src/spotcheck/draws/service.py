@@ -28,6 +28,8 @@ from spotcheck.eligibility import service as eligibility
 from spotcheck.errors import DomainError, IllegalTransition, NotFound
 from spotcheck.plans import service as plans_service
 from spotcheck.plans.models import Task
+from spotcheck.rulebooks import pinned
+from spotcheck.rulebooks.models import RulebookVersion
 from spotcheck.rulebooks.schema import Profile
 from spotcheck.sampling import DrawError, build_manifest, canonical_json, manifest_digest
 from spotcheck.sampling.build import dice_plan, drand_plan
@@ -68,10 +70,24 @@ _RULES = {
 
 
 def profile_of(session: Session, draw: Draw) -> Profile:
-    """The profile the draw was prepared under."""
+    """The profile the draw was prepared under (the version it pinned then)."""
     from spotcheck.rulebooks import service as rulebooks_service
 
+    if draw.profile_version_id is not None:
+        return rulebooks_service.get_version(session, draw.profile_version_id)[1]
     return rulebooks_service.get(session, draw.profile_code)
+
+
+def version_of(session: Session, draw: Draw) -> RulebookVersion | None:
+    """The profile version the draw pinned at prepare (None for a draw made before pinning)."""
+    if draw.profile_version_id is None:
+        return None
+    return session.get(RulebookVersion, draw.profile_version_id)
+
+
+def _policy(session: Session, draw: Draw, profile: Profile) -> str:
+    version = version_of(session, draw)
+    return version.label if version is not None else profile.code
 
 
 def task_of(session: Session, draw: Draw) -> Task:
@@ -161,12 +177,14 @@ def prepare(session: Session, actor: Actor, task: Task, on: dt.date | None = Non
     if department is None:
         raise NotFound("未找到发起部门")
     profile = eligibility.profile_of(session, task)
+    version = pinned.version_to_pin(session, task)
     required = profile.witnesses.required
     draw = Draw(
         task_id=task.id,
         department_id=department.id,
         code=_code(session, task, department),
         profile_code=profile.code,
+        profile_version_id=version.id,
         status=DrawStatus.PREPARED,
         entropy_choice={"drand": True, "dice_digits": DEFAULT_DICE_DIGITS if required else 0},
         pools_info={},
@@ -180,7 +198,7 @@ def prepare(session: Session, actor: Actor, task: Task, on: dt.date | None = Non
         "draw.prepare",
         object_type="draw",
         object_id=draw.id,
-        summary=f"准备抽取 {draw.code}（任务“{task.name}”，细则 {profile.code}）",
+        summary=f"准备抽取 {draw.code}（任务“{task.name}”，细则 {version.label}）",
     )
     return draw
 
@@ -370,7 +388,8 @@ def commit(session: Session, actor: Actor, draw: Draw, now: dt.datetime | None =
     try:
         manifest, openings = build_manifest(
             task=draw.code,
-            policy=profile.code,
+            # The profile version the draw was decided under (e.g. "zibo-gxj@3").
+            policy=_policy(session, draw, profile),
             committed_at=now,
             strata=strata,
             slots=[s.manifest_slot() for s in plan.slots],

@@ -22,7 +22,7 @@ from spotcheck.draws import outcome as outcome_mod
 from spotcheck.draws.attachments import KINDS as ATTACHMENT_KINDS
 from spotcheck.draws.models import Draw, DrawStatus
 from spotcheck.draws.service import borrowed as borrowed_loans
-from spotcheck.draws.service import profile_of, task_of
+from spotcheck.draws.service import profile_of, task_of, version_of
 from spotcheck.eligibility import service as eligibility
 from spotcheck.rulebooks.schema import Profile
 from spotcheck.sampling.entropy import round_time
@@ -181,6 +181,7 @@ def context(session: Session, principal: Principal, draw: Draw) -> dict[str, Any
         "draw": draw,
         "task": task,
         "profile": profile,
+        "profile_version": version_of(session, draw),
         "department": session.get(Department, draw.department_id),
         "runner": runner,
         "is_auditor": access.is_auditor(principal.user, principal.scope, draw),

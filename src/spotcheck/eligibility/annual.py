@@ -20,7 +20,7 @@ from spotcheck.eligibility.quotas import percent
 from spotcheck.eligibility.scope import scope_count
 from spotcheck.errors import NotFound
 from spotcheck.plans.models import AnnualPlan, Task
-from spotcheck.rulebooks import service as rulebooks_service
+from spotcheck.rulebooks import pinned
 from spotcheck.rulebooks.schema import AnnualRatio, Profile
 
 
@@ -42,10 +42,8 @@ TWICE = "同一检查对象被两个任务抽取时计两次"
 
 
 def plan_profile(session: Session, plan: AnnualPlan, department: Department) -> Profile:
-    """The plan's profile: its profile_code if set, else the department's adopted one."""
-    if plan.profile_code:
-        return rulebooks_service.get(session, plan.profile_code)
-    return rulebooks_service.profile_for(session, department)
+    """The plan's profile: its pinned version, else its profile_code, else the adopted one."""
+    return pinned.plan_profile(session, plan)
 
 
 def summarise(session: Session, plan: AnnualPlan, on: dt.date | None = None) -> AnnualSummary:

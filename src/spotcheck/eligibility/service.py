@@ -28,7 +28,8 @@ from spotcheck.eligibility.exclusions import Exclusion, Merge
 from spotcheck.eligibility.quotas import Candidate, StratumResult
 from spotcheck.errors import NotFound
 from spotcheck.gcpause import paused_gc
-from spotcheck.plans.models import AnnualPlan, Task
+from spotcheck.plans.models import Task
+from spotcheck.rulebooks import pinned
 from spotcheck.rulebooks import service as rulebooks_service
 from spotcheck.rulebooks.schema import Profile
 
@@ -81,14 +82,8 @@ def today() -> dt.date:
 
 
 def profile_of(session: Session, task: Task) -> Profile:
-    """The profile governing the task: the plan's profile_code if set, else the initiator's."""
-    plan = session.get(AnnualPlan, task.plan_id) if task.plan_id is not None else None
-    if plan is not None and plan.profile_code:
-        return rulebooks_service.get(session, plan.profile_code)
-    department = session.get(Department, task.department_id)
-    if department is None:
-        raise NotFound("未找到发起部门")
-    return rulebooks_service.profile_for(session, department)
+    """The profile governing the task: the version it (or its plan) pinned, else the initiator's."""
+    return pinned.task_profile(session, task)
 
 
 def _needs_history(profile: Profile) -> bool:

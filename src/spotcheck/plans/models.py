@@ -70,8 +70,9 @@ class AnnualPlan(Base):
     version: Mapped[int] = mapped_column(default=1)
     title: Mapped[str] = mapped_column(String(200))
     status: Mapped[PlanStatus] = mapped_column(_enum(PlanStatus), default=PlanStatus.DRAFT)
-    # The profile in force when the plan was made (its code; the profile text is versioned by code).
+    # The profile in force when the plan was made: its code and the version pinned then.
     profile_code: Mapped[str] = mapped_column(String(40))
+    profile_version_id: Mapped[int | None] = mapped_column(ForeignKey("rulebook_version.id"))
     based_on_id: Mapped[int | None] = mapped_column(ForeignKey("annual_plan.id"))
     adjustment_reason: Mapped[str] = mapped_column(String(500), default="")
     description: Mapped[str] = mapped_column(Text, default="")
@@ -125,6 +126,8 @@ class Task(Base):
     created_by: Mapped[str] = mapped_column(String(60), default="")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The profile version the task was decided under (its plan's, or the department's for 专项).
+    profile_version_id: Mapped[int | None] = mapped_column(ForeignKey("rulebook_version.id"))
 
     plan: Mapped[AnnualPlan | None] = relationship(back_populates="tasks")
     items: Mapped[list[TaskItem]] = relationship(

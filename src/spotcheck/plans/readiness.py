@@ -12,7 +12,7 @@ from spotcheck.catalog.models import CheckItem
 from spotcheck.eligibility import service as eligibility
 from spotcheck.plans import task_rules
 from spotcheck.plans.models import PLAN_LABELS, PLAN_ORDER, AnnualPlan, PlanStatus, Task
-from spotcheck.rulebooks import service as rulebooks_service
+from spotcheck.rulebooks import pinned
 from spotcheck.rulebooks.schema import Profile
 
 
@@ -40,7 +40,7 @@ def due_state(profile: Profile) -> PlanStatus:
 
 def due_info(session: Session, plan: AnnualPlan, today: dt.date | None = None) -> DueInfo | None:
     """The plan deadline of the profile: days left (working days from the calendar) or overdue."""
-    profile = rulebooks_service.get(session, plan.profile_code)
+    profile = pinned.plan_profile(session, plan)
     rule = profile.plan.due
     if rule is None:
         return None

@@ -19,6 +19,7 @@ from spotcheck.plans import task_rules, workflow
 from spotcheck.plans.models import EDITABLE, AnnualPlan, PlanStatus
 from spotcheck.plans.readiness import DrawCheck, DueInfo, draw_blockers, draw_check, due_info
 from spotcheck.plans.workflow import PLAN
+from spotcheck.rulebooks import pinned
 from spotcheck.rulebooks import service as rulebooks_service
 from spotcheck.rulebooks.schema import Profile, Step
 from spotcheck.workflow import approvals
@@ -30,8 +31,8 @@ __all__ = ["DrawCheck", "DueInfo", "draw_blockers", "draw_check", "due_info"]  #
 
 
 def profile_of(session: Session, plan: AnnualPlan) -> Profile:
-    """The profile the plan was made under."""
-    return rulebooks_service.get(session, plan.profile_code)
+    """The profile the plan was made under (its pinned version)."""
+    return pinned.plan_profile(session, plan)
 
 
 def get_or_404(session: Session, plan_id: int, scope: Sequence[int] | None) -> AnnualPlan:
@@ -110,6 +111,7 @@ def create(
     if len(title) > 200:
         raise DomainError("计划名称不能超过 200 个字", field="title")
     profile = rulebooks_service.profile_for(session, department)
+    version = rulebooks_service.version_for(session, department)
     existing = _live(session, department.id, year)
     if existing:
         raise DomainError(
@@ -124,6 +126,7 @@ def create(
         title=title,
         description=description.strip(),
         profile_code=profile.code,
+        profile_version_id=version.id,
         created_by=actor.name,
     )
     session.add(plan)
@@ -360,6 +363,7 @@ def adjust(session: Session, actor: Actor, plan: AnnualPlan, reason: str) -> Ann
         raise DomainError(f"该计划已有调整中的版本{_label(pending)}，请在该版本上继续")
     department = _department(session, plan)
     profile = rulebooks_service.profile_for(session, department)
+    version = rulebooks_service.version_for(session, department)
     new = AnnualPlan(
         department_id=plan.department_id,
         year=plan.year,
@@ -367,6 +371,7 @@ def adjust(session: Session, actor: Actor, plan: AnnualPlan, reason: str) -> Ann
         title=plan.title,
         description=plan.description,
         profile_code=profile.code,
+        profile_version_id=version.id,
         based_on_id=plan.id,
         adjustment_reason=reason.strip()[:500],
         created_by=actor.name,
@@ -374,7 +379,8 @@ def adjust(session: Session, actor: Actor, plan: AnnualPlan, reason: str) -> Ann
     session.add(new)
     session.flush()
     for task in plan.tasks:
-        workflow.copy_task(session, task, new, actor)
+        # The copies are decided under the new version's rules, like the new plan.
+        workflow.copy_task(session, task, new, actor).profile_version_id = version.id
     session.flush()
     filing = profile.plan.filing
     rule = _basis(filing, f"调整后的计划应重新报{filing.by}备案")

@@ -15,7 +15,7 @@ from spotcheck.catalog.models import METHODS, CheckItem
 from spotcheck.departments.models import Department, DepartmentLevel
 from spotcheck.errors import DomainError
 from spotcheck.plans.models import Task
-from spotcheck.rulebooks import service as rulebooks_service
+from spotcheck.rulebooks import pinned
 from spotcheck.rulebooks.schema import GROUNDS, RISK_CLASSES, Profile
 from spotcheck.targets.models import SubRegistry
 
@@ -58,12 +58,8 @@ class TaskInvalid(DomainError):
 
 
 def profile_of_task(session: Session, task: Task) -> Profile:
-    """The plan's profile, or the initiating department's adopted one for a special task."""
-    if task.plan is not None:
-        return rulebooks_service.get(session, task.plan.profile_code)
-    department = session.get(Department, task.department_id)
-    assert department is not None
-    return rulebooks_service.profile_for(session, department)
+    """The task's pinned profile version (its plan's; the initiator's for a special task)."""
+    return pinned.task_profile(session, task)
 
 
 def input_of(task: Task) -> TaskInput:

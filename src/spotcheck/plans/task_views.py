@@ -23,6 +23,7 @@ from spotcheck.plans import service as plans_service
 from spotcheck.plans import tasks as tasks_service
 from spotcheck.plans.models import EDITABLE, AnnualPlan, Task
 from spotcheck.plans.views import item_rows
+from spotcheck.rulebooks import pinned
 from spotcheck.rulebooks import service as rulebooks_service
 from spotcheck.rulebooks.schema import GROUNDS, RISK_CLASSES, Profile
 from spotcheck.tabular.writer import write_csv
@@ -266,6 +267,7 @@ def task_detail(
         "plans/task_detail.html",
         task=task,
         profile=profile,
+        profile_version=pinned.task_version(db, task),
         department=db.get(Department, task.department_id),
         participants=[db.get(Department, p.department_id) for p in task.participants],
         items=item_rows(db, task),

@@ -39,6 +39,7 @@ from spotcheck.plans.task_rules import (
     profile_of_task,
     sub_registry_choices,
 )
+from spotcheck.rulebooks import pinned
 from spotcheck.rulebooks import service as rulebooks_service
 from spotcheck.rulebooks.schema import Profile
 
@@ -133,14 +134,19 @@ def create(session: Session, actor: Actor, plan: AnnualPlan, data: TaskInput) ->
     _plan_editable(plan)
     department = session.get(Department, plan.department_id)
     assert department is not None
-    profile = rulebooks_service.get(session, plan.profile_code)
+    profile = pinned.plan_profile(session, plan)
     data.special, data.special_basis = False, ""
     errors = check(session, department, profile, plan.year, data)
     if errors:
         raise TaskInvalid(errors)
     number = (session.scalar(select(func.max(Task.number)).where(Task.plan_id == plan.id)) or 0) + 1
     task = Task(
-        plan_id=plan.id, department_id=department.id, number=number, name="", created_by=actor.name
+        plan_id=plan.id,
+        department_id=department.id,
+        number=number,
+        name="",
+        created_by=actor.name,
+        profile_version_id=pinned.plan_version_to_pin(session, plan).id,
     )
     task.plan = plan
     return _insert(session, actor, task, data, f"年度计划“{plan.title}”新增任务 {number}")
@@ -176,7 +182,12 @@ def create_special(session: Session, actor: Actor, department: Department, data:
         or 0
     ) + 1
     task = Task(
-        plan_id=None, department_id=department.id, number=number, name="", created_by=actor.name
+        plan_id=None,
+        department_id=department.id,
+        number=number,
+        name="",
+        created_by=actor.name,
+        profile_version_id=rulebooks_service.version_for(session, department).id,
     )
     return _insert(
         session,

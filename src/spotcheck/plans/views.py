@@ -20,6 +20,7 @@ from spotcheck.plans import service as plans_service
 from spotcheck.plans import tasks as tasks_service
 from spotcheck.plans.models import PLAN_LABELS, STEP_LABELS, AnnualPlan, PlanStatus, Task
 from spotcheck.plans.verbs import VERBS, Inputs, PlanVerb
+from spotcheck.rulebooks import pinned
 from spotcheck.rulebooks import service as rulebooks_service
 from spotcheck.web.security import Db, LoggedIn, Principal, roles
 from spotcheck.web.templating import render
@@ -198,6 +199,7 @@ def _detail(
         plan=plan,
         department=department,
         profile=profile,
+        profile_version=pinned.plan_version(db, plan),
         profile_warnings=rulebooks_service.warnings(profile, today),
         due=plans_service.due_info(db, plan, today),
         steps=plans_service.steps(plan),

@@ -1,4 +1,4 @@
-"""`spotcheck rulebook …`: list, show, validate, copy, diff, adopt, export and import profiles."""
+"""`spotcheck rulebook …`: list, show, validate, copy, diff, versions, adopt, export, import."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from spotcheck.audit.service import SYSTEM
 from spotcheck.db import unit_of_work
 from spotcheck.departments import service as departments_service
 from spotcheck.errors import DomainError
-from spotcheck.rulebooks import describe
+from spotcheck.rulebooks import describe, versions
 from spotcheck.rulebooks import service as rulebooks_service
 from spotcheck.rulebooks.labels import readable_path, value_text
 from spotcheck.rulebooks.models import CustomProfile
@@ -76,7 +76,7 @@ def _read(file: Path) -> str:
 def register(app: typer.Typer, get_factory: Callable[[], sessionmaker[Session]]) -> None:
     """Add `spotcheck rulebook …` to the main app."""
     rulebook = typer.Typer(
-        help="细则配置：查看、校验、复制、采用、导入导出。", no_args_is_help=True
+        help="细则配置：查看、校验、复制、版本、采用、导入导出。", no_args_is_help=True
     )
     app.add_typer(rulebook, name="rulebook")
 
@@ -148,6 +148,25 @@ def register(app: typer.Typer, get_factory: Callable[[], sessionmaker[Session]])
                 f"{readable_path(c.path)}\n{c.path}", value_text(c.old), value_text(c.new)
             )
         console.print(table)
+
+    @rulebook.command("versions")
+    def versions_(code: Annotated[str, typer.Argument(help="配置编码，如 zibo-gxj")]) -> None:
+        """列出配置的版本（编号、SHA-256、建立人、时间）；计划、任务和抽取按其当时的版本执行。"""
+        try:
+            with unit_of_work(get_factory()) as session:
+                # An unknown code is refused here (NotFound).
+                current = versions.digest(rulebooks_service.get_text(session, code))
+                rows = versions.get_all(session, code)
+        except DomainError as exc:
+            raise _fail(exc) from exc
+        if not rows:
+            console.print(f"{code} 尚未被使用：首次用于计划、任务或抽取时成为第 1 版。")
+            return
+        # One version a line, whole digests, so scripts can compare them.
+        for n, row in enumerate(rows):
+            mark = "（现行）" if n == 0 and row.sha256 == current else ""
+            at = row.created_at.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M")
+            _plain(f"{row.label}{mark}  SHA-256 {row.sha256}  {row.created_by} {at}")
 
     @rulebook.command("adopt")
     def adopt(

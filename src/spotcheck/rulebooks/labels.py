@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from spotcheck.rulebooks.schema import Condition, FrequencyRule
+from spotcheck.rulebooks.vocabulary import ApprovalKind, DeadlineEvent
 
 NOT_SET = "本细则未规定"
 MODE_LABELS = {"internal": "部门内部抽查", "joint": "部门联合抽查"}
@@ -30,27 +31,27 @@ DEADLINE_LABELS = {
     "feedback": "复核结果反馈",
     "archive": "立卷归档",
 }
-EVENT_LABELS = {
-    "inspection_completed": "检查完成",
-    "task_completed": "抽查任务完成",
-    "report_formed": "检查结果报告形成",
-    "published": "结果公示",
-    "objection_received": "收到异议",
-    "recheck_decided": "复核决定作出",
-    "entered": "结果已录入",
-    "reported": "结果报告已形成",
-    "rechecked": "已复核",
-    "fed_back": "已反馈",
-    "archived": "已归档",
+EVENT_LABELS: dict[str, str] = {
+    DeadlineEvent.VISIT_COMPLETED: "检查完成",
+    DeadlineEvent.TASK_COMPLETED: "抽查任务完成",
+    DeadlineEvent.DRAW_PUBLISHED: "抽取结果公示",
+    DeadlineEvent.RESULT_ENTERED: "检查结果录入",
+    DeadlineEvent.REPORT_MADE: "检查结果报告形成",
+    DeadlineEvent.RESULT_PUBLISHED: "检查结果公示",
+    DeadlineEvent.OBJECTION_RECEIVED: "收到异议",
+    DeadlineEvent.DECISION_MADE: "复核决定作出",
+    DeadlineEvent.FEEDBACK_GIVEN: "复核结果反馈",
+    DeadlineEvent.ARCHIVED: "立卷归档",
 }
 GROUND_LABELS = {"投诉举报": "投诉举报", "上级要求": "上级要求", "法定": "法律法规明确规定"}
-APPROVAL_LABELS = {
-    "withhold": "检查结果不予公示（暂缓公示）",
-    "correct": "更正已公示的检查结果",
-    "borrow": "跨部门（科室）借调执法检查人员",
-    "direct_assign": "直接委派执法检查人员",
-    "swap_inspector": "更换被抽取的执法检查人员",
-    "item_list": "抽查事项清单",
+APPROVAL_LABELS: dict[str, str] = {
+    ApprovalKind.PLAN: "年度抽查计划",
+    ApprovalKind.ITEM_LIST: "抽查事项清单",
+    ApprovalKind.WITHHOLD: "检查结果不予公示（暂缓公示）",
+    ApprovalKind.CORRECT: "更正已公示的检查结果",
+    ApprovalKind.SWAP_INSPECTOR: "更换被抽取的执法检查人员",
+    ApprovalKind.BORROW: "跨部门（科室）借调执法检查人员",
+    ApprovalKind.DIRECT_ASSIGN: "直接委派执法检查人员",
 }
 
 

@@ -13,6 +13,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from spotcheck.rulebooks.vocabulary import ApprovalName, EventName
+
 TARGET_TYPES = ("企业", "农民专业合作社", "个体工商户", "其他组织", "产品", "项目", "行为")
 STATUSES = ("存续", "注销", "吊销", "撤销", "清算", "迁出")
 RISK_CLASSES = ("A", "B", "C", "D")
@@ -268,8 +270,8 @@ class Deadline(Rule):
     """A deadline: from which event, how long, which state stops the clock."""
 
     workdays: Annotated[int, Field(ge=1, le=400)]
-    start: str
-    state: str
+    start: EventName
+    state: EventName
 
 
 class Approval(Rule):
@@ -304,7 +306,7 @@ class Profile(_Strict):
     group: Group
     witnesses: Witnesses
     deadlines: dict[Annotated[str, Field(pattern=r"^[a-z_]{2,30}$")], Deadline] = {}
-    approvals: dict[Annotated[str, Field(pattern=r"^[a-z_]{2,30}$")], Approval] = {}
+    approvals: dict[ApprovalName, Approval] = {}
     channels: list[Channel] = []
 
     @model_validator(mode="after")
@@ -366,6 +368,7 @@ _MESSAGES = {
     "string_too_short": "不能为空或过短",
     "string_too_long": "过长",
     "literal_error": "只能是 {expected}",
+    "enum": "未知的取值“{input}”，只能是 {expected}",
     "too_short": "至少需要 {min_length} 项",
     "bool_type": "应为 true 或 false",
     "int_type": "应为整数",
@@ -395,6 +398,7 @@ def _message(err: Any) -> str:
         k: (str(v).replace("'", "") if k == "expected" else v)
         for k, v in (err.get("ctx") or {}).items()
     }
+    ctx.setdefault("input", err.get("input", ""))
     try:
         return template.format(**ctx)
     except (KeyError, IndexError):

@@ -1,4 +1,4 @@
-"""Rulebook verbs: the built-in profiles, administrator copies, adoption by departments."""
+"""Rulebook verbs: the built-in profiles, administrator copies, their versions, adoption."""
 
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ from spotcheck.audit.service import Actor
 from spotcheck.db import utcnow
 from spotcheck.departments.models import Department
 from spotcheck.errors import DomainError, NotFound
-from spotcheck.rulebooks.models import Adoption, CustomProfile
+from spotcheck.rulebooks import versions
+from spotcheck.rulebooks.models import Adoption, CustomProfile, RulebookVersion
 from spotcheck.rulebooks.schema import Profile, ProfileInvalid, ProfileProblem, parse
 
 BUILTIN_DIR = Path(__file__).resolve().parent / "profiles"
@@ -145,6 +146,7 @@ def copy(session: Session, actor: Actor, source: str, code: str) -> CustomProfil
     )
     session.add(custom)
     session.flush()
+    versions.record(session, code, text, based_on=root, created_by=actor.name)
     audit_service.record(
         session,
         actor,
@@ -174,22 +176,45 @@ def save(session: Session, actor: Actor, code: str, text: str) -> CustomProfile:
                 )
             ]
         )
-    before = {"text": custom.text}
+    before = {"text": custom.text, "version": current_version(session, code).label}
     custom.text = text
     custom.updated_by = actor.name
     custom.updated_at = utcnow()
     session.flush()
+    # An unchanged text keeps its version; a changed one is a new version, the old one stays.
+    version = versions.record(session, code, text, based_on=custom.based_on, created_by=actor.name)
     audit_service.record(
         session,
         actor,
         "rulebook.update",
         object_type="rulebook",
         object_id=code,
-        summary=f"修改细则配置 {code}",
+        summary=f"修改细则配置 {code}（现行版本 {version.label}）",
         before=before,
-        after={"text": text},
+        after={"text": text, "version": version.label},
     )
     return custom
+
+
+def current_version(session: Session, code: str) -> RulebookVersion:
+    """The version in force for the code; a built-in's shipped text becomes a version when first used."""
+    if is_builtin(code):
+        return versions.record(session, code, builtin_text(code), created_by="平台内置")
+    custom = get_custom_or_404(session, code)
+    return versions.record(
+        session, code, custom.text, based_on=custom.based_on, created_by=custom.updated_by
+    )
+
+
+def version_for(session: Session, department: Department) -> RulebookVersion:
+    """The current version of the profile the department adopted (or inherits)."""
+    return current_version(session, _adopted_code(session, department))
+
+
+def get_version(session: Session, version_id: int) -> tuple[RulebookVersion, Profile]:
+    """A pinned version and its validated profile."""
+    row = versions.get_or_404(session, version_id)
+    return row, versions.profile(row)
 
 
 def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
@@ -260,12 +285,16 @@ def adoption_for(session: Session, department: Department) -> tuple[str, Departm
     return None
 
 
-def profile_for(session: Session, department: Department) -> Profile:
-    """The adopted profile of the department; a clear error if none was adopted."""
+def _adopted_code(session: Session, department: Department) -> str:
     found = adoption_for(session, department)
     if found is None:
         raise DomainError(f"{department.name} 尚未采用细则配置，请系统管理员在“细则配置”中为其选择")
-    return get(session, found[0])
+    return found[0]
+
+
+def profile_for(session: Session, department: Department) -> Profile:
+    """The adopted profile of the department; a clear error if none was adopted."""
+    return get(session, _adopted_code(session, department))
 
 
 def warnings(profile: Profile, on: dt.date) -> list[str]:

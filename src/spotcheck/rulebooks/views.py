@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from spotcheck.departments import service as departments_service
 from spotcheck.departments.models import Department
 from spotcheck.errors import DomainError
-from spotcheck.rulebooks import access, describe
+from spotcheck.rulebooks import access, describe, versions
 from spotcheck.rulebooks import service as rulebooks_service
 from spotcheck.rulebooks.labels import readable_path, value_text
 from spotcheck.rulebooks.schema import ProfileInvalid, ProfileProblem
@@ -91,6 +91,8 @@ def _detail(
         d=describe.describe(profile, today()),
         adopted_by=adopted_by,
         departments=departments_service.get_all(db, principal.scope),
+        versions=versions.get_all(db, code),
+        current_sha=versions.digest(rulebooks_service.get_text(db, code)),
         can_change=principal.has_role(*access.MANAGE),
         error=error,
         flash=flash,
@@ -104,6 +106,25 @@ def rulebook_detail(
     """One profile in Chinese, rule by rule, each with the article it comes from."""
     flash = {"adopted": "已采用。", "saved": "已保存。", "copied": "已复制。"}.get(done, "")
     return _detail(request, principal, db, code, flash=flash)
+
+
+@router.get("/{code}/versions/{number:int}", response_class=HTMLResponse)
+def rulebook_version(
+    request: Request, _principal: LoggedIn, db: Db, code: str, number: int
+) -> HTMLResponse:
+    """One version of a profile, read-only: what past plans, tasks and draws were decided under."""
+    version = versions.get_by_number_or_404(db, code, number)
+    current = versions.latest(db, code)
+    assert current is not None  # this version exists
+    return render(
+        request,
+        "rulebooks/version.html",
+        version=version,
+        current=current,
+        is_current=current.id == version.id
+        and version.sha256 == versions.digest(rulebooks_service.get_text(db, code)),
+        d=describe.describe(versions.profile(version), today()),
+    )
 
 
 @router.get("/{code}/toml", response_class=PlainTextResponse)

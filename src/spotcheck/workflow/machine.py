@@ -57,6 +57,14 @@ class Machine:
     # The error raised for a refused move (a subclass of IllegalTransition).
     refusal_error: type[IllegalTransition] = IllegalTransition
 
+    def __post_init__(self) -> None:
+        MACHINES[self.subject_type] = self
+
+    def audit_actions(self) -> list[str]:
+        """Every audit action this machine records (its moves, and its refusal if audited)."""
+        found = [f"{self.audit_prefix}.{m.action}" for m in self.moves]
+        return found + ([self.refusal_action] if self.refusal_action else [])
+
     def label(self, state: str | enum.Enum) -> str:
         """The Chinese label of a state."""
         return self.labels.get(_value(state), _value(state))
@@ -89,6 +97,10 @@ class Machine:
             for source in move.sources:
                 table.setdefault(source, set()).add(move.target)
         return table
+
+
+# Every machine declared, by subject type (for the pages' labels and the layer test's audit labels).
+MACHINES: dict[str, Machine] = {}
 
 
 def _value(state: str | enum.Enum) -> str:
