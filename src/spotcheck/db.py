@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import DateTime, Engine, Enum, MetaData, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -50,6 +51,13 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=dt.UTC)
         return value.astimezone(dt.UTC)
+
+
+def str_enum(kind: type[enum.StrEnum], length: int = 12) -> Enum:
+    """A StrEnum column stored as its values in a plain string (no native type to ALTER)."""
+    return Enum(
+        kind, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e]
+    )
 
 
 def utcnow() -> dt.datetime:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from spotcheck.db import Base, UTCDateTime, utcnow
+from spotcheck.db import Base, UTCDateTime, str_enum, utcnow
 from spotcheck.departments.models import Department
 
 
@@ -51,9 +51,7 @@ APPROVAL_LEVEL_LABELS = {
 # A higher level may approve what a lower one may (主要领导 ⊇ 分管领导 ⊇ 科室负责人): platform rule.
 APPROVAL_RANK = {ApprovalLevel.PRINCIPAL: 3, ApprovalLevel.DEPUTY: 2, ApprovalLevel.HEAD: 1}
 
-_ROLE_ENUM = Enum(
-    Role, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]
-)
+_ROLE_ENUM = str_enum(Role, 20)
 
 
 class User(Base):
@@ -72,14 +70,7 @@ class User(Base):
     password_changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     must_change_password: Mapped[bool] = mapped_column(default=False)
     # The level at which this person approves, if any (主要领导, 分管领导, 部门（科室）负责人).
-    approval_level: Mapped[ApprovalLevel | None] = mapped_column(
-        Enum(
-            ApprovalLevel,
-            native_enum=False,
-            length=12,
-            values_callable=lambda e: [m.value for m in e],
-        )
-    )
+    approval_level: Mapped[ApprovalLevel | None] = mapped_column(str_enum(ApprovalLevel))
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

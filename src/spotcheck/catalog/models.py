@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from spotcheck.db import Base, UTCDateTime, utcnow
+from spotcheck.db import Base, UTCDateTime, str_enum, utcnow
 
 LIST_TYPES = ("本部门", "部门联合")
 ITEM_KINDS = ("重点", "一般")
@@ -123,12 +123,7 @@ class CatalogRelease(Base):
     department_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
     number: Mapped[int] = mapped_column()
     status: Mapped[ReleaseStatus] = mapped_column(
-        Enum(
-            ReleaseStatus,
-            native_enum=False,
-            length=12,
-            values_callable=lambda e: [m.value for m in e],
-        ),
+        str_enum(ReleaseStatus),
         default=ReleaseStatus.DRAFT,
     )
     note: Mapped[str] = mapped_column(String(300), default="")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import enum
 
-from sqlalchemy import Enum, ForeignKey, String
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from spotcheck.db import Base
+from spotcheck.db import Base, str_enum
 
 
 class DepartmentLevel(enum.StrEnum):
@@ -48,14 +48,7 @@ class Department(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(120))
-    level: Mapped[DepartmentLevel] = mapped_column(
-        Enum(
-            DepartmentLevel,
-            native_enum=False,
-            length=20,
-            values_callable=lambda e: [m.value for m in e],
-        )
-    )
+    level: Mapped[DepartmentLevel] = mapped_column(str_enum(DepartmentLevel, 20))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"), index=True)
     # "/1/4/9/": ancestors then self; a subtree is every path starting with this one.
     path: Mapped[str] = mapped_column(String(400), index=True, default="")

@@ -6,10 +6,10 @@ import datetime as dt
 import enum
 from typing import Any
 
-from sqlalchemy import JSON, Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from spotcheck.db import Base, UTCDateTime, utcnow
+from spotcheck.db import Base, UTCDateTime, str_enum, utcnow
 from spotcheck.departments.models import Department
 from spotcheck.workflow.models import Approval
 
@@ -37,10 +37,6 @@ DRAW_MOVES = {
 }
 
 
-def _enum(kind: type[enum.StrEnum]) -> Enum:
-    return Enum(kind, native_enum=False, length=12, values_callable=lambda e: [m.value for m in e])
-
-
 class Draw(Base):
     """The draw of one task. It cannot be re-run or deleted; events follow it."""
 
@@ -54,7 +50,7 @@ class Draw(Base):
     profile_code: Mapped[str] = mapped_column(String(40))
     # The profile version of the task, pinned at prepare: pools, commit, events and record read it.
     profile_version_id: Mapped[int | None] = mapped_column(ForeignKey("rulebook_version.id"))
-    status: Mapped[DrawStatus] = mapped_column(_enum(DrawStatus), default=DrawStatus.PREPARED)
+    status: Mapped[DrawStatus] = mapped_column(str_enum(DrawStatus), default=DrawStatus.PREPARED)
     # What the officer chose before commit: {"drand": bool, "dice_digits": int}.
     entropy_choice: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # Frozen at commit: the canonical manifest text and its digest.

@@ -3,7 +3,6 @@ roles and department scoping as the pages; the preview never lists who would be 
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable
 from typing import Annotated
 
@@ -25,6 +24,7 @@ from spotcheck.plans.task_file import Ref, TaskDoc
 from spotcheck.plans.task_rules import TaskInvalid
 from spotcheck.plans.verbs import VERBS, Inputs, PlanVerb
 from spotcheck.rulebooks import service as rulebooks_service
+from spotcheck.signatures import NO_DEFAULT, with_signature
 from spotcheck.web.security import Db, LoggedIn, Principal, roles
 
 router = APIRouter(prefix="/api/v1", tags=["plans"])
@@ -143,21 +143,19 @@ def _api_endpoint(verb: PlanVerb) -> Callable[..., PlanDetail]:
             lambda p: verb.run(db, principal.actor, principal.user, p, inputs),
         )
 
-    keyword = inspect.Parameter.KEYWORD_ONLY
-    endpoint.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+    who = Annotated[Principal, Depends(roles(*verb.roles))]
+    return with_signature(
+        endpoint,
         [
-            inspect.Parameter(
-                "principal", keyword, annotation=Annotated[Principal, Depends(roles(*verb.roles))]
-            ),
-            inspect.Parameter("db", keyword, annotation=Db),
-            inspect.Parameter("plan_id", keyword, annotation=int),
-            inspect.Parameter("body", keyword, annotation=MoveIn),
+            ("principal", who, NO_DEFAULT),
+            ("db", Db, NO_DEFAULT),
+            ("plan_id", int, NO_DEFAULT),
+            ("body", MoveIn, NO_DEFAULT),
         ],
-        return_annotation=PlanDetail,
+        returns=PlanDetail,
+        doc=verb.help,
+        name=f"{verb.name}_plan",
     )
-    endpoint.__doc__ = verb.help
-    endpoint.__name__ = f"{verb.name}_plan"
-    return endpoint
 
 
 for _verb in VERBS:

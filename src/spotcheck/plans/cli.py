@@ -7,7 +7,6 @@ Each command is one transaction.
 
 from __future__ import annotations
 
-import inspect
 import json
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -34,6 +33,7 @@ from spotcheck.plans.models import AnnualPlan, Task
 from spotcheck.plans.task_rules import TaskInvalid
 from spotcheck.plans.verbs import VERBS, Inputs, PlanVerb
 from spotcheck.rulebooks import service as rulebooks_service
+from spotcheck.signatures import NO_DEFAULT, with_signature
 from spotcheck.tabular.writer import write_csv
 from spotcheck.workflow.models import WorkflowStep
 
@@ -145,26 +145,25 @@ def _command(
             else:
                 _moved(plan, result, verb.label)
 
-    keyword = inspect.Parameter.KEYWORD_ONLY
-    params = [
-        inspect.Parameter(
-            "plan_id", keyword, annotation=Annotated[int, typer.Argument(help="计划 ID")]
-        ),
-        inspect.Parameter("user", keyword, annotation=UserOpt),
-        *(
-            inspect.Parameter(
-                f.name,
-                keyword,
-                annotation=Annotated[str, typer.Option(help=f.help)],
-                **({} if f.required else {"default": ""}),
-            )
-            for f in verb.fields
-        ),
-    ]
-    command.__signature__ = inspect.Signature(params, return_annotation=None)  # type: ignore[attr-defined]
-    command.__doc__ = verb.help
-    command.__name__ = verb.name
-    return command
+    plan_id = Annotated[int, typer.Argument(help="计划 ID")]
+    return with_signature(
+        command,
+        [
+            ("plan_id", plan_id, NO_DEFAULT),
+            ("user", UserOpt, NO_DEFAULT),
+            *(
+                (
+                    f.name,
+                    Annotated[str, typer.Option(help=f.help)],
+                    NO_DEFAULT if f.required else "",
+                )
+                for f in verb.fields
+            ),
+        ],
+        returns=None,
+        doc=verb.help,
+        name=verb.name,
+    )
 
 
 def register(app: typer.Typer, get_factory: Callable[[], sessionmaker[Session]]) -> None:

@@ -6,10 +6,10 @@ import datetime as dt
 import enum
 from typing import Any
 
-from sqlalchemy import JSON, Date, Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from spotcheck.db import Base, UTCDateTime, utcnow
+from spotcheck.db import Base, UTCDateTime, str_enum, utcnow
 
 
 class PlanStatus(enum.StrEnum):
@@ -54,10 +54,6 @@ PLAN_ORDER = {
 EDITABLE = {PlanStatus.DRAFT, PlanStatus.RETURNED}
 
 
-def _enum(kind: type[enum.StrEnum]) -> Enum:
-    return Enum(kind, native_enum=False, length=12, values_callable=lambda e: [m.value for m in e])
-
-
 class AnnualPlan(Base):
     """One version of a department's plan for a natural year; an adjustment is a new version."""
 
@@ -69,7 +65,7 @@ class AnnualPlan(Base):
     year: Mapped[int] = mapped_column()
     version: Mapped[int] = mapped_column(default=1)
     title: Mapped[str] = mapped_column(String(200))
-    status: Mapped[PlanStatus] = mapped_column(_enum(PlanStatus), default=PlanStatus.DRAFT)
+    status: Mapped[PlanStatus] = mapped_column(str_enum(PlanStatus), default=PlanStatus.DRAFT)
     # The profile in force when the plan was made: its code and the version pinned then.
     profile_code: Mapped[str] = mapped_column(String(40))
     profile_version_id: Mapped[int | None] = mapped_column(ForeignKey("rulebook_version.id"))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import inspect
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -22,6 +21,7 @@ from spotcheck.plans.models import PLAN_LABELS, STEP_LABELS, AnnualPlan, PlanSta
 from spotcheck.plans.verbs import VERBS, Inputs, PlanVerb
 from spotcheck.rulebooks import pinned
 from spotcheck.rulebooks import service as rulebooks_service
+from spotcheck.signatures import NO_DEFAULT, with_signature
 from spotcheck.web.security import Db, LoggedIn, Principal, roles
 from spotcheck.web.templating import render
 
@@ -320,23 +320,20 @@ def _page_endpoint(verb: PlanVerb) -> Callable[..., Response]:
             form,
         )
 
-    keyword = inspect.Parameter.KEYWORD_ONLY
-    params = [
-        inspect.Parameter("request", keyword, annotation=Request),
-        inspect.Parameter(
-            "principal", keyword, annotation=Annotated[Principal, Depends(roles(*verb.roles))]
-        ),
-        inspect.Parameter("db", keyword, annotation=Db),
-        inspect.Parameter("plan_id", keyword, annotation=int),
-        *(
-            inspect.Parameter(f.name, keyword, annotation=Annotated[str, Form()], default="")
-            for f in verb.fields
-        ),
-    ]
-    endpoint.__signature__ = inspect.Signature(params, return_annotation=Response)  # type: ignore[attr-defined]
-    endpoint.__doc__ = verb.help
-    endpoint.__name__ = f"plan_{verb.name}"
-    return endpoint
+    who = Annotated[Principal, Depends(roles(*verb.roles))]
+    return with_signature(
+        endpoint,
+        [
+            ("request", Request, NO_DEFAULT),
+            ("principal", who, NO_DEFAULT),
+            ("db", Db, NO_DEFAULT),
+            ("plan_id", int, NO_DEFAULT),
+            *((f.name, Annotated[str, Form()], "") for f in verb.fields),
+        ],
+        returns=Response,
+        doc=verb.help,
+        name=f"plan_{verb.name}",
+    )
 
 
 for _verb in VERBS:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Enum, ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from spotcheck.accounts.models import APPROVAL_LEVEL_LABELS, ApprovalLevel
-from spotcheck.db import Base, UTCDateTime, utcnow
+from spotcheck.db import Base, UTCDateTime, str_enum, utcnow
 
 
 class Approval(Base):
@@ -27,14 +27,7 @@ class Approval(Base):
     subject_type: Mapped[str] = mapped_column(String(40))
     subject_id: Mapped[int] = mapped_column()
     department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
-    level: Mapped[ApprovalLevel] = mapped_column(
-        Enum(
-            ApprovalLevel,
-            native_enum=False,
-            length=12,
-            values_callable=lambda e: [m.value for m in e],
-        )
-    )
+    level: Mapped[ApprovalLevel] = mapped_column(str_enum(ApprovalLevel))
     approver_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     approver_name: Mapped[str] = mapped_column(String(60))
     external_body: Mapped[str] = mapped_column(String(60), default="")
