@@ -11,6 +11,7 @@ from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from spotcheck import clock
 from spotcheck.config import Settings
 
 NAMING_CONVENTION = {
@@ -53,8 +54,8 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
 
 
 def utcnow() -> dt.datetime:
-    """The current time, aware, in UTC."""
-    return dt.datetime.now(dt.UTC)
+    """The current time, aware, in UTC, from the one clock (column stamps)."""
+    return clock.utcnow()
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

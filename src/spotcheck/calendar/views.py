@@ -10,10 +10,11 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import escape
 
+from spotcheck import clock
 from spotcheck.calendar import service as calendar_service
 from spotcheck.errors import DomainError
 from spotcheck.web.security import Admin, Db, LoggedIn
-from spotcheck.web.templating import BEIJING, render
+from spotcheck.web.templating import render
 
 router = APIRouter(prefix="/admin/calendar")
 MAX_UPLOAD_BYTES = 1024 * 1024  # a year is ~10 KB; anything near 1 MB is not a calendar
@@ -41,7 +42,7 @@ def calendar_page(
     message: str = "",
 ) -> HTMLResponse:
     """A year of working days, the import form and a working-day calculator."""
-    today = dt.datetime.now(BEIJING).date()
+    today = clock.today()
     year = year or today.year
     answer: str | None = None
     error = ""
@@ -112,7 +113,7 @@ async def calendar_import(
         except DomainError as exc:
             db.rollback()
             errors = [exc.message]
-    today = dt.datetime.now(BEIJING).date()
+    today = clock.today()
     return render(
         request,
         "admin/calendar.html",

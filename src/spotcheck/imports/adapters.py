@@ -7,7 +7,6 @@ column rules, and turns stored rows back into file rows for exports.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, overload
@@ -335,10 +334,3 @@ def apply_items(
         )
         counts[outcome] += 1
     return Outcome(len(records), counts["created"], counts["updated"], counts["unchanged"])
-
-
-def today() -> dt.date:
-    """The date in Beijing, for eligibility shown in exports."""
-    from spotcheck.web.templating import BEIJING
-
-    return dt.datetime.now(BEIJING).date()

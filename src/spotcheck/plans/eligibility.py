@@ -26,10 +26,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any, NamedTuple
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from spotcheck import clock
 from spotcheck.departments.models import Department
 from spotcheck.errors import NotFound
 from spotcheck.plans import exclusions as ex
@@ -54,7 +54,6 @@ __all__ = [
     "scope_count",
 ]
 
-BEIJING = ZoneInfo("Asia/Shanghai")
 ROUNDING_WORDS = {"ceil": "向上取整", "floor": "向下取整", "round": "四舍五入"}
 
 
@@ -134,11 +133,6 @@ class AnnualSummary:
     rule: AnnualRatio | None
     ok: bool
     message: str
-
-
-def today() -> dt.date:
-    """Today in Beijing."""
-    return dt.datetime.now(BEIJING).date()
 
 
 def profile_of(session: Session, task: Task) -> Profile:
@@ -326,7 +320,7 @@ def evaluate(
 ) -> Eligibility:
     """The candidate strata of the task on a day, with every exclusion, problem and warning."""
     with _cycle_collector_paused():
-        return _evaluate(session, task, on or today(), shared)
+        return _evaluate(session, task, on or clock.today(), shared)
 
 
 def _evaluate(session: Session, task: Task, on: dt.date, shared: Shared | None) -> Eligibility:

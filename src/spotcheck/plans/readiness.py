@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from spotcheck import clock
 from spotcheck.calendar import service as calendar_service
 from spotcheck.catalog.models import CheckItem
 from spotcheck.plans import task_rules
@@ -43,7 +44,7 @@ def due_info(session: Session, plan: AnnualPlan, today: dt.date | None = None) -
     rule = profile.plan.due
     if rule is None:
         return None
-    today = today or dt.date.today()
+    today = today or clock.today()
     month, day = (int(p) for p in rule.month_day.split("-"))
     due = dt.date(plan.year, month, day)
     state = due_state(profile)

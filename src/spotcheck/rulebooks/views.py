@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from spotcheck import clock
 from spotcheck.accounts.models import Role
 from spotcheck.departments import service as departments_service
 from spotcheck.departments.models import Department
@@ -18,15 +18,10 @@ from spotcheck.rulebooks import service as rulebooks_service
 from spotcheck.rulebooks.labels import readable_path, value_text
 from spotcheck.rulebooks.schema import ProfileInvalid, ProfileProblem
 from spotcheck.web.security import Admin, Db, LoggedIn, Principal
-from spotcheck.web.templating import BEIJING, render
+from spotcheck.web.templating import render
 
 router = APIRouter(prefix="/rulebooks")
 MAX_TEXT = 200_000  # characters: the largest built-in profile is under 10 000
-
-
-def today() -> dt.date:
-    """Today in Beijing, the day rulebook dates are read against."""
-    return dt.datetime.now(BEIJING).date()
 
 
 def adoptions(db: Session, departments: list[Department]) -> list[dict[str, Any]]:
@@ -49,7 +44,7 @@ def adoptions(db: Session, departments: list[Department]) -> list[dict[str, Any]
 def rulebook_list(request: Request, principal: LoggedIn, db: Db) -> HTMLResponse:
     """Every profile (built-in first, then copies) and the adoption of each visible department."""
     entries = rulebooks_service.get_all(db)
-    day = today()
+    day = clock.today()
     return render(
         request,
         "rulebooks/list.html",
@@ -88,7 +83,7 @@ def _detail(
         status_code=status_code,
         code=code,
         custom=custom,
-        d=describe.describe(profile, today()),
+        d=describe.describe(profile, clock.today()),
         adopted_by=adopted_by,
         departments=departments_service.get_all(db, principal.scope),
         can_change=principal.has_role(Role.ADMIN),

@@ -11,13 +11,14 @@ from markupsafe import escape
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from spotcheck import clock
 from spotcheck.accounts.models import Role
 from spotcheck.departments import service as departments_service
 from spotcheck.errors import DomainError
 from spotcheck.targets import exemptions as exemptions_service
 from spotcheck.targets.models import Exemption, Target
 from spotcheck.web.security import Db, LoggedIn, Principal, roles
-from spotcheck.web.templating import BEIJING, render
+from spotcheck.web.templating import render
 
 router = APIRouter(prefix="/targets/exemptions")
 EDITORS = (Role.ADMIN, Role.COORDINATOR, Role.OFFICER)
@@ -43,10 +44,6 @@ def status_of(row: Exemption, day: dt.date) -> str:
     return "有效"
 
 
-def _today() -> dt.date:
-    return dt.datetime.now(BEIJING).date()
-
-
 def name_in_scope(db: Session, key: str, scope: list[int]) -> str:
     """The registry name of the target with that key in the user's departments, or ""."""
     key = key.strip().upper()
@@ -68,7 +65,7 @@ def _page(
     status_code: int = 200,
     flash: str = "",
 ) -> HTMLResponse:
-    day = _today()
+    day = clock.today()
     rows = exemptions_service.get_all(db, principal.scope)
     departments = departments_service.get_all(db, principal.scope)
     return render(

@@ -5,17 +5,16 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from starlette.responses import HTMLResponse
 
+from spotcheck import clock
 from spotcheck.audit.labels import action_label
 from spotcheck.web.security import CSRF_FIELD, csrf_token
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
-BEIJING = ZoneInfo("Asia/Shanghai")
 
 templates = Jinja2Templates(directory=str(TEMPLATE_DIR))
 
@@ -24,7 +23,7 @@ def _local(value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
     """Show a UTC datetime in Beijing time, the time users think in."""
     if value is None:
         return ""
-    return value.astimezone(BEIJING).strftime(fmt)
+    return value.astimezone(clock.BEIJING).strftime(fmt)
 
 
 templates.env.filters["local"] = _local
