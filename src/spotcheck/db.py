@@ -110,6 +110,7 @@ def import_all_models() -> None:
     from spotcheck.audit import models as _audit  # noqa: F401
     from spotcheck.calendar import models as _calendar  # noqa: F401
     from spotcheck.catalog import models as _catalog  # noqa: F401
+    from spotcheck.deadlines import models as _deadlines  # noqa: F401
     from spotcheck.departments import models as _departments  # noqa: F401
     from spotcheck.draws import models as _draws  # noqa: F401
     from spotcheck.history import models as _history  # noqa: F401

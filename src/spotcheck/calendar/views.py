@@ -12,6 +12,7 @@ from markupsafe import escape
 
 from spotcheck import clock
 from spotcheck.calendar import service as calendar_service
+from spotcheck.deadlines import service as deadlines_service
 from spotcheck.errors import DomainError
 from spotcheck.web.security import Admin, Db, LoggedIn
 from spotcheck.web.templating import render
@@ -101,10 +102,11 @@ async def calendar_import(
     else:
         try:
             rows = calendar_service.parse_calendar_csv(data)
-            added, updated = calendar_service.import_days(db, principal.actor, rows)
+            added, updated, resolved = deadlines_service.import_calendar(db, principal.actor, rows)
             db.commit()
             return RedirectResponse(
-                f"/admin/calendar?year={rows[0][0].year}&message=导入成功：新增 {added} 天，修改 {updated} 天",
+                f"/admin/calendar?year={rows[0][0].year}&message=导入成功：新增 {added} 天，修改 {updated} 天"
+                + (f"；{resolved} 个待定的截止日期已确定" if resolved else ""),
                 status_code=303,
             )
         except calendar_service.CalendarImportError as exc:

@@ -11,9 +11,10 @@ from sqlalchemy.orm import Session
 from spotcheck.accounts.models import Role, User
 from spotcheck.audit import service as audit_service
 from spotcheck.audit.service import Actor
+from spotcheck.deadlines import service as deadlines_service
 from spotcheck.departments.models import Department
 from spotcheck.errors import DomainError, Forbidden, IllegalTransition, NotFound
-from spotcheck.plans import eligibility, task_rules, workflow
+from spotcheck.plans import eligibility, readiness, task_rules, workflow
 from spotcheck.plans.models import (
     EDITABLE,
     AnnualPlan,
@@ -126,6 +127,7 @@ def create(
     )
     session.add(plan)
     session.flush()
+    readiness.open_plan_due(session, plan)
     workflow.step(session, actor, plan, "create", "", PlanStatus.DRAFT, rule=_plan_rule(profile))
     audit_service.record(
         session,
@@ -289,6 +291,7 @@ def file(session: Session, actor: Actor, plan: AnnualPlan, document_no: str = ""
         document_no=document_no,
         rule=f"依据 {filing.article}：报{filing.by}备案",
     )
+    deadlines_service.on_state(session, readiness.PLAN_SUBJECT, plan.id, plan.status, plan.filed_at)
     old = session.get(AnnualPlan, plan.based_on_id) if plan.based_on_id else None
     if old is not None and old.status in (PlanStatus.FILED, PlanStatus.PUBLISHED):
         workflow.move(
@@ -307,7 +310,7 @@ def file(session: Session, actor: Actor, plan: AnnualPlan, document_no: str = ""
 def publish(session: Session, actor: Actor, plan: AnnualPlan) -> PlanStep:
     """Record that the plan was made public."""
     publication = profile_of(session, plan).plan.publication
-    return workflow.move(
+    step = workflow.move(
         session,
         actor,
         plan,
@@ -316,6 +319,10 @@ def publish(session: Session, actor: Actor, plan: AnnualPlan) -> PlanStep:
         f"年度计划“{plan.title}”第 {plan.version} 版通过{publication.by}向社会公开",
         rule=f"依据 {publication.article}：通过{publication.by}公开",
     )
+    deadlines_service.on_state(
+        session, readiness.PLAN_SUBJECT, plan.id, plan.status, plan.published_at
+    )
+    return step
 
 
 def adjust(session: Session, actor: Actor, plan: AnnualPlan, reason: str) -> AnnualPlan:
@@ -350,6 +357,7 @@ def adjust(session: Session, actor: Actor, plan: AnnualPlan, reason: str) -> Ann
     )
     session.add(new)
     session.flush()
+    readiness.open_plan_due(session, new)
     for task in plan.tasks:
         workflow.copy_task(session, task, new, actor)
     session.flush()
