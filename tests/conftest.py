@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from spotcheck import migrate
+from spotcheck import clock, migrate
 from spotcheck.accounts import service as accounts_service
 from spotcheck.accounts.models import Role, User
 from spotcheck.app import create_app
@@ -98,6 +98,13 @@ def _clean(request: pytest.FixtureRequest) -> Iterator[None]:
     if "engine" in request.fixturenames:
         engine = request.getfixturevalue("engine")
         _wipe(engine)
+
+
+@pytest.fixture
+def frozen_clock() -> Iterator[Callable[[dt.date | dt.datetime], None]]:
+    """Set the one clock (`spotcheck.clock`) to a date or time; it runs again after the test."""
+    yield clock.freeze
+    clock.unfreeze()
 
 
 @pytest.fixture

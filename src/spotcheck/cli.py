@@ -1,4 +1,4 @@
-"""The `spotcheck` command line: serve, db, user, calendar, audit, demo, draw, verify."""
+"""The `spotcheck` command line: serve, db, user, calendar, audit, demo, draw, deadline, verify."""
 
 from __future__ import annotations
 
@@ -187,11 +187,12 @@ def calendar_import(
     """导入或修改年度工作日历；新增年份须包含全年每一天；有错误则什么也不写入。"""
     from spotcheck.audit.service import SYSTEM
     from spotcheck.calendar import service as calendar_service
+    from spotcheck.deadlines import service as deadlines_service
 
     try:
         with unit_of_work(_factory()) as session:
             rows = calendar_service.parse_calendar_csv(file.read_bytes())
-            added, updated = calendar_service.import_days(session, SYSTEM, rows)
+            added, updated, resolved = deadlines_service.import_calendar(session, SYSTEM, rows)
     except calendar_service.CalendarImportError as exc:
         err.print(f"[red]{exc.message}[/red]")
         for problem in exc.errors:
@@ -201,6 +202,8 @@ def calendar_import(
         err.print(f"[red]{exc.message}[/red]")
         raise typer.Exit(1) from exc
     console.print(f"导入成功：新增 {added} 天，修改 {updated} 天。")
+    if resolved:
+        console.print(f"{resolved} 个待定的截止日期已确定。")
 
 
 @calendar_app.command("years")
@@ -256,11 +259,13 @@ def _register_registry_commands() -> None:
 
 
 def _register_planning_commands() -> None:
+    from spotcheck.deadlines import cli as deadlines_cli
     from spotcheck.plans import cli as plans_cli
     from spotcheck.rulebooks import cli as rulebooks_cli
 
     rulebooks_cli.register(app, _factory)
     plans_cli.register(app, _factory)
+    deadlines_cli.register(app, _factory)
 
 
 _register_planning_commands()

@@ -12,6 +12,7 @@ from sqlalchemy import DateTime, Engine, Enum, MetaData, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from spotcheck import clock
 from spotcheck.config import Settings
 
 NAMING_CONVENTION = {
@@ -61,8 +62,8 @@ def str_enum(kind: type[enum.StrEnum], length: int = 12) -> Enum:
 
 
 def utcnow() -> dt.datetime:
-    """The current time, aware, in UTC."""
-    return dt.datetime.now(dt.UTC)
+    """The current time, aware, in UTC, from the one clock (column stamps)."""
+    return clock.utcnow()
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -118,6 +119,7 @@ def import_all_models() -> None:
     from spotcheck.calendar import models as _calendar  # noqa: F401
     from spotcheck.catalog import models as _catalog  # noqa: F401
     from spotcheck.channels import models as _channels  # noqa: F401
+    from spotcheck.deadlines import models as _deadlines  # noqa: F401
     from spotcheck.departments import models as _departments  # noqa: F401
     from spotcheck.draws import models as _draws  # noqa: F401
     from spotcheck.history import models as _history  # noqa: F401

@@ -10,6 +10,8 @@ from spotcheck.audit import service as audit_service
 from spotcheck.calendar import service as calendar_service
 from spotcheck.config import REPO_ROOT, Settings
 from spotcheck.db import make_engine, make_session_factory, unit_of_work
+from spotcheck.deadlines import service as deadlines_service
+from spotcheck.plans import readiness
 
 
 def alembic_config(settings: Settings) -> Config:
@@ -21,7 +23,8 @@ def alembic_config(settings: Settings) -> Config:
 
 
 def upgrade(settings: Settings, engine: Engine | None = None) -> int:
-    """Run every migration, then add missing calendar years from chinesecalendar; returns days added."""
+    """Run every migration, add missing calendar years from chinesecalendar, open the deadlines
+    of plans made before deadlines were rows and resolve pending due dates; returns days added."""
     config = alembic_config(settings)
     engine = engine or make_engine(settings)
     with engine.begin() as connection:
@@ -37,6 +40,8 @@ def upgrade(settings: Settings, engine: Engine | None = None) -> int:
                 object_type="calendar",
                 summary=f"从 chinesecalendar 载入工作日历 {added} 天",
             )
+        readiness.open_missing_plan_dues(session)
+        deadlines_service.resolve_pending(session)
     return added
 
 

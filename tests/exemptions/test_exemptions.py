@@ -14,12 +14,12 @@ from sqlalchemy.orm import Session
 from spotcheck.accounts.models import Role
 from spotcheck.audit.models import AuditEvent
 from spotcheck.audit.service import SYSTEM
+from spotcheck.clock import BEIJING
 from spotcheck.history import service as history_service
 from spotcheck.tabular.codes import make_uscc
 from spotcheck.targets import bulk as targets_bulk
 from spotcheck.targets import exemptions
 from spotcheck.targets.models import Exemption, Target
-from spotcheck.web.templating import BEIJING
 from tests.conftest import Org, csrf_of, login, post_form
 
 KEY = make_uscc(11, region="370303")

@@ -9,6 +9,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from spotcheck import clock
 from spotcheck.catalog import service as catalog_service
 from spotcheck.departments import service as departments_service
 from spotcheck.errors import DomainError, Forbidden, NotFound
@@ -22,7 +23,6 @@ from spotcheck.targets import service as targets_service
 from spotcheck.targets.filters import filters_from as target_filters
 from spotcheck.targets.models import Target
 from spotcheck.web.security import Db, LoggedIn
-from spotcheck.web.templating import BEIJING
 
 router = APIRouter(prefix="/api/v1", tags=["registries"])
 
@@ -163,7 +163,7 @@ def list_inspectors(
     rows, total = inspectors_service.search(
         db, principal.scope, inspector_filters(request.query_params), page, per_page
     )
-    why = inspectors_service.reasons_for(db, rows, dt.datetime.now(BEIJING).date())
+    why = inspectors_service.reasons_for(db, rows, clock.today())
     return InspectorPage(total=total, page=page, items=[_inspector(i, why[i.id]) for i in rows])
 
 

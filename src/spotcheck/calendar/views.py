@@ -10,11 +10,13 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import escape
 
+from spotcheck import clock
 from spotcheck.calendar import access
 from spotcheck.calendar import service as calendar_service
+from spotcheck.deadlines import service as deadlines_service
 from spotcheck.errors import DomainError
 from spotcheck.web.security import Db, LoggedIn, Principal, roles
-from spotcheck.web.templating import BEIJING, render
+from spotcheck.web.templating import render
 
 router = APIRouter(prefix="/admin/calendar")
 Admin = Annotated[Principal, Depends(roles(*access.MANAGE))]
@@ -43,7 +45,7 @@ def calendar_page(
     message: str = "",
 ) -> HTMLResponse:
     """A year of working days, the import form and a working-day calculator."""
-    today = dt.datetime.now(BEIJING).date()
+    today = clock.today()
     year = year or today.year
     answer: str | None = None
     error = ""
@@ -102,10 +104,11 @@ async def calendar_import(
     else:
         try:
             rows = calendar_service.parse_calendar_csv(data)
-            added, updated = calendar_service.import_days(db, principal.actor, rows)
+            added, updated, resolved = deadlines_service.import_calendar(db, principal.actor, rows)
             db.commit()
             return RedirectResponse(
-                f"/admin/calendar?year={rows[0][0].year}&message=导入成功：新增 {added} 天，修改 {updated} 天",
+                f"/admin/calendar?year={rows[0][0].year}&message=导入成功：新增 {added} 天，修改 {updated} 天"
+                + (f"；{resolved} 个待定的截止日期已确定" if resolved else ""),
                 status_code=303,
             )
         except calendar_service.CalendarImportError as exc:
@@ -114,7 +117,7 @@ async def calendar_import(
         except DomainError as exc:
             db.rollback()
             errors = [exc.message]
-    today = dt.datetime.now(BEIJING).date()
+    today = clock.today()
     return render(
         request,
         "admin/calendar.html",

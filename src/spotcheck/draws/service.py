@@ -18,9 +18,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from spotcheck import clock
 from spotcheck.audit import service as audit_service
 from spotcheck.audit.service import Actor
-from spotcheck.db import utcnow
 from spotcheck.departments.models import Department
 from spotcheck.draws import pools
 from spotcheck.draws.models import DRAW_LABELS, Draw, DrawBorrowing, DrawStatus
@@ -326,7 +326,7 @@ def unborrow(session: Session, actor: Actor, draw: Draw, slot: str, department: 
         raise DomainError(f"岗位“{slot}”没有借调{department.name}的人员", field="slot")
     before = [r.loan() for r in rows]
     for row in rows:
-        row.withdrawn_at, row.withdrawn_by = utcnow(), actor.name[:60]
+        row.withdrawn_at, row.withdrawn_by = clock.utcnow(), actor.name[:60]
     session.flush()
     audit_service.record(
         session,
@@ -349,10 +349,10 @@ def _next_round(session: Session, now: dt.datetime) -> int:
 def commit(session: Session, actor: Actor, draw: Draw, now: dt.datetime | None = None) -> Draw:
     """Freeze the manifest: candidates now, neutral strata, pools, conflicts, entropy plan."""
     require_status(session, actor, draw, {DrawStatus.PREPARED}, "承诺（冻结清单）")
-    now = now or utcnow()
+    now = now or clock.utcnow()
     task = task_of(session, draw)
     profile = profile_of(session, draw)
-    on = now.astimezone(eligibility.BEIJING).date()
+    on = now.astimezone(clock.BEIJING).date()
     result = eligibility.evaluate(session, task, on)
     if result.problems:
         raise DomainError("不能承诺：" + "；".join(result.problems))

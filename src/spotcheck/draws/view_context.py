@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from spotcheck import clock
 from spotcheck.accounts.models import User
 from spotcheck.channels import service as channels_service
 from spotcheck.departments import service as departments_service
@@ -32,7 +33,6 @@ from spotcheck.web.security import Principal
 QUICKNET = "52db9ba70e0cc0f6eaf7803dd07447a1f5477735fd3f661792ba94600c84e971"
 MIRROR = f"https://api.drand.sh/{QUICKNET}/public/"
 STEPS = ("准备", "已承诺", "计算", "结果", "事后事件")
-BEIJING = dt.timezone(dt.timedelta(hours=8))
 
 
 @dataclass
@@ -60,8 +60,8 @@ def _entropy_state(draw: Draw) -> dict[str, Any]:
     }
     if drand is not None and drand.round is not None:
         moment = dt.datetime.fromtimestamp(round_time(drand.round), dt.UTC)
-        out["drand_time"] = moment.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S")
-        out["drand_due"] = moment <= dt.datetime.now(dt.UTC)
+        out["drand_time"] = moment.astimezone(clock.BEIJING).strftime("%Y-%m-%d %H:%M:%S")
+        out["drand_due"] = moment <= clock.now()
     return out
 
 

@@ -17,10 +17,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from spotcheck import clock
 from spotcheck.departments.models import Department
 from spotcheck.eligibility import exclusions as ex
 from spotcheck.eligibility import quotas, scope, strata
@@ -32,8 +32,6 @@ from spotcheck.plans.models import Task
 from spotcheck.rulebooks import pinned
 from spotcheck.rulebooks import service as rulebooks_service
 from spotcheck.rulebooks.schema import Profile
-
-BEIJING = ZoneInfo("Asia/Shanghai")
 
 
 @dataclass
@@ -76,11 +74,6 @@ class Eligibility:
         return out
 
 
-def today() -> dt.date:
-    """Today in Beijing."""
-    return dt.datetime.now(BEIJING).date()
-
-
 def profile_of(session: Session, task: Task) -> Profile:
     """The profile governing the task: the version it (or its plan) pinned, else the initiator's."""
     return pinned.task_profile(session, task)
@@ -110,7 +103,7 @@ def evaluate(
 ) -> Eligibility:
     """The candidate strata of the task on a day, with every exclusion, problem and warning."""
     with paused_gc():
-        return _evaluate(session, task, on or today(), shared)
+        return _evaluate(session, task, on or clock.today(), shared)
 
 
 def _evaluate(session: Session, task: Task, on: dt.date, shared: Shared | None) -> Eligibility:

@@ -7,11 +7,9 @@ column rules, and turns stored rows back into file rows for exports.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, overload
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
@@ -337,8 +335,3 @@ def apply_items(
         )
         counts[outcome] += 1
     return Outcome(len(records), counts["created"], counts["updated"], counts["unchanged"])
-
-
-def today() -> dt.date:
-    """The date in Beijing, for eligibility shown in exports."""
-    return dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()

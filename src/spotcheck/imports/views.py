@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import secrets
-import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Any
@@ -14,6 +13,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
+from spotcheck import clock
 from spotcheck.catalog import service as catalog_service
 from spotcheck.departments import service as departments_service
 from spotcheck.errors import Forbidden, NotFound
@@ -172,7 +172,7 @@ async def upload(
                 "department_id": department.id,
                 "registry": registry,
                 "sha256": report.sha256,
-                "at": time.time(),
+                "at": clock.now().timestamp(),
             }
         )
     )

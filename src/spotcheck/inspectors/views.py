@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from spotcheck import clock
 from spotcheck.departments import service as departments_service
 from spotcheck.errors import DomainError
 from spotcheck.imports import adapters
@@ -18,7 +18,7 @@ from spotcheck.inspectors.models import CATEGORIES, STATUSES
 from spotcheck.tabular.specs import INSPECTORS
 from spotcheck.web.pagination import with_page, without_page
 from spotcheck.web.security import Db, LoggedIn, Principal, roles
-from spotcheck.web.templating import BEIJING, render
+from spotcheck.web.templating import render
 
 router = APIRouter(prefix="/inspectors")
 Editor = Annotated[Principal, Depends(roles(*access.EDIT))]
@@ -42,7 +42,7 @@ def inspector_list(request: Request, principal: LoggedIn, db: Db, page: int = 1)
     rows, total = inspectors_service.search(
         db, principal.scope, filters_from(request.query_params), page, PER_PAGE
     )
-    today = dt.datetime.now(BEIJING).date()
+    today = clock.today()
     return render(
         request,
         "inspectors/list.html",
@@ -136,7 +136,7 @@ def inspector_detail(
 ) -> HTMLResponse:
     """One inspector with eligibility, conflicts of interest and history."""
     inspector = inspectors_service.get_in_scope_or_404(db, inspector_id, principal.scope)
-    today = dt.datetime.now(BEIJING).date()
+    today = clock.today()
     return render(
         request,
         "inspectors/detail.html",
@@ -189,7 +189,7 @@ def conflict_declare(
         db.commit()
     except DomainError as exc:
         db.rollback()
-        today = dt.datetime.now(BEIJING).date()
+        today = clock.today()
         return render(
             request,
             "inspectors/detail.html",

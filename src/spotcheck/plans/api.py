@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
+from spotcheck import clock
 from spotcheck.departments import service as departments_service
 from spotcheck.departments.models import Department
 from spotcheck.eligibility import service as eligibility
@@ -77,13 +78,13 @@ def _invalid(exc: TaskInvalid) -> JSONResponse:
 
 
 def _detail(db: Session, plan: AnnualPlan) -> PlanDetail:
-    return present.plan_detail(db, plan, eligibility.today())
+    return present.plan_detail(db, plan, clock.today())
 
 
 @router.get("/plans", response_model=list[PlanOut])
 def list_plans(principal: LoggedIn, db: Db, year: int | None = None) -> list[PlanOut]:
     """Plans of the user's departments: newest year first, each department's versions together."""
-    today = eligibility.today()
+    today = clock.today()
     return [
         present.plan_out(db, p, today) for p in plans_service.get_all(db, principal.scope, year)
     ]
@@ -180,7 +181,7 @@ def list_tasks(principal: LoggedIn, db: Db, year: int | None = None) -> list[Tas
 def get_task(principal: LoggedIn, db: Db, task_id: int) -> TaskDetail:
     """One task with why it cannot reach the draw yet (blockers, each with its article)."""
     task = tasks_service.get_or_404(db, task_id, principal.scope)
-    return present.task_detail(db, task, eligibility.today())
+    return present.task_detail(db, task, clock.today())
 
 
 @router.post(
@@ -202,7 +203,7 @@ def create_task(principal: Planner, db: Db, plan_id: int, body: TaskDoc) -> Resp
         db.rollback()
         return _invalid(exc)
     db.commit()
-    return present.task_detail(db, task, eligibility.today())
+    return present.task_detail(db, task, clock.today())
 
 
 class SpecialTaskDoc(TaskDoc):
@@ -236,7 +237,7 @@ def create_special_task(principal: Planner, db: Db, body: SpecialTaskDoc) -> Res
         db.rollback()
         return _invalid(exc)
     db.commit()
-    return present.task_detail(db, task, eligibility.today())
+    return present.task_detail(db, task, clock.today())
 
 
 def _own_task(db: Session, principal: Principal, task_id: int) -> Task:
@@ -265,7 +266,7 @@ def update_task(principal: Planner, db: Db, task_id: int, body: TaskDoc) -> Resp
         db.rollback()
         return _invalid(exc)
     db.commit()
-    return present.task_detail(db, task, eligibility.today())
+    return present.task_detail(db, task, clock.today())
 
 
 @router.delete("/tasks/{task_id}", status_code=204, responses=ERRORS)

@@ -18,6 +18,7 @@ import typer
 from rich.console import Console
 from sqlalchemy.orm import Session, sessionmaker
 
+from spotcheck import clock
 from spotcheck.accounts import service as accounts_service
 from spotcheck.accounts.models import ROLE_LABELS, Role, User
 from spotcheck.audit.service import Actor
@@ -191,7 +192,7 @@ def register(app: typer.Typer, get_factory: Callable[[], sessionmaker[Session]])
                 if dep is None:
                     raise DomainError(f"部门编码“{department}”不存在")
                 plans = [p for p in plans if p.department_id == dep.id]
-            today = eligibility.today()
+            today = clock.today()
             rows = [cli_text.plan_row(present.plan_out(session, p, today)) for p in plans]
         _plain(rows or "没有年度计划。")
 
@@ -203,7 +204,7 @@ def register(app: typer.Typer, get_factory: Callable[[], sessionmaker[Session]])
         with tx() as session:
             who = acting(session, user)
             plan = plans_service.get_or_404(session, plan_id, who.scope)
-            detail = present.plan_detail(session, plan, eligibility.today())
+            detail = present.plan_detail(session, plan, clock.today())
         _plain(cli_text.plan_lines(detail))
 
     @plan_app.command("create")
@@ -343,7 +344,7 @@ def register(app: typer.Typer, get_factory: Callable[[], sessionmaker[Session]])
             for task in tasks_service.get_all(session, who.scope, year):
                 check = plans_service.draw_check(session, task, with_eligibility=False)
                 if not check.blockers:
-                    check = plans_service.draw_check(session, task, eligibility.today())
+                    check = plans_service.draw_check(session, task, clock.today())
                 rows.append(cli_text.task_row(present.task_out(session, task), check.blockers))
         _plain(rows or "没有抽查任务。")
 
@@ -363,7 +364,7 @@ def register(app: typer.Typer, get_factory: Callable[[], sessionmaker[Session]])
                 doc = task_file.doc_of(session, tasks_service.input_of(task))
                 _plain(json.dumps(doc.model_dump(mode="json"), ensure_ascii=False, indent=2))
                 return
-            detail = present.task_detail(session, task, eligibility.today())
+            detail = present.task_detail(session, task, clock.today())
         _plain(cli_text.task_lines(detail))
 
     @plan_app.command("preview")

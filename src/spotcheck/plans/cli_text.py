@@ -6,25 +6,23 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Sequence
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from spotcheck import clock
 from spotcheck.departments.models import Department
-from spotcheck.eligibility import service as eligibility
 from spotcheck.plans import service as plans_service
 from spotcheck.plans import tasks as tasks_service
 from spotcheck.plans.present import status_label
 from spotcheck.plans.schemas import EligibilityOut, PlanDetail, PlanOut, TaskDetail, TaskOut
 from spotcheck.rulebooks.schema import Profile
 
-BEIJING = ZoneInfo("Asia/Shanghai")
 OVERLAP_WORDS = {"merge": "合并检查", "exclude": "排除", "": "按细则默认"}
 
 
 def when(value: dt.datetime) -> str:
     """A stored UTC time in Beijing time."""
-    return value.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
+    return value.astimezone(clock.BEIJING).strftime("%Y-%m-%d %H:%M")
 
 
 def plan_row(plan: PlanOut) -> str:
@@ -260,7 +258,7 @@ def template(
 def template_for(session: Session, plan_id: int | None) -> str:
     """The template; for a plan, with its profile's strata and the items and departments it may use."""
     if plan_id is None:
-        return template(eligibility.today().year + 1)
+        return template(clock.today().year + 1)
     plan = plans_service.get_or_404(session, plan_id, None)
     dep = session.get(Department, plan.department_id)
     assert dep is not None

@@ -5,10 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from spotcheck import clock
 from spotcheck.calendar import service as calendar_service
 from spotcheck.catalog.models import CheckItem
+from spotcheck.deadlines import service as deadlines_service
+from spotcheck.deadlines.models import Deadline, DeadlineState
 from spotcheck.eligibility import service as eligibility
 from spotcheck.plans import task_rules
 from spotcheck.plans.models import PLAN_LABELS, PLAN_ORDER, AnnualPlan, PlanStatus, Task
@@ -38,32 +42,98 @@ def due_state(profile: Profile) -> PlanStatus:
     return PlanStatus.PUBLISHED if profile.plan.draw_requires == "published" else PlanStatus.FILED
 
 
-def due_info(session: Session, plan: AnnualPlan, today: dt.date | None = None) -> DueInfo | None:
-    """The plan deadline of the profile: days left (working days from the calendar) or overdue."""
-    profile = pinned.plan_profile(session, plan)
+PLAN_SUBJECT = "annual_plan"
+PLAN_DUE = "plan_due"
+
+
+def plan_due_rule(profile: Profile) -> deadlines_service.DueRule | None:
+    """The profile's plan due date as a deadline rule (001: 31 January, 003: 31 May), or None."""
     rule = profile.plan.due
     if rule is None:
         return None
-    today = today or dt.date.today()
-    month, day = (int(p) for p in rule.month_day.split("-"))
-    due = dt.date(plan.year, month, day)
     state = due_state(profile)
     verb = "发布" if state == PlanStatus.PUBLISHED else "备案"
-    base = f"依据 {rule.article}：年度计划应于 {due.month}月{due.day}日前{verb}"
-    done = PLAN_ORDER.get(plan.status, 0) >= PLAN_ORDER[state]
+    month, day = (int(p) for p in rule.month_day.split("-"))
+    return deadlines_service.DueRule(
+        kind=PLAN_DUE,
+        text=f"年度计划应于 {month}月{day}日前{verb}",
+        article=rule.article,
+        satisfying_state=str(state),
+        month_day=rule.month_day,
+    )
+
+
+def open_plan_due(session: Session, plan: AnnualPlan) -> Deadline | None:
+    """Open the plan's due-date deadline under its profile; a state already reached counts."""
+    profile = pinned.plan_profile(session, plan)
+    rule = plan_due_rule(profile)
+    if rule is None:
+        return None
+    made = plan.created_at.astimezone(clock.BEIJING).date() if plan.created_at else clock.today()
+    row = deadlines_service.open_deadline(
+        session,
+        PLAN_SUBJECT,
+        plan.id,
+        rule,
+        start=made,
+        profile_ref=_profile_ref(session, plan),
+        year=plan.year,
+    )
+    # Plans made before deadlines were rows (migrate.upgrade) may already be filed or published.
+    reached = plan.published_at if rule.satisfying_state == PlanStatus.PUBLISHED else plan.filed_at
+    if reached is not None:
+        deadlines_service.satisfy(session, row, reached)
+    return row
+
+
+def _profile_ref(session: Session, plan: AnnualPlan) -> str:
+    version = pinned.plan_version(session, plan)
+    return version.label if version is not None else plan.profile_code
+
+
+def open_missing_plan_dues(session: Session) -> int:
+    """Open the plan-due deadline of every plan that has none yet; returns how many were opened."""
+    have = set(
+        session.scalars(
+            select(Deadline.subject_id).where(
+                Deadline.subject_type == PLAN_SUBJECT, Deadline.kind == PLAN_DUE
+            )
+        )
+    )
+    opened = 0
+    for plan in session.scalars(select(AnnualPlan).order_by(AnnualPlan.id)):
+        if plan.id not in have and open_plan_due(session, plan) is not None:
+            opened += 1
+    return opened
+
+
+def due_info(session: Session, plan: AnnualPlan, today: dt.date | None = None) -> DueInfo | None:
+    """The plan deadline of the profile: days left (working days from the calendar) or overdue."""
+    row = deadlines_service.get(session, PLAN_SUBJECT, plan.id, PLAN_DUE)
+    if row is None or row.due is None:
+        return None
+    today = today or clock.today()
+    due = row.due
+    base = f"依据 {row.article}：{row.rule}"
     if plan.status == PlanStatus.SUPERSEDED:
-        return DueInfo(due, "met", f"{base}；本版本已被替代", rule.article)
-    if done:
-        return DueInfo(due, "met", f"{base}；本计划{PLAN_LABELS[plan.status]}", rule.article)
+        return DueInfo(due, "met", f"{base}；本版本已被替代", row.article)
+    if row.state in (DeadlineState.MET, DeadlineState.MET_LATE):
+        return DueInfo(due, "met", f"{base}；本计划{PLAN_LABELS[plan.status]}", row.article)
     if today > due:
-        return DueInfo(due, "overdue", f"已逾期 {(today - due).days} 天（{base}）", rule.article)
+        return DueInfo(due, "overdue", f"已逾期 {(today - due).days} 天（{base}）", row.article)
     days = (due - today).days
     try:
         left = f"距截止还有 {calendar_service.workdays_between(session, today, due)} 个工作日"
     except calendar_service.UnknownYear as exc:
         left = f"{exc.year} 年工作日历尚未导入，按自然日计 {days} 天"
-    kind = "warning" if days <= rule.warn_days else "pending"
-    return DueInfo(due, kind, f"{left}（{base}）", rule.article)
+    warn_days = _warn_days(session, plan)
+    kind = "warning" if days <= warn_days else "pending"
+    return DueInfo(due, kind, f"{left}（{base}）", row.article)
+
+
+def _warn_days(session: Session, plan: AnnualPlan) -> int:
+    rule = pinned.plan_profile(session, plan).plan.due
+    return rule.warn_days if rule else 0
 
 
 def _item_rule(profile: Profile) -> str:

@@ -15,7 +15,7 @@ from spotcheck.audit.service import Actor
 from spotcheck.departments.models import Department
 from spotcheck.eligibility import service as eligibility
 from spotcheck.errors import DomainError, IllegalTransition, NotFound
-from spotcheck.plans import task_rules, workflow
+from spotcheck.plans import readiness, task_rules, workflow
 from spotcheck.plans.models import EDITABLE, AnnualPlan, PlanStatus
 from spotcheck.plans.readiness import DrawCheck, DueInfo, draw_blockers, draw_check, due_info
 from spotcheck.plans.workflow import PLAN
@@ -132,6 +132,7 @@ def create(
     session.add(plan)
     session.flush()
     workflow_service.start(session, PLAN, plan, actor, "create", _plan_rule(profile))
+    readiness.open_plan_due(session, plan)
     audit_service.record(
         session,
         actor,
@@ -378,6 +379,7 @@ def adjust(session: Session, actor: Actor, plan: AnnualPlan, reason: str) -> Ann
     )
     session.add(new)
     session.flush()
+    readiness.open_plan_due(session, new)
     for task in plan.tasks:
         # The copies are decided under the new version's rules, like the new plan.
         workflow.copy_task(session, task, new, actor).profile_version_id = version.id

@@ -3,7 +3,6 @@ eligibility preview (counts and exclusions only: it never shows who would be dra
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -13,6 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from spotcheck import clock
 from spotcheck.catalog.models import METHODS
 from spotcheck.departments.models import Department
 from spotcheck.draws import service as draws_service
@@ -179,7 +179,7 @@ def special_new(request: Request, principal: Planner, db: Db) -> HTMLResponse:
         db,
         department=department,
         profile=profile,
-        values=task_form.defaults(dt.date.today().year),
+        values=task_form.defaults(clock.today().year),
         errors={},
         action="/tasks/special/new",
         cancel="/tasks",

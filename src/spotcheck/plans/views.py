@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -10,6 +9,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from spotcheck import clock
 from spotcheck.catalog.models import CheckItem, CheckItemVersion
 from spotcheck.departments.models import Department, DepartmentLevel
 from spotcheck.eligibility import annual
@@ -70,7 +70,7 @@ def plan_list(
     """Plans of the user's departments by year, with status, version and the deadline."""
     plans = plans_service.get_all(db, principal.scope, year)
     names = {d.id: d.name for d in (db.get(Department, p.department_id) for p in plans) if d}
-    today = dt.date.today()
+    today = clock.today()
     return render(
         request,
         "plans/list.html",
@@ -88,7 +88,7 @@ def plan_list(
 def plan_new(request: Request, principal: Coordinator, db: Db) -> HTMLResponse:
     """The form for a new plan: next year, the usual title."""
     departments = plan_departments(db, principal)
-    year = dt.date.today().year + 1
+    year = clock.today().year + 1
     values = {"year": str(year), "department_id": "", "title": "", "description": ""}
     if departments:
         values["department_id"] = str(departments[0].id)
@@ -167,7 +167,7 @@ def _detail(
     status_code: int = 200,
     form: dict[str, str] | None = None,
 ) -> HTMLResponse:
-    today = dt.date.today()
+    today = clock.today()
     profile = plans_service.profile_of(db, plan)
     department = db.get(Department, plan.department_id)
     summary = annual.summarise(db, plan)

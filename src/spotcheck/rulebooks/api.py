@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
+from spotcheck import clock
 from spotcheck.departments import service as departments_service
 from spotcheck.errors import Forbidden
 from spotcheck.rulebooks import access
@@ -16,13 +17,8 @@ from spotcheck.rulebooks.schema import ProfileInvalid, parse
 from spotcheck.targets import exemptions as exemptions_service
 from spotcheck.targets.models import Exemption
 from spotcheck.web.security import Db, LoggedIn
-from spotcheck.web.templating import BEIJING
 
 router = APIRouter(prefix="/api/v1", tags=["rulebooks"])
-
-
-def _today() -> dt.date:
-    return dt.datetime.now(BEIJING).date()
 
 
 class RulebookOut(BaseModel):
@@ -85,7 +81,7 @@ class AdoptionOut(BaseModel):
 @router.get("/rulebooks", response_model=list[RulebookOut])
 def list_rulebooks(_principal: LoggedIn, db: Db) -> list[RulebookOut]:
     """Every profile: the five built-in ones first, then the copies."""
-    day = _today()
+    day = clock.today()
     return [
         RulebookOut(
             code=e.code,
@@ -112,7 +108,7 @@ def get_rulebook(_principal: LoggedIn, db: Db, code: str) -> RulebookDetail:
         builtin=builtin,
         based_on="" if builtin else rulebooks_service.get_custom_or_404(db, code).based_on,
         profile=profile.model_dump(mode="json"),
-        warnings=rulebooks_service.warnings(profile, _today()),
+        warnings=rulebooks_service.warnings(profile, clock.today()),
     )
 
 
@@ -195,7 +191,7 @@ def _may_edit(principal: LoggedIn) -> None:
 @router.get("/exemptions", response_model=list[ExemptionOut])
 def list_exemptions(principal: LoggedIn, db: Db) -> list[ExemptionOut]:
     """The 免检免扰 entries of the user's departments, newest first."""
-    day = _today()
+    day = clock.today()
     return [_exemption(r, day) for r in exemptions_service.get_all(db, principal.scope)]
 
 
@@ -217,7 +213,7 @@ def add_exemption(principal: LoggedIn, db: Db, body: ExemptionIn) -> ExemptionOu
         basis=body.basis,
     )
     db.commit()
-    return _exemption(row, _today())
+    return _exemption(row, clock.today())
 
 
 @router.post("/exemptions/{exemption_id}/revoke", response_model=ExemptionOut)
@@ -227,4 +223,4 @@ def revoke_exemption(principal: LoggedIn, db: Db, exemption_id: int) -> Exemptio
     row = exemptions_service.get_or_404(db, exemption_id, principal.scope)
     exemptions_service.revoke(db, principal.actor, row)
     db.commit()
-    return _exemption(row, _today())
+    return _exemption(row, clock.today())

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
@@ -14,6 +12,7 @@ from rich.table import Table
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from spotcheck import clock
 from spotcheck.audit.service import SYSTEM
 from spotcheck.db import unit_of_work
 from spotcheck.departments import service as departments_service
@@ -26,10 +25,6 @@ from spotcheck.rulebooks.schema import ProfileInvalid, parse
 
 console = Console()
 err = Console(stderr=True)
-
-
-def _today() -> dt.date:
-    return dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
 
 
 def as_text(description: describe.Description) -> str:
@@ -83,7 +78,7 @@ def register(app: typer.Typer, get_factory: Callable[[], sessionmaker[Session]])
     @rulebook.command("list")
     def list_() -> None:
         """列出全部细则配置（内置在前，副本注明原细则）。"""
-        day = _today()
+        day = clock.today()
         with unit_of_work(get_factory()) as session:
             entries = rulebooks_service.get_all(session)
         table = Table("编码", "名称", "细则原文", "有效期", "来源")
@@ -103,7 +98,7 @@ def register(app: typer.Typer, get_factory: Callable[[], sessionmaker[Session]])
                 profile = rulebooks_service.get(session, code)
         except DomainError as exc:
             raise _fail(exc) from exc
-        _plain(as_text(describe.describe(profile, _today())))
+        _plain(as_text(describe.describe(profile, clock.today())))
 
     @rulebook.command("validate")
     def validate(
@@ -165,7 +160,7 @@ def register(app: typer.Typer, get_factory: Callable[[], sessionmaker[Session]])
         # One version a line, whole digests, so scripts can compare them.
         for n, row in enumerate(rows):
             mark = "（现行）" if n == 0 and row.sha256 == current else ""
-            at = row.created_at.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M")
+            at = row.created_at.astimezone(clock.BEIJING).strftime("%Y-%m-%d %H:%M")
             _plain(f"{row.label}{mark}  SHA-256 {row.sha256}  {row.created_by} {at}")
 
     @rulebook.command("adopt")

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from spotcheck import clock
 from spotcheck.departments import service as departments_service
 from spotcheck.departments.models import Department
 from spotcheck.errors import DomainError
@@ -17,16 +17,11 @@ from spotcheck.rulebooks import service as rulebooks_service
 from spotcheck.rulebooks.labels import readable_path, value_text
 from spotcheck.rulebooks.schema import ProfileInvalid, ProfileProblem
 from spotcheck.web.security import Db, LoggedIn, Principal, roles
-from spotcheck.web.templating import BEIJING, render
+from spotcheck.web.templating import render
 
 router = APIRouter(prefix="/rulebooks")
 Admin = Annotated[Principal, Depends(roles(*access.MANAGE))]
 MAX_TEXT = 200_000  # characters: the largest built-in profile is under 10 000
-
-
-def today() -> dt.date:
-    """Today in Beijing, the day rulebook dates are read against."""
-    return dt.datetime.now(BEIJING).date()
 
 
 def adoptions(db: Session, departments: list[Department]) -> list[dict[str, Any]]:
@@ -49,7 +44,7 @@ def adoptions(db: Session, departments: list[Department]) -> list[dict[str, Any]
 def rulebook_list(request: Request, principal: LoggedIn, db: Db) -> HTMLResponse:
     """Every profile (built-in first, then copies) and the adoption of each visible department."""
     entries = rulebooks_service.get_all(db)
-    day = today()
+    day = clock.today()
     return render(
         request,
         "rulebooks/list.html",
@@ -88,7 +83,7 @@ def _detail(
         status_code=status_code,
         code=code,
         custom=custom,
-        d=describe.describe(profile, today()),
+        d=describe.describe(profile, clock.today()),
         adopted_by=adopted_by,
         departments=departments_service.get_all(db, principal.scope),
         versions=versions.get_all(db, code),
@@ -123,7 +118,7 @@ def rulebook_version(
         current=current,
         is_current=current.id == version.id
         and version.sha256 == versions.digest(rulebooks_service.get_text(db, code)),
-        d=describe.describe(versions.profile(version), today()),
+        d=describe.describe(versions.profile(version), clock.today()),
     )
 
 

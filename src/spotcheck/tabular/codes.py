@@ -25,6 +25,7 @@ import datetime as dt
 import re
 from operator import mul
 
+from spotcheck import clock
 from spotcheck.tabular.industry import check_industry, industry_name
 from spotcheck.tabular.regions import check_region, is_known_region, region_name
 
@@ -186,7 +187,7 @@ def check_resident_id(number: str) -> str | None:
         birth = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
         return f"出生日期“{number[6:14]}”不存在"
-    if not _ID_EARLIEST <= birth <= dt.date.today():
+    if not _ID_EARLIEST <= birth <= clock.today():
         return f"出生日期“{number[6:14]}”不合理"
     expected = _id_check_char(number[:17])
     if number[17] != expected:

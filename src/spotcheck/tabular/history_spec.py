@@ -15,14 +15,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from spotcheck import clock
 from spotcheck.tabular.codes import check_registry_code, make_uscc
 from spotcheck.tabular.schema import Column, Record, RowError, Spec
 
 HISTORY_EARLIEST = dt.date(2000, 1, 1)
 HISTORY_IDENTITY = ("key", "department_code", "item_code", "completed_on")
-_BEIJING = ZoneInfo("Asia/Shanghai")
 _YES_DEFAULT = "填写“是”或“否”，留空视为“是”"
 
 
@@ -30,7 +29,7 @@ def _history_rules(r: Record) -> list[tuple[str, str]]:
     day = r["completed_on"]
     if day is None:
         return []
-    today = dt.datetime.now(_BEIJING).date()
+    today = clock.today()
     if day > today:
         return [("检查完成日期", f"检查完成日期不能晚于今天（{today.isoformat()}）")]
     if day < HISTORY_EARLIEST:

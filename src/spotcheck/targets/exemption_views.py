@@ -11,13 +11,14 @@ from markupsafe import escape
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from spotcheck import clock
 from spotcheck.departments import service as departments_service
 from spotcheck.errors import DomainError
 from spotcheck.targets import access
 from spotcheck.targets import exemptions as exemptions_service
 from spotcheck.targets.models import Target
 from spotcheck.web.security import Db, LoggedIn, Principal, roles
-from spotcheck.web.templating import BEIJING, render
+from spotcheck.web.templating import render
 
 router = APIRouter(prefix="/targets/exemptions")
 Editor = Annotated[Principal, Depends(roles(*access.EDIT))]
@@ -29,10 +30,6 @@ FIELD_LABELS = {
     "basis": "列入依据",
     "department_id": "名单所属部门",
 }
-
-
-def _today() -> dt.date:
-    return dt.datetime.now(BEIJING).date()
 
 
 def name_in_scope(db: Session, key: str, scope: list[int]) -> str:
@@ -56,7 +53,7 @@ def _page(
     status_code: int = 200,
     flash: str = "",
 ) -> HTMLResponse:
-    day = _today()
+    day = clock.today()
     rows = exemptions_service.get_all(db, principal.scope)
     departments = departments_service.get_all(db, principal.scope)
     return render(

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from spotcheck import clock
 from spotcheck.departments import service as departments_service
 from spotcheck.errors import DomainError
 from spotcheck.history import service as history_service
@@ -20,7 +20,7 @@ from spotcheck.targets.filters import filters_from
 from spotcheck.targets.models import RISK_CLASSES, STATUSES, TARGET_TYPES
 from spotcheck.web.pagination import with_page, without_page
 from spotcheck.web.security import Db, LoggedIn, Principal, roles
-from spotcheck.web.templating import BEIJING, render
+from spotcheck.web.templating import render
 
 router = APIRouter(prefix="/targets")
 Editor = Annotated[Principal, Depends(roles(*access.EDIT))]
@@ -150,7 +150,7 @@ def target_detail(
 ) -> HTMLResponse:
     """One target with its change history, its check history and any active exemption."""
     target = targets_service.get_in_scope_or_404(db, target_id, principal.scope)
-    today = dt.datetime.now(BEIJING).date()
+    today = clock.today()
     checks = history_service.of_target(db, target.key)
     checkers = departments_service.get_all(db, list({c.department_id for c in checks}))
     return render(

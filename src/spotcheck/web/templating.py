@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from starlette.responses import HTMLResponse
 
+from spotcheck import clock
 from spotcheck.accounts import access as accounts_access
 from spotcheck.audit.labels import action_label
 from spotcheck.catalog import access as catalog_access
@@ -19,7 +19,6 @@ from spotcheck.targets import access as targets_access
 from spotcheck.web.security import CSRF_FIELD, csrf_token
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
-BEIJING = ZoneInfo("Asia/Shanghai")
 
 templates = Jinja2Templates(directory=str(TEMPLATE_DIR))
 
@@ -28,7 +27,7 @@ def _local(value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
     """Show a UTC datetime in Beijing time, the time users think in."""
     if value is None:
         return ""
-    return value.astimezone(BEIJING).strftime(fmt)
+    return value.astimezone(clock.BEIJING).strftime(fmt)
 
 
 templates.env.filters["local"] = _local

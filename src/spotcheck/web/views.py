@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from sqlalchemy import text
 
+from spotcheck import clock
 from spotcheck.accounts import service as accounts_service
 from spotcheck.audit import service as audit_service
 from spotcheck.calendar import service as calendar_service
@@ -16,7 +17,7 @@ from spotcheck.errors import DomainError
 from spotcheck.inspectors import service as inspectors_service
 from spotcheck.targets import search as targets_search
 from spotcheck.web.security import Db, LoggedIn, PublicUser
-from spotcheck.web.templating import BEIJING, render
+from spotcheck.web.templating import render
 
 router = APIRouter()
 
@@ -24,7 +25,7 @@ router = APIRouter()
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request, principal: LoggedIn, db: Db) -> HTMLResponse:
     """The user's department, real counts of what they can see, and today's calendar."""
-    today = dt.datetime.now(BEIJING).date()
+    today = clock.today()
     try:
         workday = calendar_service.is_workday(db, today)
         next_10 = calendar_service.add_workdays(db, today, 10)

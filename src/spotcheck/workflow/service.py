@@ -18,6 +18,7 @@ from spotcheck.accounts.models import User
 from spotcheck.audit import service as audit_service
 from spotcheck.audit.service import Actor
 from spotcheck.db import utcnow
+from spotcheck.deadlines import service as deadlines_service
 from spotcheck.errors import DomainError, Forbidden, IllegalTransition
 from spotcheck.workflow.machine import Basis, Machine, Move
 from spotcheck.workflow.models import Approval, WorkflowStep
@@ -190,9 +191,12 @@ def move(
         )
     before = _state(subject)
     subject.status = type(subject.status)(found.target) if _is_enum(subject) else found.target
+    at = utcnow()
     stamp = machine.stamps.get(found.target)
     if stamp:
-        setattr(subject, stamp, utcnow())
+        setattr(subject, stamp, at)
+    # Deadlines hang off (subject type, id): reaching their satisfying state stops their clock.
+    deadlines_service.on_state(session, machine.subject_type, subject.id, found.target, at)
     step = _record_step(
         session,
         machine,
