@@ -35,6 +35,10 @@ def run_online() -> None:
             poolclass=pool.NullPool,
         )
         with connectable.connect() as connection:
+            if connection.dialect.name == "sqlite":
+                # Batch rebuilds must not cascade deletes to child rows (see spotcheck.migrate).
+                connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+                connection.commit()
             _run(connection)
     else:
         _run(connectable)

@@ -27,9 +27,22 @@ def upgrade(settings: Settings, engine: Engine | None = None) -> int:
     of plans made before deadlines were rows and resolve pending due dates; returns days added."""
     config = alembic_config(settings)
     engine = engine or make_engine(settings)
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+    with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # Batch mode rebuilds a table (copy, drop, rename): with foreign keys enforced the
+            # drop would cascade to the child rows. Off for the migration, checked after it.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
+        with connection.begin():
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+        if sqlite:
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            connection.commit()
+            if broken:
+                raise RuntimeError(f"迁移后外键不一致：{broken[:5]}")
     with unit_of_work(make_session_factory(engine)) as session:
         added = calendar_service.seed_from_package(session)
         if added:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -109,7 +110,13 @@ def test_it_records_a_manual_assignment_as_an_exception(demo: Session) -> None:
     slot = visit.members[0][0]
     group = {key for _, key in visit.members}
     replaced = [key for name, key in visit.members if name == slot][-1]
-    spare = next(k for k in sorted(draw.pools_info["slots"][slot]["members"]) if k not in group)
+    # Someone of the slot's pool outside the group, with no declared conflict with this target.
+    conflicts = {tuple(pair) for pair in json.loads(draw.manifest_text)["conflicts"]}
+    spare = next(
+        k
+        for k in sorted(draw.pools_info["slots"][slot]["members"])
+        if k not in group and (k, visit.commitment) not in conflicts
+    )
     manual = {"target_key": visit.key, "slot": slot, "inspector_key": spare, "reason": "工作冲突"}
     with pytest.raises(DrawRefused, match=r"002 第十条第一款.*局主要领导"):
         events.assign_manual(
@@ -179,7 +186,13 @@ def test_it_keeps_records_with_all_three_events_passing_both_verifiers(
         approved_by="王科长",
     )
     group = {key for _, key in events.current(db, draw)[1].members}
-    spare = next(k for k in sorted(draw.pools_info["slots"][slot]["members"]) if k not in group)
+    # Someone of the slot's pool outside the group, with no declared conflict with this target.
+    conflicts = {tuple(pair) for pair in json.loads(draw.manifest_text)["conflicts"]}
+    spare = next(
+        k
+        for k in sorted(draw.pools_info["slots"][slot]["members"])
+        if k not in group and (k, second.commitment) not in conflicts
+    )
     events.assign_manual(
         db,
         officer,

@@ -56,7 +56,13 @@ def test_it_records_events_after_the_draw_with_the_approvals_the_profile_require
     # The group now: the drawn one plus the engine's replacement (never assign them again).
     replacement = json.loads(_draw(db, task).record_text)["events"][-1]["replacement"]
     group = {key for _, key in first["inspectors"]} | {replacement}
-    spare = next(key for key in pool if key not in group and key != inspector)
+    # Outside the group, and with no declared conflict with this target (the draw is random).
+    conflicts = {tuple(pair) for pair in json.loads(_draw(db, task).manifest_text)["conflicts"]}
+    spare = next(
+        key
+        for key in pool
+        if key not in group and key != inspector and (key, first["target"]) not in conflicts
+    )
     assigned = post(
         client,
         f"/draws/{draw.id}/events/assign-manual",
