@@ -41,11 +41,11 @@ def test_it_logs_the_printed_admin_in_through_a_real_browser(
 
     page.click("text=用户管理")
     assert page.locator("table.grid").get_by_text("inspector1").is_visible()
-    assert "审批：主要领导" in page.locator("table.grid tr", has_text="luan_leader").inner_text()
+    assert "审批：主要领导" in page.locator("table.grid tr", has_text="刘洋").inner_text()
     shot(page, "users.png", tmp_path)
 
     # A leader's approval level (审批层级) is set on the user form and shown in the list.
-    page.click("table.grid >> text=luan_leader")
+    page.locator("table.grid tr", has_text="刘洋").get_by_role("link").click()
     assert page.locator("#approval_level option:checked").inner_text() == "主要领导"
     page.select_option("#approval_level", "deputy")
     page.click("form.stack button[type=submit]")
@@ -53,7 +53,7 @@ def test_it_logs_the_printed_admin_in_through_a_real_browser(
     assert page.locator("#approval_level option:checked").inner_text() == "分管领导"
     shot(page, "user-form.png", tmp_path)
     page.click("text=返回")
-    assert "审批：分管领导" in page.locator("table.grid tr", has_text="luan_leader").inner_text()
+    assert "审批：分管领导" in page.locator("table.grid tr", has_text="刘洋").inner_text()
 
     page.goto(served + "/admin/calendar?year=2026")
     page.fill("#start", "2026-09-30")
