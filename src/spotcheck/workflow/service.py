@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from sqlalchemy import inspect, select
+from sqlalchemy import inspect, select, update
 from sqlalchemy.orm import Session
 
 from spotcheck.accounts.models import User
@@ -43,12 +43,20 @@ def steps(session: Session, subject_type: str, subject_id: int) -> list[Workflow
 
 
 def lock(session: Session, subject: Subject) -> None:
-    """Lock the subject's row for this transaction and re-read its state from the database."""
+    """Lock the subject's row for this transaction and re-read its state from the database.
+
+    PostgreSQL: SELECT … FOR UPDATE waits for another transaction holding the row. SQLite has no
+    row locks and reads outside a write transaction see the last commit only: a no-op UPDATE of
+    the row first takes the database's write lock (waiting up to busy_timeout), so the re-read
+    below sees what a concurrent winner committed."""
     mapper = inspect(type(subject))
+    key = mapper.primary_key[0]
     session.flush()
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(update(mapper.local_table).where(key == subject.id).values({key: key}))
     session.execute(
         select(mapper)
-        .where(mapper.primary_key[0] == subject.id)
+        .where(key == subject.id)
         .with_for_update()
         .execution_options(populate_existing=True)
     ).scalar_one()
