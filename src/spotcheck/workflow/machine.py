@@ -67,11 +67,11 @@ class Machine:
 
     def label(self, state: str | enum.Enum) -> str:
         """The Chinese label of a state."""
-        return self.labels.get(_value(state), _value(state))
+        return self.labels.get(value_of(state), value_of(state))
 
     def move_to(self, state: str | enum.Enum, target: str | enum.Enum) -> Move | None:
         """The move from `state` to `target`, if the machine allows it."""
-        here, there = _value(state), _value(target)
+        here, there = value_of(state), value_of(target)
         for move in self.moves:
             if move.target == there and here in move.sources:
                 return move
@@ -79,12 +79,12 @@ class Machine:
 
     def moves_from(self, state: str | enum.Enum) -> list[Move]:
         """The moves allowed from a state."""
-        here = _value(state)
+        here = value_of(state)
         return [m for m in self.moves if here in m.sources]
 
     def by_target(self, target: str | enum.Enum) -> Move:
         """Some move into `target` (its verb names an illegal attempt)."""
-        there = _value(target)
+        there = value_of(target)
         for move in self.moves:
             if move.target == there:
                 return move
@@ -103,13 +103,14 @@ class Machine:
 MACHINES: dict[str, Machine] = {}
 
 
-def _value(state: str | enum.Enum) -> str:
+def value_of(state: str | enum.Enum) -> str:
+    """A state as its stored string (an enum member's value, or the string itself)."""
     return str(state.value) if isinstance(state, enum.Enum) else str(state)
 
 
 def moves(*rows: tuple[str, tuple[str | enum.Enum, ...], str | enum.Enum, str]) -> tuple[Move, ...]:
     """Build moves from (action, sources, target, verb) rows."""
     return tuple(
-        Move(action, frozenset(_value(s) for s in sources), _value(target), verb)
+        Move(action, frozenset(value_of(s) for s in sources), value_of(target), verb)
         for action, sources, target, verb in rows
     )

@@ -20,7 +20,7 @@ from spotcheck.audit.service import Actor
 from spotcheck.db import utcnow
 from spotcheck.deadlines import service as deadlines_service
 from spotcheck.errors import DomainError, Forbidden, IllegalTransition
-from spotcheck.workflow.machine import Basis, Machine, Move
+from spotcheck.workflow.machine import Basis, Machine, Move, value_of
 from spotcheck.workflow.models import Approval, WorkflowStep
 
 
@@ -133,8 +133,7 @@ def note(
 
 
 def _state(subject: Subject) -> str:
-    status = subject.status
-    return str(getattr(status, "value", status))
+    return value_of(subject.status)
 
 
 def refused(machine: Machine, subject: Subject, target: str, basis: Basis | None) -> str:
