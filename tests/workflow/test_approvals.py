@@ -84,6 +84,12 @@ def test_it_refuses_a_borrowing_approved_below_the_level(demo: Session) -> None:
     db, officer = demo, who(demo, "officer")
     draw = draws.prepare(db, officer, zibo_task(db))
     lender = department(db, "370303-GXJ")
+    # The forms offer exactly the accounts at the level: 主要领导 for borrowing, 科室 heads too for a swap.
+    offered = {
+        kind: {u.full_name for u in users} for kind, users in events.approvers(db, draw).items()
+    }
+    assert "刘洋" in offered["borrow"] and "王科长" not in offered["borrow"]
+    assert {"刘洋", "王科长"} <= offered["replace-inspector"]
     # 002 第十条第一款: borrowing needs the 局主要领导; 王科长 heads a 科室.
     with pytest.raises(Forbidden) as refused:
         draws.borrow(db, officer, draw, "执法人员", lender, "王科长", "淄工信〔2026〕3号")

@@ -88,18 +88,17 @@ class _Basis:
     approver: User | None = None
 
 
-def approvers(session: Session, draw: Draw, kind: str) -> list[User]:
-    """Accounts that may approve an event of `kind` (or "borrow") for the draw's department."""
+def approvers(session: Session, draw: Draw) -> dict[str, list[User]]:
+    """Accounts that may approve each event kind (and "borrow") for the draw's department."""
     profile = profile_of(session, draw)
-    need = (
-        approvals.requirement(profile, "borrow")
-        if kind == "borrow"
-        else _requirement(profile, kind)
-    )
     department = session.get(Department, draw.department_id)
-    if need is None or department is None:
-        return []
-    return approvals.eligible(session, need, department)
+    if department is None:
+        return {}
+    needs = {"borrow": approvals.requirement(profile, "borrow")}
+    needs |= {kind: _requirement(profile, kind) for kind in KINDS}
+    return approvals.eligible(
+        session, {k: n for k, n in needs.items() if n is not None}, department
+    )
 
 
 def statement_required(profile: Profile, kind: str, reason: str) -> bool:

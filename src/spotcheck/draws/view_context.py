@@ -197,11 +197,7 @@ def context(session: Session, principal: Principal, draw: Draw) -> dict[str, Any
         "computed": outcome_mod.local_time(draw.computed_at),
         "published": outcome_mod.local_time(draw.published_at),
         "outcome": None,
-        "approvers": {
-            kind: events.approvers(session, draw, kind) for kind in ("borrow", *events.KINDS)
-        }
-        if runner
-        else {},
+        "approvers": events.approvers(session, draw) if runner else {},
     }
     if draw.status in publish.DONE:
         ctx["outcome"] = outcome_mod.build(session, draw)

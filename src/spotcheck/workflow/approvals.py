@@ -8,6 +8,7 @@ departments below it; a higher level may approve what a lower one may (platform 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import or_, select
@@ -87,15 +88,21 @@ def refusal(user: User, need: Requirement, department: Department) -> str | None
     return None
 
 
-def eligible(session: Session, need: Requirement, department: Department) -> list[User]:
-    """The accounts that can give this approval for the department (for the forms' choices)."""
-    if need.external:
-        return []
-    users = session.scalars(
-        select(User).where(User.active.is_(True), User.approval_level.is_not(None))
+def eligible(
+    session: Session, needs: Mapping[str, Requirement], department: Department
+) -> dict[str, list[User]]:
+    """For each named requirement, the accounts that can give it for the department (the forms'
+    choices); the accounts carrying a level are read once."""
+    users = sorted(
+        session.scalars(
+            select(User).where(User.active.is_(True), User.approval_level.is_not(None))
+        ),
+        key=lambda u: (u.department.path, u.full_name),
     )
-    found = [u for u in users if refusal(u, need, department) is None]
-    return sorted(found, key=lambda u: (u.department.path, u.full_name))
+    return {
+        name: [] if need.external else [u for u in users if refusal(u, need, department) is None]
+        for name, need in needs.items()
+    }
 
 
 def message(need: Requirement, verb: str, why: str = "") -> str:
