@@ -105,11 +105,22 @@ def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
     try:
         yield session
         session.commit()
-    except BaseException:
-        session.rollback()
+    except BaseException as error:
+        settle(session, error)
         raise
     finally:
         session.close()
+
+
+def settle(session: Session, error: BaseException) -> None:
+    """End a failed transaction: a refused move (errors.Refused) has written only its
+    "…refused" audit event, which is kept (committed); anything else is rolled back."""
+    from spotcheck.errors import Refused
+
+    if isinstance(error, Refused):
+        session.commit()
+    else:
+        session.rollback()
 
 
 def import_all_models() -> None:

@@ -33,3 +33,11 @@ class IllegalTransition(DomainError):
     """A workflow move that the state machine does not allow."""
 
     status_code = 409
+
+
+class Refused(IllegalTransition):
+    """A refused move whose "…refused" audit event is the only row its transaction has written.
+
+    The workflow mechanism locks and re-reads the subject before it checks anything, so a verb
+    refuses before it changes anything: every surface (request, CLI) commits on a Refused, so the
+    attempt stays on the audit chain, and then shows the message (HTTP 409)."""

@@ -67,7 +67,7 @@ def test_it_declares_each_machine_as_a_table_of_moves() -> None:
     assert PLAN.move_to("draft", "approved") is None
 
 
-def test_it_refuses_an_illegal_plan_move_without_a_trace_and_records_a_legal_one(
+def test_it_refuses_an_illegal_plan_move_with_only_its_refusal_and_records_a_legal_one(
     agency: Agency, db: Session
 ) -> None:
     agency.adopt("zibo-gxj")
@@ -80,12 +80,14 @@ def test_it_refuses_an_illegal_plan_move_without_a_trace_and_records_a_legal_one
     assert "依据 002 第八条" in refused.value.message
     with pytest.raises(IllegalTransition, match=r"当前为“草稿”，不能执行“备案”.*002 第四条"):
         plans_service.file(db, actor(agency.coordinator), plan, "备-1")
-    assert _counts(db, "annual_plan", plan.id) == before
+    # No step, only the two attempts on the audit chain (every machine audits its refusals).
+    refusals = [*before[1], "plan.refused", "plan.refused"]
+    assert _counts(db, "annual_plan", plan.id) == (before[0], refusals)
     assert plan.status == PlanStatus.DRAFT
 
     plans_service.submit(db, actor(agency.coordinator), plan, "请审定")
     steps, actions = _counts(db, "annual_plan", plan.id)
-    assert steps == before[0] + 1 and actions == [*before[1], "plan.submit"]
+    assert steps == before[0] + 1 and actions == [*refusals, "plan.submit"]
     last = plans_service.steps(plan)[-1]
     assert (last.from_status, last.to_status, last.article) == ("draft", "submitted", "002 第八条")
 
@@ -112,7 +114,7 @@ def test_it_refuses_an_illegal_release_move_and_records_the_decision_once(
         )
     assert "清单版本当前为“已发布”，不能执行“退回”" in refused.value.message
     assert "依据 002 第五条第一款" in refused.value.message
-    assert _counts(db, "catalog_release", release.id) == after
+    assert _counts(db, "catalog_release", release.id) == (after[0], [*after[1], "catalog.refused"])
 
 
 def test_it_refuses_an_illegal_draw_move_with_only_its_refusal_and_records_a_legal_one(

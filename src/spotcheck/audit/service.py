@@ -10,7 +10,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from spotcheck.audit.models import AuditEvent, AuditHead
@@ -87,11 +89,7 @@ def record(
     after: Mapping[str, Any] | None = None,
 ) -> AuditEvent:
     """Append one event to the chain in the caller's transaction (never commits)."""
-    head = session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar()
-    if head is None:
-        head = AuditHead(id=1, last_seq=0, last_hash=GENESIS_HASH)
-        session.add(head)
-        session.flush()
+    head = _locked_head(session)
     event = AuditEvent(
         seq=head.last_seq + 1,
         at=utcnow(),
@@ -113,6 +111,36 @@ def record(
     session.add(event)
     session.flush()
     return event
+
+
+def _locked_head(session: Session) -> AuditHead:
+    """The chain's head row, locked for this transaction and read as the database holds it.
+
+    Concurrent writers append one at a time: PostgreSQL waits on the row lock (FOR UPDATE);
+    SQLite has no row locks, so a no-op UPDATE first takes the database's write lock (waiting up
+    to busy_timeout). The head is re-read under the lock (populate_existing, never a copy cached
+    by an earlier transaction of this session), so no two events get the same seq and the chain
+    never forks. The row is created once, race-free (INSERT … ON CONFLICT DO NOTHING)."""
+    session.flush()
+    dialect = session.get_bind().dialect.name
+    if dialect == "sqlite":
+        session.execute(update(AuditHead).where(AuditHead.id == 1).values(id=AuditHead.id))
+    query = (
+        select(AuditHead)
+        .where(AuditHead.id == 1)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    head = session.execute(query).scalar()
+    if head is None:
+        insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
+        session.execute(
+            insert(AuditHead)
+            .values(id=1, last_seq=0, last_hash=GENESIS_HASH)
+            .on_conflict_do_nothing(index_elements=["id"])
+        )
+        head = session.execute(query).scalar_one()
+    return head
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from spotcheck.catalog.models import (
 )
 from spotcheck.db import utcnow
 from spotcheck.departments.models import Department
-from spotcheck.errors import DomainError, Forbidden
+from spotcheck.errors import DomainError, Forbidden, Refused
 from spotcheck.workflow import approvals
 from spotcheck.workflow import service as workflow_service
 from spotcheck.workflow.machine import Basis, Machine, Move
@@ -263,10 +263,23 @@ def _basis(release: CatalogRelease) -> Basis:
 def submit(
     session: Session, actor: Actor, department: Department, note: str = ""
 ) -> CatalogRelease:
-    """Put every draft version into a new release awaiting the leader's approval."""
+    """Put every draft version into a new release awaiting the leader's approval.
+
+    The department's row is locked first: of two concurrent submissions the second finds the
+    drafts already in the first's release and is refused (409, audited)."""
+    workflow_service.lock(session, department)
     pending = drafts(session, department)
     if not pending:
-        raise DomainError("没有待提交的事项修改")
+        audit_service.record(
+            session,
+            actor,
+            "catalog.refused",
+            object_type="department",
+            object_id=department.id,
+            summary=f"{department.name}：拒绝提交事项清单：没有待提交的事项修改",
+            after={"attempt": "submit"},
+        )
+        raise Refused("没有待提交的事项修改（可能已由他人一并提交）")
     number = (
         session.execute(
             select(func.max(CatalogRelease.number)).where(
@@ -310,7 +323,7 @@ def decide(
 ) -> CatalogRelease:
     """A leader at the profile's level approves (and so publishes) or rejects a submitted release."""
     to = ReleaseStatus.PUBLISHED if approve else ReleaseStatus.REJECTED
-    workflow_service.check(RELEASE, release, to, _basis(release))
+    workflow_service.guard(session, RELEASE, release, to, actor, _basis(release))
     if not user.has_role(*access.APPROVE):
         raise Forbidden(f"只有领导审批角色可以审定事项清单。{release.rule}")
     department = session.get(Department, release.department_id)

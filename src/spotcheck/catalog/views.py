@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from spotcheck.catalog import access
 from spotcheck.catalog import service as catalog_service
 from spotcheck.catalog.models import DOMAINS, ITEM_KINDS, LIST_TYPES, METHODS, RELEASE_LABELS
+from spotcheck.db import settle
 from spotcheck.departments import service as departments_service
 from spotcheck.errors import DomainError
 from spotcheck.imports import adapters
@@ -139,7 +140,7 @@ def release_decide(
         )
         db.commit()
     except DomainError as exc:
-        db.rollback()
+        settle(db, exc)
         return render(
             request,
             "catalog/release.html",

@@ -192,13 +192,18 @@ def current(session: Session, draw: Draw) -> list[Current]:
     ]
 
 
-def _current(session: Session, draw: Draw, target_key: str) -> Current:
+def _current(session: Session, actor: Actor, draw: Draw, kind: str, target_key: str) -> Current:
+    """The target as drawn now; one not (or no longer) on the list is a refusal (409, audited):
+    of two concurrent replacements of one target, the second finds it already replaced."""
     for visit in current(session, draw):
         if visit.key == target_key:
             return visit
-    raise DomainError(
+    raise refuse(
+        session,
+        actor,
+        draw,
+        _VERBS[kind],
         f"对象 {target_key} 不在抽取 {draw.code} 当前的检查名单中（未被抽中或已被替换）",
-        field="target_key",
     )
 
 
@@ -273,7 +278,7 @@ def replace_target(
     rule = _check(
         session, actor, draw, "replace-target", reason, statement, approved_by, TARGET_REASONS
     )
-    visit = _current(session, draw, target_key)
+    visit = _current(session, actor, draw, "replace-target", target_key)
     event = {
         "type": "replace-target",
         "target": visit.commitment,
@@ -329,7 +334,7 @@ def replace_inspector(
         approved_by,
         INSPECTOR_REASONS,
     )
-    visit = _current(session, draw, target_key)
+    visit = _current(session, actor, draw, "replace-inspector", target_key)
     slot = next((slot for slot, key in visit.members if key == inspector_key), None)
     if slot is None:
         raise DomainError(
@@ -383,7 +388,7 @@ def assign_manual(
     rule = _check(
         session, actor, draw, "assign-manual", reason, statement, approved_by, INSPECTOR_REASONS
     )
-    visit = _current(session, draw, target_key)
+    visit = _current(session, actor, draw, "assign-manual", target_key)
     person = session.scalar(select(Inspector).where(Inspector.key == inspector_key))
     if person is None:
         raise DomainError(f"执法检查人员名录中没有 {inspector_key}", field="inspector_key")

@@ -25,7 +25,7 @@ from spotcheck.departments.models import Department
 from spotcheck.draws import pools
 from spotcheck.draws.models import DRAW_LABELS, Draw, DrawBorrowing, DrawStatus
 from spotcheck.eligibility import service as eligibility
-from spotcheck.errors import DomainError, IllegalTransition, NotFound
+from spotcheck.errors import DomainError, NotFound, Refused
 from spotcheck.plans import service as plans_service
 from spotcheck.plans.models import Task
 from spotcheck.rulebooks import pinned
@@ -43,7 +43,7 @@ DEFAULT_DICE_DIGITS = 10
 MAX_DICE_DIGITS = 64
 
 
-class DrawRefused(IllegalTransition):
+class DrawRefused(Refused):
     """A refused change of a committed draw; the "draw.refused" audit event is already recorded."""
 
 

@@ -194,7 +194,7 @@ def submit(session: Session, actor: Actor, plan: AnnualPlan, opinion: str = "") 
     profile = profile_of(session, plan)
     approval = profile.plan.approval
     rule = _basis(approval, f"年度计划报{approval.by}审定")
-    workflow_service.check(PLAN, plan, PlanStatus.SUBMITTED, rule)
+    workflow_service.guard(session, PLAN, plan, PlanStatus.SUBMITTED, actor, rule)
     if not plan.tasks:
         raise DomainError("年度计划中还没有抽查任务，请先新增至少一个任务再提交审批")
     wrong = []
@@ -248,7 +248,7 @@ def approve(
     profile = profile_of(session, plan)
     need = _need(profile)
     rule = _basis(profile.plan.approval, f"年度计划由{need.by}审定")
-    workflow_service.check(PLAN, plan, PlanStatus.APPROVED, rule)
+    workflow_service.guard(session, PLAN, plan, PlanStatus.APPROVED, actor, rule)
     department = _department(session, plan)
     approvals.check(user, need, department, "批准年度计划")
     if need.external and not document_no.strip():
@@ -290,7 +290,7 @@ def return_(
     profile = profile_of(session, plan)
     need = _need(profile)
     rule = _basis(profile.plan.approval, f"年度计划由{need.by}审定")
-    workflow_service.check(PLAN, plan, PlanStatus.RETURNED, rule)
+    workflow_service.guard(session, PLAN, plan, PlanStatus.RETURNED, actor, rule)
     approvals.check(user, need, _department(session, plan), "退回年度计划")
     if not opinion.strip():
         raise DomainError("退回时请填写审批意见，说明需要修改的地方", field="opinion")
@@ -348,20 +348,34 @@ def publish(session: Session, actor: Actor, plan: AnnualPlan) -> WorkflowStep:
 
 def adjust(session: Session, actor: Actor, plan: AnnualPlan, reason: str) -> AnnualPlan:
     """A new draft version copying every task; the old one stays in force until the new is filed."""
-    if plan.status not in (PlanStatus.FILED, PlanStatus.PUBLISHED):
-        raise IllegalTransition(
-            f"年度计划当前为“{plan.status_label}”，只有已备案或已公开的计划可以调整"
-            "（草稿或已退回的计划可以直接修改）"
-        )
     if not reason.strip():
         raise DomainError("请填写调整原因", field="reason")
+    # Locked first: of two concurrent adjustments the second sees the first's new version.
+    workflow_service.lock(session, plan)
+    if plan.status not in (PlanStatus.FILED, PlanStatus.PUBLISHED):
+        raise workflow_service.refuse(
+            session,
+            PLAN,
+            plan,
+            actor,
+            "adjust",
+            f"年度计划当前为“{plan.status_label}”，只有已备案或已公开的计划可以调整"
+            "（草稿或已退回的计划可以直接修改）",
+        )
     pending = session.scalar(
         select(AnnualPlan).where(
             AnnualPlan.based_on_id == plan.id, AnnualPlan.status != PlanStatus.SUPERSEDED
         )
     )
     if pending is not None:
-        raise DomainError(f"该计划已有调整中的版本{_label(pending)}，请在该版本上继续")
+        raise workflow_service.refuse(
+            session,
+            PLAN,
+            plan,
+            actor,
+            "adjust",
+            f"该计划已有调整中的版本{_label(pending)}，请在该版本上继续",
+        )
     department = _department(session, plan)
     profile = rulebooks_service.profile_for(session, department)
     version = rulebooks_service.version_for(session, department)

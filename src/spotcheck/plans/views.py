@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from spotcheck import clock
 from spotcheck.catalog.models import CheckItem, CheckItemVersion
+from spotcheck.db import settle
 from spotcheck.departments.models import Department, DepartmentLevel
 from spotcheck.eligibility import annual
 from spotcheck.errors import DomainError
@@ -284,7 +285,7 @@ def _act(
         result = action(plan)
         db.commit()
     except DomainError as exc:
-        db.rollback()
+        settle(db, exc)
         plan = plans_service.get_or_404(db, plan_id, principal.scope)
         return _detail(
             request,

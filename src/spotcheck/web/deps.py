@@ -8,6 +8,7 @@ from fastapi import Request
 from sqlalchemy.orm import Session
 
 from spotcheck.config import Settings
+from spotcheck.errors import Refused
 
 
 def get_db(request: Request) -> Iterator[Session]:
@@ -15,6 +16,10 @@ def get_db(request: Request) -> Iterator[Session]:
     session: Session = request.app.state.session_factory()
     try:
         yield session
+    except Refused:
+        # A refused move's audit event is the only row it wrote: keep it (db.settle).
+        session.commit()
+        raise
     finally:
         # close() rolls back what was not committed without expiring loaded objects,
         # so error pages rendered after this can still show the user and department.

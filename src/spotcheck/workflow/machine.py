@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from spotcheck.accounts.models import Role
-from spotcheck.errors import IllegalTransition
+from spotcheck.errors import IllegalTransition, Refused
 
 PLATFORM_RULE = "平台规则（细则未规定）"
 
@@ -52,18 +52,20 @@ class Machine:
     audit_prefix: str
     # Column set to the time of arrival in a state (e.g. "approved" → "approved_at").
     stamps: Mapping[str, str] = field(default_factory=dict)
-    # When set, a refused move is itself audited under this action (the draw ceremony).
-    refusal_action: str | None = None
-    # The error raised for a refused move (a subclass of IllegalTransition).
-    refusal_error: type[IllegalTransition] = IllegalTransition
+    # The audit action of a refused move (default "<audit_prefix>.refused"): every machine's
+    # refusals are on the chain, so a lost race leaves its trace like any other attempt.
+    refusal_action: str = ""
+    # The error raised for a refused move (Refused or a subclass: the surfaces commit its audit).
+    refusal_error: type[IllegalTransition] = Refused
 
     def __post_init__(self) -> None:
+        if not self.refusal_action:
+            object.__setattr__(self, "refusal_action", f"{self.audit_prefix}.refused")
         MACHINES[self.subject_type] = self
 
     def audit_actions(self) -> list[str]:
-        """Every audit action this machine records (its moves, and its refusal if audited)."""
-        found = [f"{self.audit_prefix}.{m.action}" for m in self.moves]
-        return found + ([self.refusal_action] if self.refusal_action else [])
+        """Every audit action this machine records (its moves and its refusal)."""
+        return [f"{self.audit_prefix}.{m.action}" for m in self.moves] + [self.refusal_action]
 
     def label(self, state: str | enum.Enum) -> str:
         """The Chinese label of a state."""

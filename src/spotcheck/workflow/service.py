@@ -1,10 +1,12 @@
 """The one way a workflow subject changes state: `move` (plus `start` for its first step).
 
-`move` locks the subject row (SELECT … FOR UPDATE on PostgreSQL; SQLite serialises writers),
-re-reads its state, checks the machine's table, the roles and the approval, sets the state and
-its time stamp, and writes one `WorkflowStep` and one audit event in the caller's transaction.
-An illegal move writes nothing (except, for machines with `refusal_action`, that refusal's
-audit event) and raises `IllegalTransition` in Chinese, naming the state and the article.
+`guard` locks the subject row (SELECT … FOR UPDATE on PostgreSQL; on SQLite a no-op UPDATE takes
+the database's write lock first), re-reads its state and checks the machine's table and the
+roles; a verb calls it before it writes anything. `move` guards, checks the approval, sets the
+state and its time stamp, and writes one `WorkflowStep` and one audit event in the caller's
+transaction. A refused move writes only its "<prefix>.refused" audit event and raises the
+machine's refusal error (`Refused`, HTTP 409): every surface commits that event, then shows the
+Chinese message naming the state and the article.
 """
 
 from __future__ import annotations
@@ -24,10 +26,15 @@ from spotcheck.workflow.machine import Basis, Machine, Move, value_of
 from spotcheck.workflow.models import Approval, WorkflowStep
 
 
-class Subject(Protocol):
-    """A workflow subject: a mapped row with an integer id and a status."""
+class Row(Protocol):
+    """A mapped row with an integer id (what `lock` needs)."""
 
     id: int
+
+
+class Subject(Row, Protocol):
+    """A workflow subject: a mapped row with an integer id and a status."""
+
     status: Any
 
 
@@ -42,7 +49,7 @@ def steps(session: Session, subject_type: str, subject_id: int) -> list[Workflow
     )
 
 
-def lock(session: Session, subject: Subject) -> None:
+def lock(session: Session, subject: Row) -> None:
     """Lock the subject's row for this transaction and re-read its state from the database.
 
     PostgreSQL: SELECT … FOR UPDATE waits for another transaction holding the row. SQLite has no
@@ -168,6 +175,38 @@ def check(
     return found
 
 
+def guard(
+    session: Session,
+    machine: Machine,
+    subject: Subject,
+    to: str,
+    actor: Actor,
+    basis: Basis | None = None,
+    user: User | None = None,
+) -> Move:
+    """Lock the subject, re-read its state and check the move into `to`: what a verb does first.
+
+    A move the table does not allow is audited under the machine's refusal action and raised as
+    its refusal error (Refused), before the verb has written anything else; of N concurrent
+    requests, the first takes the lock and moves, the others wait, re-read and are refused."""
+    lock(session, subject)
+    try:
+        return check(machine, subject, to, basis, user)
+    except IllegalTransition as error:
+        _audit_refusal(session, machine, subject, actor, to, error.message)
+        raise
+
+
+def refuse(
+    session: Session, machine: Machine, subject: Subject, actor: Actor, attempt: str, text: str
+) -> IllegalTransition:
+    """Audit a refusal the table cannot see (e.g. a second adjustment) and return its error.
+
+    Call it after `lock` and before writing anything, like `guard`."""
+    _audit_refusal(session, machine, subject, actor, attempt, text)
+    return machine.refusal_error(text)
+
+
 def move(
     session: Session,
     machine: Machine,
@@ -185,13 +224,7 @@ def move(
     after: dict[str, Any] | None = None,
 ) -> WorkflowStep:
     """Take one move: lock, check, set the state and its stamp, write the step and its audit event."""
-    lock(session, subject)
-    try:
-        found = check(machine, subject, to, rule, user)
-    except IllegalTransition as error:
-        if machine.refusal_action:
-            _audit_refusal(session, machine, subject, actor, to, error.message)
-        raise
+    found = guard(session, machine, subject, to, actor, rule, user)
     if found.approval and approval is None:
         raise DomainError(
             f"{machine.noun}“{found.verb}”须有批准记录" + (f"（{rule}）" if rule else "")
@@ -244,7 +277,6 @@ def _is_enum(subject: Subject) -> bool:
 def _audit_refusal(
     session: Session, machine: Machine, subject: Subject, actor: Actor, to: str, text: str
 ) -> None:
-    assert machine.refusal_action is not None
     audit_service.record(
         session,
         actor,

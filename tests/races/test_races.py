@@ -1,0 +1,211 @@
+"""N parallel requests on one state-changing verb (issue 11): exactly one moves the subject,
+every other client gets 409 with the Chinese refusal and its "…refused" audit event, nobody gets
+a 500, and the audit chain still verifies. Over HTTP against a live server, on both databases."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import httpx
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from spotcheck.catalog.models import CatalogRelease, CheckItem
+from spotcheck.draws.models import Draw, DrawnTarget
+from spotcheck.plans import service as plans_service
+from spotcheck.plans import tasks as tasks_service
+from spotcheck.plans.models import AnnualPlan
+from spotcheck.plans.tasks import TaskInput
+from spotcheck.rulebooks import service as rulebooks_service
+from tests.draws_ceremony.conftest import demo, department, who
+from tests.draws_events.conftest import zibo_task
+from tests.races.conftest import (
+    N,
+    actions,
+    assert_chain_intact,
+    assert_one_winner,
+    bearer,
+    browser,
+    live,
+    race,
+)
+
+__all__ = ["demo", "live"]
+
+
+def _draft_plan(db: Session, code: str, coordinator: str) -> AnnualPlan:
+    """A 2027 plan of the department with one task, still a draft."""
+    dep = department(db, code)
+    profile = rulebooks_service.profile_for(db, dep)
+    items = db.scalars(select(CheckItem).where(CheckItem.department_id == dep.id)).all()
+    item = next(
+        i
+        for i in sorted(items, key=lambda i: i.code)
+        if i.published is not None and i.published.list_type in profile.scope.item_list_types
+    )
+    actor = who(db, coordinator)
+    plan = plans_service.create(db, actor, dep, year=2027, title="2027年度抽查计划（并发测试）")
+    task = TaskInput(
+        name="并发测试任务",
+        main_item_id=item.id,
+        window_start=dt.date(2027, 5, 1),
+        window_end=dt.date(2027, 5, 31),
+        methods=["实地核查"],
+    )
+    tasks_service.create(db, actor, plan, task)
+    db.commit()
+    return plan
+
+
+def test_one_of_n_submits_a_plan(live: str, demo: Session) -> None:
+    db = demo
+    plan = _draft_plan(db, "341500-DAJ", "luan")
+    answers = race(f"{live}/api/v1/plans/{plan.id}/submit", bearer(db, "luan"), {"opinion": "报批"})
+    assert_one_winner(answers, "年度计划当前为“待审批”，不能执行“提交审批”")
+    assert actions(db, "plan.submit", plan.id) == 1
+    assert actions(db, "plan.refused", plan.id) == N - 1
+    assert_chain_intact(db)
+
+
+def test_one_of_n_approves_a_plan(live: str, demo: Session) -> None:
+    db = demo
+    plan = _draft_plan(db, "341500-DAJ", "luan")
+    plans_service.submit(db, who(db, "luan"), plan)
+    db.commit()
+    body = {"opinion": "同意", "document_no": "六安〔2027〕1号"}
+    answers = race(f"{live}/api/v1/plans/{plan.id}/approve", bearer(db, "luan_leader"), body)
+    assert_one_winner(answers, "年度计划当前为“已批准”，不能执行“批准”")
+    assert actions(db, "plan.approve", plan.id) == 1
+    assert actions(db, "plan.refused", plan.id) == N - 1
+    db.expire_all()
+    approvals = plans_service.steps(db.get(AnnualPlan, plan.id))  # type: ignore[arg-type]
+    assert [s.action for s in approvals].count("approve") == 1
+    assert_chain_intact(db)
+
+
+def _ceremony_until(live: str, db: Session, stop: str) -> tuple[int, dict[str, str]]:
+    """Take the demo 淄博 task's draw through the API up to (not including) `stop`."""
+    officer = bearer(db, "officer")
+    tid = zibo_task(db).id
+    db.commit()
+    with httpx.Client(base_url=live, headers=officer, timeout=120) as api:
+        made = api.post(f"/api/v1/tasks/{tid}/draw")
+        assert made.status_code == 201, made.text
+        did = int(made.json()["id"])
+        steps = [
+            ("entropy", {"drand": False, "dice_digits": 4}),
+            ("commit", None),
+            ("witnesses", {"name": "王监督", "kind": "综合法规科"}),
+            ("dice", None),
+            ("compute", None),
+            ("publish", None),
+        ]
+        for name, body in steps:
+            if name == stop:
+                break
+            if name == "dice":
+                wid = api.get(f"/api/v1/draws/{did}").json()["witnesses"][0]["id"]
+                body = {"witness_id": wid, "digits": "3141"}
+            done = api.post(f"/api/v1/draws/{did}/{name}", json=body)
+            assert done.status_code < 300, (name, done.text)
+    return did, officer
+
+
+def test_one_of_n_commits_a_draw(live: str, demo: Session) -> None:
+    did, officer = _ceremony_until(live, demo, "commit")
+    answers = race(f"{live}/api/v1/draws/{did}/commit", officer)
+    assert_one_winner(answers, "当前为“已承诺（待随机数）”，只有“准备中”时才能承诺")
+    assert actions(demo, "draw.commit", did) == 1
+    assert actions(demo, "draw.refused", did) == N - 1
+    assert_chain_intact(demo)
+
+
+def test_one_of_n_computes_a_draw(live: str, demo: Session) -> None:
+    did, officer = _ceremony_until(live, demo, "compute")
+    answers = race(f"{live}/api/v1/draws/{did}/compute", officer)
+    assert_one_winner(answers, "当前为“已抽取”，只有“已承诺（待随机数）”时才能计算抽取结果")
+    assert actions(demo, "draw.compute", did) == 1
+    assert actions(demo, "draw.refused", did) == N - 1
+    draw = demo.get(Draw, did)
+    assert draw is not None
+    drawn = demo.scalars(select(DrawnTarget).where(DrawnTarget.task_id == draw.task_id)).all()
+    assert drawn and len(drawn) == len({d.target_key for d in drawn})
+    assert_chain_intact(demo)
+
+
+def test_one_of_n_publishes_a_draw(live: str, demo: Session) -> None:
+    did, officer = _ceremony_until(live, demo, "publish")
+    answers = race(f"{live}/api/v1/draws/{did}/publish", officer)
+    assert_one_winner(answers, "当前为“已公开”")
+    assert actions(demo, "draw.publish", did) == 1
+    assert actions(demo, "draw.refused", did) == N - 1
+    assert_chain_intact(demo)
+
+
+def test_one_of_n_replaces_the_same_target(live: str, demo: Session) -> None:
+    did, officer = _ceremony_until(live, demo, "publish")
+    first = httpx.get(f"{live}/api/v1/draws/{did}", headers=officer).json()["outcome"][0]
+    event = {
+        "type": "replace-target",
+        "target_key": first["target_key"],
+        "reason": "列入免检免扰名单",
+    }
+    answers = race(f"{live}/api/v1/draws/{did}/events", officer, event)
+    assert_one_winner(answers, "当前的检查名单中（未被抽中或已被替换）")
+    assert actions(demo, "draw.replace_target", did) == 1
+    assert actions(demo, "draw.refused", did) == N - 1
+    assert_chain_intact(demo)
+
+
+def test_one_of_n_adjusts_a_filed_plan(live: str, demo: Session) -> None:
+    plan = zibo_task(demo).plan
+    assert plan is not None and plan.status.value in ("filed", "published"), plan.status
+    answers = race(
+        f"{live}/api/v1/plans/{plan.id}/adjust", bearer(demo, "coordinator"), {"reason": "增补任务"}
+    )
+    assert_one_winner(answers, "该计划已有调整中的版本")
+    assert actions(demo, "plan.refused", plan.id) == N - 1
+    versions = demo.scalars(select(AnnualPlan).where(AnnualPlan.based_on_id == plan.id)).all()
+    assert len(versions) == 1
+    assert_chain_intact(demo)
+
+
+def test_one_of_n_publishes_a_draw_from_its_page(live: str, demo: Session) -> None:
+    did, _officer = _ceremony_until(live, demo, "publish")
+    cookies, form = browser(live, "officer")
+    answers = race(f"{live}/draws/{did}/publish", data=form, cookies=cookies)
+    assert_one_winner(answers, "当前为“已公开”")
+    assert actions(demo, "draw.publish", did) == 1
+    assert actions(demo, "draw.refused", did) == N - 1
+    assert_chain_intact(demo)
+
+
+def test_one_of_n_submits_then_approves_the_item_list_from_its_pages(
+    live: str, demo: Session
+) -> None:
+    demo.commit()
+    editor, form = browser(live, "coordinator")
+    item = {
+        "code": "ZB-RACE-1",
+        "name": "并发测试事项",
+        "list_type": "本部门",
+        "kind": "一般",
+        "ratio_bp": "5%",
+        "methods": "实地核查",
+        "domains": "环保",
+    }
+    with httpx.Client(base_url=live, cookies=editor, timeout=60) as client:
+        made = client.post("/items/new", data={**item, **form})
+        assert made.status_code == 303, made.text[-2000:]
+    answers = race(f"{live}/items/releases", data={"note": "并发提交", **form}, cookies=editor)
+    assert_one_winner(answers, "没有待提交的事项修改")
+    releases = demo.scalars(select(CatalogRelease).where(CatalogRelease.note == "并发提交")).all()
+    assert len(releases) == 1
+    release = releases[0]
+    leader, leader_form = browser(live, "leader")
+    decision = {"decision": "approve", "opinion": "同意", **leader_form}
+    answers = race(f"{live}/items/releases/{release.id}/decide", data=decision, cookies=leader)
+    assert_one_winner(answers, "不能执行")
+    assert actions(demo, "catalog.approve", release.id) == 1
+    assert actions(demo, "catalog.refused", release.id) == N - 1
+    assert_chain_intact(demo)
