@@ -7,9 +7,11 @@ from __future__ import annotations
 import datetime as dt
 
 import httpx
-from sqlalchemy import select
+import pytest
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from spotcheck.accounts import service as accounts_service
 from spotcheck.catalog.models import CatalogRelease, CheckItem
 from spotcheck.draws.models import Draw, DrawnTarget
 from spotcheck.plans import service as plans_service
@@ -17,6 +19,7 @@ from spotcheck.plans import tasks as tasks_service
 from spotcheck.plans.models import AnnualPlan
 from spotcheck.plans.tasks import TaskInput
 from spotcheck.rulebooks import service as rulebooks_service
+from spotcheck.workflow.models import Approval
 from tests.draws_ceremony.conftest import demo, department, who
 from tests.draws_events.conftest import zibo_task
 from tests.races.conftest import (
@@ -57,29 +60,52 @@ def _draft_plan(db: Session, code: str, coordinator: str) -> AnnualPlan:
     return plan
 
 
-def test_one_of_n_submits_a_plan(live: str, demo: Session) -> None:
-    db = demo
-    plan = _draft_plan(db, "341500-DAJ", "luan")
-    answers = race(f"{live}/api/v1/plans/{plan.id}/submit", bearer(db, "luan"), {"opinion": "报批"})
-    assert_one_winner(answers, "年度计划当前为“待审批”，不能执行“提交审批”")
-    assert actions(db, "plan.submit", plan.id) == 1
-    assert actions(db, "plan.refused", plan.id) == N - 1
-    assert_chain_intact(db)
+# (verb, who, the moves before it, the body, the losers' refusal)
+PLAN_MOVES = [
+    ("submit", "luan", [], {"opinion": "报批"}, "当前为“待审批”，不能执行“提交审批”"),
+    ("approve", "luan_leader", ["submit"], {"opinion": "同意"}, "当前为“已批准”，不能执行“批准”"),
+    ("return", "luan_leader", ["submit"], {"opinion": "请补充"}, "当前为“已退回”，不能执行“退回”"),
+    ("file", "luan", ["submit", "approve"], {"document_no": "备-1"}, "不能执行“备案”"),
+    ("publish", "luan", ["submit", "approve", "file"], {}, "当前为“已公开”，不能执行“公开”"),
+]
 
 
-def test_one_of_n_approves_a_plan(live: str, demo: Session) -> None:
+@pytest.mark.parametrize(("verb", "username", "before", "body", "refusal"), PLAN_MOVES)
+def test_one_of_n_takes_a_plan_move(
+    live: str,
+    demo: Session,
+    verb: str,
+    username: str,
+    before: list[str],
+    body: dict[str, str],
+    refusal: str,
+) -> None:
     db = demo
     plan = _draft_plan(db, "341500-DAJ", "luan")
-    plans_service.submit(db, who(db, "luan"), plan)
+    coordinator, leader = who(db, "luan"), accounts_service.get_by_username(db, "luan_leader")
+    assert leader is not None
+    for done in before:
+        if done == "submit":
+            plans_service.submit(db, coordinator, plan)
+        elif done == "approve":
+            plans_service.approve(
+                db, who(db, "luan_leader"), leader, plan, "同意", "六安〔2027〕1号"
+            )
+        else:
+            plans_service.file(db, coordinator, plan, "备-1")
     db.commit()
-    body = {"opinion": "同意", "document_no": "六安〔2027〕1号"}
-    answers = race(f"{live}/api/v1/plans/{plan.id}/approve", bearer(db, "luan_leader"), body)
-    assert_one_winner(answers, "年度计划当前为“已批准”，不能执行“批准”")
-    assert actions(db, "plan.approve", plan.id) == 1
+    answers = race(f"{live}/api/v1/plans/{plan.id}/{verb}", bearer(db, username), body)
+    assert_one_winner(answers, refusal)
+    assert actions(db, f"plan.{verb}", plan.id) == 1
     assert actions(db, "plan.refused", plan.id) == N - 1
     db.expire_all()
-    approvals = plans_service.steps(db.get(AnnualPlan, plan.id))  # type: ignore[arg-type]
-    assert [s.action for s in approvals].count("approve") == 1
+    moved = plans_service.steps(db.get(AnnualPlan, plan.id))  # type: ignore[arg-type]
+    assert [s.action for s in moved].count(verb) == 1
+    if verb == "approve":
+        given = select(func.count()).where(
+            Approval.subject_type == "annual_plan", Approval.subject_id == plan.id
+        )
+        assert db.scalar(given) == 1  # the losers' approvals were not kept
     assert_chain_intact(db)
 
 
@@ -208,4 +234,27 @@ def test_one_of_n_submits_then_approves_the_item_list_from_its_pages(
     assert_one_winner(answers, "不能执行")
     assert actions(demo, "catalog.approve", release.id) == 1
     assert actions(demo, "catalog.refused", release.id) == N - 1
+    assert_chain_intact(demo)
+
+
+def test_one_of_n_prepares_the_draw_of_a_task(live: str, demo: Session) -> None:
+    officer = bearer(demo, "officer")
+    tid = zibo_task(demo).id
+    demo.commit()
+    answers = race(f"{live}/api/v1/tasks/{tid}/draw", officer)
+    assert_one_winner(answers, "已有抽取")
+    demo.expire_all()
+    assert len(demo.scalars(select(Draw).where(Draw.task_id == tid)).all()) == 1
+    assert_chain_intact(demo)
+
+
+def test_one_of_n_enters_a_witness_dice(live: str, demo: Session) -> None:
+    did, officer = _ceremony_until(live, demo, "dice")
+    wid = httpx.get(f"{live}/api/v1/draws/{did}", headers=officer).json()["witnesses"][0]["id"]
+    answers = race(
+        f"{live}/api/v1/draws/{did}/dice", officer, {"witness_id": wid, "digits": "3141"}
+    )
+    assert_one_winner(answers, "已录入")
+    assert actions(demo, "draw.dice", did) == 1
+    assert actions(demo, "draw.refused", did) == N - 1
     assert_chain_intact(demo)

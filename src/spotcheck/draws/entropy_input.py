@@ -89,10 +89,15 @@ def enter_dice(
         raise DomainError("骰子数字只能是 0–9 的数字（不含空格和其他字符）", field="digits")
     so_far = dice_so_far(draw)
     if len(so_far) + len(digits) > plan.digits:
-        raise DomainError(
+        # Decided by the digits already entered (perhaps a moment ago by a concurrent request):
+        # a refusal of the draw's state (409, audited), not a typing error.
+        raise refuse(
+            session,
+            actor,
+            draw,
+            "录入骰子数字",
             f"骰子共 {plan.digits} 位，已录入 {len(so_far)} 位，还差 {plan.digits - len(so_far)} 位；"
             f"本次录入了 {len(digits)} 位，太多",
-            field="digits",
         )
     value = so_far + digits
     if len(value) == plan.digits:

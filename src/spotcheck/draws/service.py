@@ -166,10 +166,15 @@ def _code(session: Session, task: Task, department: Department) -> str:
 
 
 def prepare(session: Session, actor: Actor, task: Task, on: dt.date | None = None) -> Draw:
-    """Open the draw of an approved task; refused while any draw blocker remains."""
+    """Open the draw of an approved task; refused while any draw blocker remains.
+
+    The task's row is locked first: of concurrent requests one prepares, the others find its
+    draw and are refused (409, audited on that draw)."""
+    workflow_service.lock(session, task)
     existing = for_task(session, task)
     if existing is not None:
-        raise DomainError(f"任务已有抽取 {existing.code}（每个任务只抽取一次）")
+        message = f"任务已有抽取 {existing.code}（每个任务只抽取一次）"
+        raise refuse(session, actor, existing, "准备抽取", message)
     blockers = plans_service.draw_blockers(session, task, on)
     if blockers:
         raise DomainError("任务尚不能抽取：" + "；".join(blockers))
