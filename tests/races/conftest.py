@@ -87,8 +87,9 @@ def race(
     *,
     data: dict[str, str] | None = None,
     cookies: dict[str, str] | None = None,
+    method: str = "POST",
 ) -> list[Answer]:
-    """POST to url from n threads released together; every answer, in no particular order."""
+    """Send from n threads released together (POST unless told); every answer, in any order."""
     gun = threading.Barrier(n)
     answers: list[Answer] = []
     lock = threading.Lock()
@@ -96,11 +97,11 @@ def race(
     def shoot() -> None:
         with httpx.Client(timeout=120, cookies=cookies) as client:
             gun.wait(30)
-            response = client.post(url, headers=headers, json=json, data=data)
+            response = client.request(method, url, headers=headers, json=json, data=data)
         try:
             body: Any = response.json()
         except ValueError:
-            body = response.text
+            body = response.text or ""
         with lock:
             answers.append(Answer(response.status_code, body))
 

@@ -16,9 +16,10 @@ from spotcheck.catalog.models import CatalogRelease, CheckItem
 from spotcheck.draws.models import Draw, DrawnTarget
 from spotcheck.plans import service as plans_service
 from spotcheck.plans import tasks as tasks_service
-from spotcheck.plans.models import AnnualPlan
+from spotcheck.plans.models import AnnualPlan, Task
 from spotcheck.plans.tasks import TaskInput
 from spotcheck.rulebooks import service as rulebooks_service
+from spotcheck.targets import exemptions as exemptions_service
 from spotcheck.workflow.models import Approval
 from tests.draws_ceremony.conftest import demo, department, who
 from tests.draws_events.conftest import zibo_task
@@ -257,4 +258,49 @@ def test_one_of_n_enters_a_witness_dice(live: str, demo: Session) -> None:
     assert_one_winner(answers, "已录入")
     assert actions(demo, "draw.dice", did) == 1
     assert actions(demo, "draw.refused", did) == N - 1
+    assert_chain_intact(demo)
+
+
+def test_one_of_n_deletes_a_task_and_n_adds_are_numbered_in_turn(live: str, demo: Session) -> None:
+    plan = _draft_plan(demo, "341500-DAJ", "luan")
+    token = bearer(demo, "luan")
+    task = plan.tasks[0]
+    body = {
+        "name": "并发新增任务",
+        "main_item": next(i.item_id for i in task.items if i.is_main),
+        "window_start": "2027-06-01",
+        "window_end": "2027-06-30",
+        "methods": ["实地核查"],
+    }
+    added = race(f"{live}/api/v1/plans/{plan.id}/tasks", token, body)
+    assert sorted(a.status for a in added) == [201] * N, [(a.status, a.message) for a in added]
+    demo.expire_all()
+    numbers = demo.scalars(select(Task.number).where(Task.plan_id == plan.id)).all()
+    assert sorted(numbers) == list(range(1, N + 2))
+    answers = race(f"{live}/api/v1/tasks/{task.id}", token, method="DELETE")
+    assert_one_winner(answers, "已被删除")
+    demo.expire_all()
+    numbers = demo.scalars(select(Task.number).where(Task.plan_id == plan.id)).all()
+    assert sorted(numbers) == list(range(1, N + 1))
+    assert_chain_intact(demo)
+
+
+def test_one_of_n_revokes_an_exemption(live: str, demo: Session) -> None:
+    officer = bearer(demo, "officer")
+    dep = department(demo, "370300-GXJ-JNZY")
+    row = exemptions_service.add(
+        demo,
+        who(demo, "officer"),
+        dep,
+        target_key="913703000000000001",
+        target_name="并发测试企业",
+        valid_from=dt.date(2026, 1, 1),
+        valid_until=None,
+        basis="信用良好",
+    )
+    demo.commit()
+    answers = race(f"{live}/api/v1/exemptions/{row.id}/revoke", officer)
+    assert_one_winner(answers, "该免检记录已于")
+    assert actions(demo, "exemption.revoke", row.id) == 1
+    assert actions(demo, "exemption.refused", row.id) == N - 1
     assert_chain_intact(demo)

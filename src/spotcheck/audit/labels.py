@@ -35,6 +35,7 @@ ACTION_LABELS = {
     "conflict.declare": "登记利害关系回避",
     "exemption.add": "列入免检免扰名单",
     "exemption.revoke": "撤销免检免扰",
+    "exemption.refused": "拒绝撤销免检免扰",
     "history.record": "记录检查",
     "history.import": "导入检查记录",
     "plan.create": "新建年度计划",

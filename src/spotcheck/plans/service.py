@@ -14,7 +14,7 @@ from spotcheck.audit import service as audit_service
 from spotcheck.audit.service import Actor
 from spotcheck.departments.models import Department
 from spotcheck.eligibility import service as eligibility
-from spotcheck.errors import DomainError, IllegalTransition, NotFound
+from spotcheck.errors import DomainError, NotFound
 from spotcheck.plans import readiness, task_rules, workflow
 from spotcheck.plans.models import EDITABLE, AnnualPlan, PlanStatus
 from spotcheck.plans.readiness import DrawCheck, DueInfo, draw_blockers, draw_check, due_info
@@ -152,7 +152,7 @@ def update(
     session: Session, actor: Actor, plan: AnnualPlan, *, title: str, description: str
 ) -> None:
     """Change the title and description of a draft or returned plan."""
-    _editable(plan)
+    _editable(session, actor, plan)
     title = title.strip()
     if not title:
         raise DomainError("请填写计划名称", field="title")
@@ -171,11 +171,18 @@ def update(
     )
 
 
-def _editable(plan: AnnualPlan) -> None:
+def _editable(session: Session, actor: Actor, plan: AnnualPlan) -> None:
+    """Lock and re-read the plan; one no longer editable is an audited refusal (409)."""
+    workflow_service.lock(session, plan)
     if plan.status not in EDITABLE:
-        raise IllegalTransition(
+        raise workflow_service.refuse(
+            session,
+            PLAN,
+            plan,
+            actor,
+            "update",
             f"年度计划当前为“{plan.status_label}”，只有草稿或已退回的计划可以修改；"
-            "已备案或已公开的计划请使用“调整”生成新版本"
+            "已备案或已公开的计划请使用“调整”生成新版本",
         )
 
 

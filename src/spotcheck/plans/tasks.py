@@ -18,7 +18,7 @@ from spotcheck.catalog.models import CheckItem
 from spotcheck.db import utcnow
 from spotcheck.departments.models import Department
 from spotcheck.draws.models import DrawnTarget
-from spotcheck.errors import DomainError, IllegalTransition, NotFound
+from spotcheck.errors import DomainError, IllegalTransition, NotFound, Refused
 from spotcheck.plans.models import (
     EDITABLE,
     AnnualPlan,
@@ -42,6 +42,7 @@ from spotcheck.plans.task_rules import (
 from spotcheck.rulebooks import pinned
 from spotcheck.rulebooks import service as rulebooks_service
 from spotcheck.rulebooks.schema import Profile
+from spotcheck.workflow import service as workflow_service
 
 __all__ = [
     "OVERLAP_POLICIES",
@@ -103,12 +104,25 @@ def _snapshot(task: Task) -> dict[str, Any]:
     return {k: v for k, v in data.__dict__.items()}
 
 
-def _plan_editable(plan: AnnualPlan) -> None:
+def _plan_editable(session: Session, actor: Actor, plan: AnnualPlan) -> None:
+    """Lock the plan and re-read it (its status and its tasks): a task change and a concurrent
+    submission, or two concurrent task changes, take their turns; a plan no longer editable is
+    an audited refusal (409)."""
+    workflow_service.lock(session, plan)
+    session.expire(plan, ["tasks"])
     if plan.status not in EDITABLE:
-        raise IllegalTransition(
+        message = (
             f"年度计划“{plan.title}”当前为“{plan.status_label}”，只有草稿或已退回的计划可以增删改任务；"
             "已备案或已公开的计划请先“调整”生成新版本"
         )
+        _refuse(session, actor, "annual_plan", plan.id, message)
+
+
+def _refuse(session: Session, actor: Actor, kind: str, key: int, message: str) -> None:
+    audit_service.record(
+        session, actor, "plan.refused", object_type=kind, object_id=key, summary=message
+    )
+    raise Refused(message)
 
 
 def _insert(
@@ -131,7 +145,7 @@ def _insert(
 
 def create(session: Session, actor: Actor, plan: AnnualPlan, data: TaskInput) -> Task:
     """Add a task to a draft (or returned) plan; numbered 1..n within the plan."""
-    _plan_editable(plan)
+    _plan_editable(session, actor, plan)
     department = session.get(Department, plan.department_id)
     assert department is not None
     profile = pinned.plan_profile(session, plan)
@@ -206,16 +220,20 @@ def _drawn(session: Session, task: Task) -> bool:
     )
 
 
-def _editable(session: Session, task: Task) -> None:
+def _editable(session: Session, actor: Actor, task: Task) -> None:
     if task.plan is not None:
-        _plan_editable(task.plan)
-    elif _drawn(session, task):
+        _plan_editable(session, actor, task.plan)
+    else:
+        workflow_service.lock(session, task)
+    if session.scalar(select(Task.id).where(Task.id == task.id)) is None:
+        _refuse(session, actor, "task", task.id, f"任务“{task.name}”已被删除（可能刚由他人删除）")
+    if task.plan is None and _drawn(session, task):
         raise IllegalTransition("该专项检查已完成抽取，不能再修改或删除")
 
 
 def update(session: Session, actor: Actor, task: Task, data: TaskInput) -> None:
     """Change a task of a draft plan (or an undrawn special task); items are pinned again."""
-    _editable(session, task)
+    _editable(session, actor, task)
     department = session.get(Department, task.department_id)
     assert department is not None
     profile = profile_of_task(session, task)
@@ -241,7 +259,7 @@ def update(session: Session, actor: Actor, task: Task, data: TaskInput) -> None:
 
 def delete(session: Session, actor: Actor, task: Task) -> None:
     """Remove a task from a draft plan; the others are numbered 1..n again."""
-    _editable(session, task)
+    _editable(session, actor, task)
     plan = task.plan
     before = _snapshot(task)
     task_id, number, name = task.id, task.number, task.name

@@ -8,13 +8,14 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from spotcheck import scoping
+from spotcheck import clock, scoping
 from spotcheck.audit import service as audit_service
 from spotcheck.audit.service import Actor
 from spotcheck.db import utcnow
 from spotcheck.departments.models import Department
-from spotcheck.errors import DomainError
+from spotcheck.errors import DomainError, Refused
 from spotcheck.targets.models import Exemption
+from spotcheck.workflow import service as workflow_service
 
 
 def add(
@@ -59,9 +60,23 @@ def add(
 
 
 def revoke(session: Session, actor: Actor, exemption: Exemption) -> None:
-    """End an exemption now (the row stays, marked revoked)."""
+    """End an exemption now (the row stays, marked revoked).
+
+    The row is locked and re-read first: of concurrent revocations one ends it, the others are
+    refused (409, audited)."""
+    workflow_service.lock(session, exemption)
     if exemption.revoked_at is not None:
-        raise DomainError("该免检记录已撤销")
+        when = exemption.revoked_at.astimezone(clock.BEIJING)
+        message = f"该免检记录已于 {when:%Y-%m-%d %H:%M} 由{exemption.revoked_by}撤销"
+        audit_service.record(
+            session,
+            actor,
+            "exemption.refused",
+            object_type="exemption",
+            object_id=exemption.id,
+            summary=f"拒绝撤销免检免扰：{message}",
+        )
+        raise Refused(message)
     exemption.revoked_at = utcnow()
     exemption.revoked_by = actor.name
     session.flush()
