@@ -13,8 +13,8 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy.orm import Session, sessionmaker
 
 from spotcheck.audit.service import SYSTEM
-from spotcheck.config import get_settings
 from spotcheck.catalog import service as catalog_service
+from spotcheck.config import get_settings
 from spotcheck.db import unit_of_work
 from spotcheck.departments import service as departments_service
 from spotcheck.departments.models import Department

@@ -15,8 +15,8 @@ from spotcheck.departments.models import Department
 from spotcheck.errors import DomainError
 from spotcheck.imports import adapters
 from spotcheck.imports import history as history_adapter
-from spotcheck.tabular.history_spec import HISTORY
 from spotcheck.tabular.encoding import label as encoding_label
+from spotcheck.tabular.history_spec import HISTORY
 from spotcheck.tabular.limits import MIB, Limits
 from spotcheck.tabular.reader import Table, TableError, open_table
 from spotcheck.tabular.schema import Result, RowError, Spec, validate

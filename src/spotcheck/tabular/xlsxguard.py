@@ -37,6 +37,8 @@ _ROW_REF = re.compile(_PREFIX + rb"row(?=[\s/>])[^<]*?\sr\s*=\s*[\"']\s*(\d+)")
 _CELL_TAG = re.compile(_PREFIX + rb"c(?=[\s/>])")
 _CELL_COL = re.compile(_PREFIX + rb"c(?=[\s/>])[^<]*?\sr\s*=\s*[\"']\s*\$?([A-Za-z]+)")
 _CELL_ROW = re.compile(_PREFIX + rb"c(?=[\s/>])[^<]*?\sr\s*=\s*[\"']\s*\$?[A-Za-z]*\$?(\d+)")
+_CELL_WITHOUT_REF = re.compile(_PREFIX + rb"c(?=[\s/>])(?![^<]*?\sr\s*=)")
+_ALL_BUT_MARKS = bytes(b for b in range(256) if b not in (1, 2))
 _USUAL_ROW = re.compile(rb'<row r="(\d+)"')
 _SHAPE = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", b"A" * 26 + b"0" * 10)
 
@@ -253,15 +255,16 @@ class _SheetScan:
             self._count_unreferenced(part)
 
     def _count_unreferenced(self, part: bytes) -> None:
-        """Cells without ``r`` per row (a row may go on from the previous part)."""
-        pieces = _ROW_TAG.split(part)
-        for index, piece in enumerate(pieces):
-            missing = len(_CELL_TAG.findall(piece)) - len(_CELL_ROW.findall(piece))
-            if index == 0:
-                self.carried += missing
-            else:
-                self.most_unreferenced = max(self.most_unreferenced, self.carried)
-                self.carried = missing
+        """Cells without ``r`` per row (a row may go on from the previous part): rows become
+        \\x01 and such cells \\x02, everything else is deleted, and the runs are measured."""
+        marked = _CELL_WITHOUT_REF.sub(b"\x02", _ROW_TAG.sub(b"\x01", part))
+        runs = marked.translate(None, _ALL_BUT_MARKS).split(b"\x01")
+        self.carried += len(runs[0])
+        if len(runs) > 1:
+            self.most_unreferenced = max(
+                self.most_unreferenced, self.carried, max(map(len, runs[1:]))
+            )
+            self.carried = len(runs[-1])
         self.most_unreferenced = max(self.most_unreferenced, self.carried)
 
     def _check(self) -> None:
