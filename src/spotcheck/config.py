@@ -34,6 +34,11 @@ class Settings(BaseSettings):
     lockout_attempts: int = Field(default=5, ge=1, le=20)
     lockout_minutes: int = Field(default=15, ge=1, le=24 * 60)
     upload_dir: Path = Field(default=REPO_ROOT / "var" / "uploads", validation_alias="UPLOAD_DIR")
+    # Bounds of one import file (wizard, API, CLI): an .xlsx's unpacked size and inflation ratio,
+    # and the data rows of any file; a file past one is refused before it is read (a zip bomb).
+    import_max_unpacked_mb: int = Field(default=1024, ge=1, le=16384)
+    import_max_ratio: int = Field(default=100, ge=10, le=2000)
+    import_max_rows: int = Field(default=1_048_576, ge=10, le=50_000_000)
     cookie_secure: StrictBool = Field(default=False, validation_alias="COOKIE_SECURE")
     sql_echo: StrictBool = Field(default=False, validation_alias="SQL_ECHO")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -39,9 +40,8 @@ def _spotcheck(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[s
     return subprocess.run([str(cli), *args], env=env, capture_output=True, text=True, check=True)
 
 
-@pytest.fixture
-def served(settings: Settings, engine: object) -> Iterator[str]:
-    """`spotcheck demo load` and `spotcheck serve` as `make run` does, on the test database."""
+@contextlib.contextmanager
+def _serving(settings: Settings) -> Iterator[tuple[str, subprocess.Popen[str]]]:
     env = {**os.environ, "DATABASE_URL": settings.database_url, "SPOTCHECK_ENV": "development"}
     loaded = _spotcheck("demo", "load", env=env)
     assert "admin" in loaded.stdout and DEMO_PASSWORD in loaded.stdout
@@ -69,9 +69,27 @@ def served(settings: Settings, engine: object) -> Iterator[str]:
     else:
         server.kill()
         raise RuntimeError("server did not start within 30 s")
-    yield url
-    server.terminate()
-    server.wait(timeout=10)
+    try:
+        yield url, server
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+@pytest.fixture
+def served(settings: Settings, engine: object) -> Iterator[str]:
+    """`spotcheck demo load` and `spotcheck serve` as `make run` does, on the test database."""
+    with _serving(settings) as (url, _server):
+        yield url
+
+
+@pytest.fixture
+def served_process(
+    settings: Settings, engine: object
+) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    """Like ``served``, with the server's process (to read its memory from /proc)."""
+    with _serving(settings) as pair:
+        yield pair
 
 
 @pytest.fixture

@@ -270,6 +270,7 @@ async def import_file(
         scope=principal.scope,
         registry=registry,
         dry_run=dry_run,
+        limits=imports_service.limits_of(request.app.state.settings),
     )
     if report.ok and not dry_run:
         db.commit()

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from spotcheck.audit.service import SYSTEM
 from spotcheck.catalog import service as catalog_service
+from spotcheck.config import get_settings
 from spotcheck.db import unit_of_work
 from spotcheck.departments import service as departments_service
 from spotcheck.departments.models import Department
@@ -22,6 +23,7 @@ from spotcheck.imports import adapters
 from spotcheck.imports import history as history_adapter
 from spotcheck.imports import service as imports_service
 from spotcheck.inspectors import service as inspectors_service
+from spotcheck.tabular.limits import MIB
 from spotcheck.tabular.writer import write_template
 from spotcheck.targets import search as targets_search
 
@@ -52,7 +54,11 @@ def register(app: typer.Typer, get_factory: Callable[[], sessionmaker[Session]])
         ],
         file: Annotated[
             Path,
-            typer.Argument(help=".xlsx 或 .csv（UTF-8 / GB18030）", exists=True, dir_okay=False),
+            typer.Argument(
+                help=".xlsx 或 .csv（UTF-8 / GB18030）；上限见 IMPORT_MAX_UNPACKED_MB、IMPORT_MAX_ROWS",
+                exists=True,
+                dir_okay=False,
+            ),
         ],
         department: Annotated[
             str,
@@ -71,8 +77,15 @@ def register(app: typer.Typer, get_factory: Callable[[], sessionmaker[Session]])
     ) -> None:
         """导入文件：全部行通过检查才整体写入（退出码 0），否则打印每处错误且不写入（退出码 1）。"""
         kind = _kind(kind)
-        data = file.read_bytes()
         sessions = get_factory()
+        limits = imports_service.limits_of(get_settings())
+        if file.stat().st_size > limits.max_bytes:  # refused before it is read into memory
+            err.print(
+                f"[red]文件无法读取：文件大小 {file.stat().st_size / MIB:.1f} MB，超过上限 "
+                f"{limits.max_bytes // MIB} MB；请拆分后分批导入[/red]"
+            )
+            raise typer.Exit(1)
+        data = file.read_bytes()
         with Progress(
             TextColumn("{task.description}"),
             BarColumn(),
@@ -96,6 +109,7 @@ def register(app: typer.Typer, get_factory: Callable[[], sessionmaker[Session]])
                         registry=registry,
                         dry_run=dry_run,
                         progress=lambda n: progress.update(task, completed=n),
+                        limits=limits,
                     )
                     if not report.ok:
                         raise _Refused(report)

@@ -10,12 +10,15 @@ from typing import IO, Any, Literal
 from sqlalchemy.orm import Session
 
 from spotcheck.audit.service import Actor
+from spotcheck.config import Settings
 from spotcheck.departments.models import Department
 from spotcheck.errors import DomainError
 from spotcheck.imports import adapters
 from spotcheck.imports import history as history_adapter
+from spotcheck.tabular.encoding import label as encoding_label
 from spotcheck.tabular.history_spec import HISTORY
-from spotcheck.tabular.reader import TableError, open_table
+from spotcheck.tabular.limits import MIB, Limits
+from spotcheck.tabular.reader import Table, TableError, open_table
 from spotcheck.tabular.schema import Result, RowError, Spec, validate
 from spotcheck.tabular.specs import INSPECTORS, ITEMS, TARGETS
 from spotcheck.tabular.writer import write_csv, write_xlsx
@@ -38,6 +41,16 @@ LABELS = {
 MAX_UPLOAD = (
     100 * 1024 * 1024
 )  # the web wizard and the API; larger files go through `spotcheck import`
+PREVIEW_ROWS = 5
+
+
+def limits_of(settings: Settings) -> Limits:
+    """The bounds of one import file as configured (IMPORT_MAX_* settings)."""
+    return Limits(
+        max_unpacked_bytes=settings.import_max_unpacked_mb * MIB,
+        max_ratio=settings.import_max_ratio,
+        max_rows=settings.import_max_rows,
+    )
 
 
 @dataclass
@@ -51,6 +64,11 @@ class Report:
     outcome: adapters.Outcome | None = None
     errors: list[RowError] = field(default_factory=list)
     file_error: str = ""
+    # What was read, for the user to recognise before confirming: how the text was decoded
+    # and the first data rows as decoded (row number, cells as text).
+    encoding: str = ""
+    headers: list[str] = field(default_factory=list)
+    preview: list[tuple[int, list[str]]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -70,13 +88,15 @@ def run(
     registry: str = "",
     dry_run: bool = False,
     progress: Callable[[int], None] | None = None,
+    limits: Limits | None = None,
 ) -> Report:
     """Validate the whole file and, when it has no error at all, apply it (never commits)."""
     if kind not in SPECS:
         raise DomainError(f"不支持的导入类型：{kind}")
     report = Report(kind, filename, hashlib.sha256(data).hexdigest())
     try:
-        table = open_table(data, filename)
+        table = open_table(data, filename, limits=limits)
+        _preview(report, table)
         result: Result = validate(table, SPECS[kind], progress=progress)
     except TableError as exc:
         report.file_error = str(exc)
@@ -145,6 +165,16 @@ def run(
     except adapters.ImportRefused as exc:
         report.errors = exc.errors
     return report
+
+
+def _preview(report: Report, table: Table) -> None:
+    """The decoding and the first rows as read, shown by the wizard before the user confirms."""
+    report.encoding = encoding_label(table.encoding) if table.encoding else "Excel 工作簿"
+    report.headers = list(table.headers)
+    for number, cells in table.rows():
+        report.preview.append((number, ["" if c is None else str(c) for c in cells]))
+        if len(report.preview) >= PREVIEW_ROWS:
+            break
 
 
 def write_rows(stream: IO[bytes], kind: str, fmt: str, rows: Iterable[Sequence[Any]]) -> None:

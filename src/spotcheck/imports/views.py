@@ -23,6 +23,7 @@ from spotcheck.imports import service as imports_service
 from spotcheck.imports.service import MAX_UPLOAD
 from spotcheck.inspectors import service as inspectors_service
 from spotcheck.inspectors.filters import filters_from as inspector_filters
+from spotcheck.tabular.limits import Limits
 from spotcheck.tabular.reader import open_table
 from spotcheck.tabular.writer import write_error_report, write_template
 from spotcheck.targets import search as targets_search
@@ -61,6 +62,10 @@ def _download(data: bytes, filename: str, fmt: str) -> Response:
             "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}",
         },
     )
+
+
+def _limits(request: Request) -> Limits:
+    return imports_service.limits_of(request.app.state.settings)
 
 
 def _upload_dir(request: Request) -> Path:
@@ -158,6 +163,7 @@ async def upload(
         scope=principal.scope,
         registry=registry,
         dry_run=True,
+        limits=_limits(request),
     )
     db.rollback()
     token = secrets.token_hex(16)
@@ -204,6 +210,7 @@ def confirm(request: Request, principal: LoggedIn, db: Db, kind: str, token: str
         department=department,
         scope=principal.scope,
         registry=meta["registry"],
+        limits=_limits(request),
     )
     if not report.ok:
         db.rollback()
@@ -243,10 +250,12 @@ def error_report(request: Request, principal: LoggedIn, db: Db, kind: str, token
         scope=principal.scope,
         registry=meta["registry"],
         dry_run=True,
+        limits=_limits(request),
     )
     db.rollback()
     stream = io.BytesIO()
-    write_error_report(stream, open_table(data, meta["filename"]), report.errors)
+    table = open_table(data, meta["filename"], limits=_limits(request))
+    write_error_report(stream, table, report.errors)
     stem = meta["filename"].rsplit(".", 1)[0]
     return _download(stream.getvalue(), f"{stem}-错误说明.xlsx", "xlsx")
 

@@ -5,9 +5,14 @@
   anything else are refused with a Chinese message (:class:`TableError`).
 - .xlsx: the first visible worksheet, read with python-calamine; cells keep their types
   (str, float, int, bool, date, datetime, time, timedelta; empty cells are ``""``).
+- .xlsx archives are checked against :class:`Limits` first (``tabular.xlsxguard``: unpacked
+  size, compression ratio, rows and cell area, from the zip directory and while inflating), so
+  a zip bomb is refused before calamine loads anything.
 - .csv: UTF-8 with BOM, else UTF-8, else GB18030 (a superset of GBK/GB2312); a file that is
-  none of these is refused, naming the line. The delimiter is a comma unless the header line
-  has only tabs or semicolons. Rows are decoded and parsed lazily, straight from the bytes.
+  none of these, or GB18030 mojibake of Big5 and the like, is refused naming the encoding it
+  looks like and the rows (``tabular.encoding``). The delimiter is a comma unless the header
+  line has only tabs or semicolons. Rows are decoded and parsed lazily, straight from the bytes.
+- More data rows than ``limits.max_rows`` stop the reading with a :class:`TableError`.
 - The header row is the first non-empty row (normally row 1); header names are stripped and
   must be unique. Row numbers are those the user sees: the sheet's row number in Excel, the
   record number in a CSV (a quoted cell may span lines). Fully empty rows are skipped but keep
@@ -16,7 +21,6 @@
 
 from __future__ import annotations
 
-import codecs
 import csv
 import datetime as dt
 import io
@@ -25,9 +29,13 @@ from typing import TypeAlias, cast
 
 import python_calamine
 
+from spotcheck.tabular import encoding as encodings
+from spotcheck.tabular.limits import Limits
+from spotcheck.tabular.xlsxguard import Refused, check_xlsx
+
 Cell: TypeAlias = str | int | float | bool | dt.date | dt.datetime | dt.time | dt.timedelta
 
-DEFAULT_MAX_BYTES = 200 * 1024 * 1024
+DEFAULT_MAX_BYTES = Limits().max_bytes
 _ZIP = b"PK\x03\x04"
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls and password-protected workbooks
 
@@ -57,14 +65,29 @@ def _is_blank(row: list[Cell]) -> bool:
 class Table:
     """Header names and an iterator of ``(row_number, cells)``; see the module docstring."""
 
+    encoding = ""  # a CSV's text encoding; "" for a workbook
+
     def __init__(self, filename: str, headers: list[str], header_row: int, col_offset: int) -> None:
         self.filename = filename
         self.headers = headers
         self.header_row = header_row
         self.col_offset = col_offset  # 0-based column of the first cell in each row
+        self.limits = Limits()
 
     def rows(self) -> Iterator[tuple[int, list[Cell]]]:
-        """Data rows after the header, with the row number the user sees; blank rows skipped."""
+        """Data rows after the header, with the row number the user sees; blank rows skipped.
+
+        Raises :class:`TableError` past ``limits.max_rows`` data rows."""
+        header_row = self.header_row
+        count = 0
+        for number, row in self._numbered():
+            if number > header_row:
+                count += 1
+                if count > self.limits.max_rows:
+                    raise TableError(self.limits.rows_message())
+                yield number, row
+
+    def _numbered(self) -> Iterator[tuple[int, list[Cell]]]:
         raise NotImplementedError
 
     def column_name(self, index: int) -> str:
@@ -114,13 +137,6 @@ class XlsxTable(Table):
             if not _is_blank(row):
                 yield number, row
 
-    def rows(self) -> Iterator[tuple[int, list[Cell]]]:
-        """Data rows after the header with their sheet row numbers."""
-        header_row = self.header_row
-        for number, row in self._numbered():
-            if number > header_row:
-                yield number, row
-
 
 class CsvTable(Table):
     """A CSV file decoded lazily from its bytes."""
@@ -148,16 +164,19 @@ class CsvTable(Table):
         except csv.Error as exc:
             raise TableError(f"第 {number + 1} 行附近的 CSV 格式有误：{exc}") from exc
 
-    def rows(self) -> Iterator[tuple[int, list[Cell]]]:
-        """Data rows after the header with their record numbers."""
-        header_row = self.header_row
-        for number, row in self._numbered():
-            if number > header_row:
-                yield number, row
 
-
-def open_table(data: bytes, filename: str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Table:
+def open_table(
+    data: bytes, filename: str, *, max_bytes: int | None = None, limits: Limits | None = None
+) -> Table:
     """Open an uploaded file (.xlsx or .csv) as a :class:`Table`, or raise :class:`TableError`."""
+    limits = limits or Limits()
+    max_bytes = limits.max_bytes if max_bytes is None else max_bytes
+    table = _open(data, filename, max_bytes, limits)
+    table.limits = limits
+    return table
+
+
+def _open(data: bytes, filename: str, max_bytes: int, limits: Limits) -> Table:
     if len(data) > max_bytes:
         raise TableError(
             f"文件大小 {len(data) / 1048576:.1f} MB，超过上限 {max_bytes / 1048576:.0f} MB；请拆分后分批导入"
@@ -174,6 +193,10 @@ def open_table(data: bytes, filename: str, *, max_bytes: int = DEFAULT_MAX_BYTES
             raise TableError(
                 "文件扩展名为 .xlsx，但内容不是 Excel 工作簿；请用 Excel 重新保存为 .xlsx"
             )
+        try:
+            check_xlsx(data, limits)
+        except Refused as exc:
+            raise TableError(exc.message) from exc
         return _open_xlsx(data, filename)
     if ext == "csv":
         if data.startswith(_ZIP):
@@ -203,44 +226,14 @@ def _open_xlsx(data: bytes, filename: str) -> Table:
 
 
 def _open_csv(data: bytes, filename: str) -> Table:
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise TableError("CSV 文件是 UTF-16 编码，不支持；请另存为“CSV UTF-8（逗号分隔）”")
-    if data.startswith(codecs.BOM_UTF8):
-        encoding = "utf-8-sig"
-        problem = _first_undecodable(data, "utf-8")
-        if problem is not None:
-            raise TableError(
-                f"文件标明为 UTF-8 编码，但第 {_line_of(data, problem)} 行含有无法识别的字符"
-            )
-    elif _first_undecodable(data, "utf-8") is None:
-        encoding = "utf-8"
-    else:
-        problem = _first_undecodable(data, "gb18030")
-        if problem is not None:
-            raise TableError(
-                f"无法识别文件编码：第 {_line_of(data, problem)} 行含有既不是 UTF-8 也不是 GB18030（GBK）的字符；"
-                "请另存为“CSV UTF-8（逗号分隔）”"
-            )
-        encoding = "gb18030"
+    delimiter = _sniff_delimiter(data)
+    try:
+        encoding = encodings.detect(data, delimiter)
+    except encodings.EncodingRefused as exc:
+        raise TableError(exc.message) from exc
     if b"\x00" in data[:65536]:
         raise TableError("文件含有空字符，不是文本格式的 CSV；请另存为“CSV UTF-8（逗号分隔）”")
-    return CsvTable(filename, data, encoding, _sniff_delimiter(data))
-
-
-def _first_undecodable(data: bytes, encoding: str) -> int | None:
-    """Offset of the first byte that does not decode, or None; decodes in chunks to bound memory."""
-    decoder = codecs.getincrementaldecoder(encoding)("strict")
-    chunk = 1 << 20
-    for start in range(0, len(data), chunk):
-        try:
-            decoder.decode(data[start : start + chunk], final=start + chunk >= len(data))
-        except UnicodeDecodeError as exc:
-            return start + exc.start
-    return None
-
-
-def _line_of(data: bytes, offset: int) -> int:
-    return data.count(b"\n", 0, offset) + 1
+    return CsvTable(filename, data, encoding, delimiter)
 
 
 def _sniff_delimiter(data: bytes) -> str:
