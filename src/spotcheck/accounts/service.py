@@ -7,7 +7,6 @@ import hashlib
 import re
 import secrets
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -24,7 +23,6 @@ from spotcheck.accounts.models import (
 )
 from spotcheck.accounts.passwords import (
     hash_password,
-    needs_rehash,
     password_problems,
     verify_password,
 )
@@ -36,8 +34,6 @@ from spotcheck.departments.models import Department, DepartmentLevel
 from spotcheck.errors import DomainError, NotFound
 
 USERNAME_RE = re.compile(r"^[a-z][a-z0-9_.-]{2,39}$")
-# Verifying against a real hash when the user does not exist keeps timing uniform.
-_DUMMY_HASH = hash_password("dummy-password-for-timing-Aa1!")
 
 
 def get(session: Session, user_id: int) -> User | None:
@@ -237,72 +233,6 @@ def set_password(
         object_id=user.id,
         summary=f"{'修改' if by_self else '重置'}用户 {user.username} 的密码",
     )
-
-
-@dataclass(frozen=True)
-class LoginOutcome:
-    """Result of a login attempt: the user, or a Chinese reason."""
-
-    user: User | None
-    error: str = ""
-
-
-def authenticate(
-    session: Session, settings: Settings, username: str, password: str, ip: str = ""
-) -> LoginOutcome:
-    """Check a password with lockout after repeated failures; every attempt is audited."""
-    now = utcnow()
-    user = get_by_username(session, username)
-    generic = "用户名或密码错误"
-    if user is None or not user.active:
-        verify_password(_DUMMY_HASH, password)
-        audit_service.record(
-            session,
-            Actor(None, username[:60], None, ip),
-            "login.failed",
-            object_type="user",
-            summary="登录失败：用户不存在或已停用",
-        )
-        return LoginOutcome(None, generic)
-    actor = Actor(user.id, user.full_name, user.department_id, ip)
-    if user.locked_until is not None and user.locked_until > now:
-        minutes = int((user.locked_until - now).total_seconds() // 60) + 1
-        audit_service.record(
-            session,
-            actor,
-            "login.locked",
-            object_type="user",
-            object_id=user.id,
-            summary="账号锁定期间尝试登录",
-        )
-        return LoginOutcome(None, f"连续登录失败次数过多，账号已锁定，请 {minutes} 分钟后再试")
-    if not verify_password(user.password_hash, password):
-        user.failed_attempts += 1
-        left = settings.lockout_attempts - user.failed_attempts
-        if left <= 0:
-            user.locked_until = now + dt.timedelta(minutes=settings.lockout_minutes)
-            user.failed_attempts = 0
-            message = f"连续 {settings.lockout_attempts} 次登录失败，账号锁定 {settings.lockout_minutes} 分钟"
-        else:
-            message = f"{generic}，再失败 {left} 次账号将被锁定 {settings.lockout_minutes} 分钟"
-        audit_service.record(
-            session,
-            actor,
-            "login.failed",
-            object_type="user",
-            object_id=user.id,
-            summary=f"登录失败：密码错误（{message}）",
-        )
-        return LoginOutcome(None, message)
-    user.failed_attempts = 0
-    user.locked_until = None
-    user.last_login_at = now
-    if needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
-    audit_service.record(
-        session, actor, "login.success", object_type="user", object_id=user.id, summary="登录成功"
-    )
-    return LoginOutcome(user)
 
 
 def _token_hash(token: str) -> str:

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from spotcheck.accounts import access
+from spotcheck.accounts import login as accounts_login
 from spotcheck.accounts import service as accounts_service
 from spotcheck.accounts.models import APPROVAL_LEVEL_LABELS, ROLE_LABELS, Role, User
 from spotcheck.accounts.passwords import MIN_LENGTH, verify_password
@@ -48,7 +49,7 @@ def login(
 ) -> Response:
     """Check the password (with lockout) and open a session."""
     settings = request.app.state.settings
-    outcome = accounts_service.authenticate(db, settings, username, password, client_ip(request))
+    outcome = accounts_login.authenticate(db, settings, username, password, client_ip(request))
     if outcome.user is None:
         db.commit()  # the failed attempt and its audit event must be kept
         return render(
