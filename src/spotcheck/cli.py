@@ -99,8 +99,9 @@ def user_create(
             "none（无）；不给则领导按部门默认（单位领导为主要领导，科室领导为科室负责人）",
         ),
     ] = "default",
+    phone: Annotated[str, typer.Option("--phone", help="联系电话（选填；密码不能包含它）")] = "",
 ) -> None:
-    """新建用户账号。"""
+    """新建用户账号（密码不能是常见密码，不能包含用户名、姓名及其拼音、电话）。"""
     from spotcheck.accounts import service as accounts_service
     from spotcheck.accounts.models import Role
     from spotcheck.audit.service import SYSTEM
@@ -126,6 +127,7 @@ def user_create(
                 roles=roles,
                 password=secret,
                 approval_level="" if approval_level == "none" else approval_level,
+                phone=phone,
             )
             level = f"，审批层级：{user.approval_level_label}" if user.approval_level else ""
             console.print(f"已创建用户 {user.username}（{user.full_name}，{dept.name}{level}）。")

@@ -32,6 +32,7 @@ from spotcheck.config import Settings
 from spotcheck.db import utcnow
 from spotcheck.departments.models import Department, DepartmentLevel
 from spotcheck.errors import DomainError, NotFound
+from spotcheck.tabular.codes import check_phone
 
 USERNAME_RE = re.compile(r"^[a-z][a-z0-9_.-]{2,39}$")
 
@@ -75,7 +76,18 @@ def _snapshot(user: User) -> dict[str, object]:
         "roles": sorted(r.value for r in user.roles),
         "active": user.active,
         "approval_level": user.approval_level.value if user.approval_level else None,
+        "phone": user.phone,
     }
+
+
+def _phone(value: str) -> str:
+    phone = value.strip()
+    if not phone:
+        return ""
+    problem = check_phone(phone)
+    if problem:
+        raise DomainError(f"联系电话“{phone[:30]}”有误：{problem}", field="phone")
+    return phone
 
 
 def default_level(roles: set[Role], department: Department) -> ApprovalLevel | None:
@@ -115,6 +127,7 @@ def create(
     password: str,
     must_change_password: bool = False,
     approval_level: ApprovalLevel | str | None = "default",
+    phone: str = "",
 ) -> User:
     """Create a user; the password must satisfy the password rules.
 
@@ -131,12 +144,14 @@ def create(
     role_set = set(roles)
     if not role_set:
         raise DomainError("至少选择一个角色", field="roles")
-    problems = password_problems(password, username)
+    phone = _phone(phone)
+    problems = password_problems(password, username, full_name.strip(), phone)
     if problems:
         raise DomainError("；".join(problems), field="password")
     user = User(
         username=username,
         full_name=full_name.strip(),
+        phone=phone,
         department_id=department.id,
         password_hash=hash_password(password),
         must_change_password=must_change_password,
@@ -171,8 +186,9 @@ def update(
     roles: Iterable[Role],
     active: bool,
     approval_level: ApprovalLevel | str | None = "keep",
+    phone: str | None = None,
 ) -> User:
-    """Change a user's name, department, roles, active flag or approval level."""
+    """Change a user's name, department, roles, active flag, approval level or phone (None keeps it)."""
     if not full_name.strip():
         raise DomainError("姓名不能为空", field="full_name")
     role_set = set(roles)
@@ -188,6 +204,8 @@ def update(
     user.full_name = full_name.strip()
     user.department_id = department.id
     user.active = active
+    if phone is not None:
+        user.phone = _phone(phone)
     if approval_level != "keep":
         user.approval_level = _level(approval_level)
     _set_roles(user, role_set)
@@ -213,7 +231,7 @@ def set_password(
     session: Session, actor: Actor, user: User, password: str, *, must_change: bool = False
 ) -> None:
     """Set a new password (by the user or an administrator) and unlock the account."""
-    problems = password_problems(password, user.username)
+    problems = password_problems(password, user.username, user.full_name, user.phone)
     if problems:
         raise DomainError("；".join(problems), field="password")
     if verify_password(user.password_hash, password):

@@ -146,6 +146,7 @@ def _values_of(user: User) -> dict[str, object]:
         "roles": [r.value for r in user.roles],
         "active": user.active,
         "approval_level": user.approval_level.value if user.approval_level else "",
+        "phone": user.phone,
     }
 
 
@@ -183,6 +184,7 @@ def user_create(
     roles: Annotated[list[str] | None, Form()] = None,
     password: Annotated[str, Form()] = "",
     approval_level: Annotated[str, Form()] = "default",
+    phone: Annotated[str, Form()] = "",
 ) -> Response:
     """Create a user who must change the initial password at first login."""
     values = {
@@ -191,6 +193,7 @@ def user_create(
         "department_id": department_id,
         "roles": roles or [],
         "approval_level": approval_level,
+        "phone": phone,
     }
     department = departments_service.get_in_scope_or_404(db, department_id, principal.scope)
     try:
@@ -204,6 +207,7 @@ def user_create(
             password=password,
             must_change_password=True,
             approval_level=approval_level,
+            phone=phone,
         )
         db.commit()
     except DomainError as exc:
@@ -240,8 +244,9 @@ def user_update(
     roles: Annotated[list[str] | None, Form()] = None,
     active: Annotated[str, Form()] = "",
     approval_level: Annotated[str, Form()] = "keep",
+    phone: Annotated[str | None, Form()] = None,
 ) -> Response:
-    """Save a user's name, department, roles, active flag and approval level."""
+    """Save a user's name, department, roles, active flag, approval level and phone."""
     target = accounts_service.get_in_scope_or_404(db, user_id, principal.scope)
     values = {
         "username": target.username,
@@ -252,6 +257,7 @@ def user_update(
         "approval_level": (
             approval_level if approval_level != "keep" else _values_of(target)["approval_level"]
         ),
+        "phone": target.phone if phone is None else phone,
     }
     department = departments_service.get_in_scope_or_404(db, department_id, principal.scope)
     try:
@@ -264,6 +270,7 @@ def user_update(
             roles=_parse_roles(roles or []),
             active=active == "on",
             approval_level=approval_level,
+            phone=phone,
         )
         db.commit()
     except DomainError as exc:
