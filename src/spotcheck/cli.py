@@ -47,16 +47,29 @@ def _factory() -> sessionmaker[Session]:
     return make_session_factory(make_engine(_settings()))
 
 
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="监听地址")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="端口")] = 8000,
     reload: Annotated[bool, typer.Option(help="代码改动后自动重启（开发用）")] = False,
 ) -> None:
-    """启动网页服务。"""
+    """启动网页服务。未设置 COOKIE_SECURE 时，监听 127.0.0.1/localhost 以外的地址则 Cookie 带 Secure 标志。"""
+    import os
+
     import uvicorn
 
-    _settings()
+    if "COOKIE_SECURE" not in os.environ:
+        # The app reads the settings from the environment (also in a --reload child process).
+        os.environ["COOKIE_SECURE"] = "false" if host in LOCAL_HOSTS else "true"
+        get_settings.cache_clear()
+    settings = _settings()
+    if settings.secure_cookies:
+        console.print(
+            "会话 Cookie 带 Secure 标志，只经 HTTPS 发送（可用 COOKIE_SECURE=false 关闭）。"
+        )
     uvicorn.run("spotcheck.asgi:app", host=host, port=port, reload=reload, proxy_headers=False)
 
 

@@ -71,7 +71,7 @@ def login(
         token,
         httponly=True,
         samesite="lax",
-        secure=settings.cookie_secure,
+        secure=settings.secure_cookies,
         max_age=settings.session_absolute_hours * 3600,
     )
     return response
