@@ -28,7 +28,7 @@ from spotcheck.db import Base, import_all_models, make_engine, make_session_fact
 from spotcheck.departments import service as departments_service
 from spotcheck.departments.models import Department, DepartmentLevel
 
-PASSWORD = "Test#Pass2026"
+PASSWORD = "Kestrel#Ridge2026"
 TEST_SECRET = "t" * 48
 
 

@@ -27,7 +27,11 @@ def test_it_refuses_the_default_key_outside_development() -> None:
         Settings(SPOTCHECK_ENV="production")
     with pytest.raises(ValidationError, match="SECRET_KEY"):
         Settings(SPOTCHECK_ENV="production", SECRET_KEY="short")
-    assert Settings(SPOTCHECK_ENV="production", SECRET_KEY="k" * 40).environment == "production"
+    outside = {"UPLOAD_DIR": "/var/lib/spotcheck/uploads"}
+    assert (
+        Settings(SPOTCHECK_ENV="production", SECRET_KEY="k" * 40, **outside).environment
+        == "production"
+    )
 
 
 def test_it_reads_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -125,7 +125,7 @@ def _install_middleware(app: FastAPI, settings: Settings) -> None:
                 new_bid,
                 httponly=True,
                 samesite="lax",
-                secure=settings.cookie_secure,
+                secure=settings.secure_cookies,
             )
         response.headers.setdefault("Content-Security-Policy", CSP)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")

@@ -47,16 +47,29 @@ def _factory() -> sessionmaker[Session]:
     return make_session_factory(make_engine(_settings()))
 
 
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="监听地址")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="端口")] = 8000,
     reload: Annotated[bool, typer.Option(help="代码改动后自动重启（开发用）")] = False,
 ) -> None:
-    """启动网页服务。"""
+    """启动网页服务。未设置 COOKIE_SECURE 时，监听 127.0.0.1/localhost 以外的地址则 Cookie 带 Secure 标志。"""
+    import os
+
     import uvicorn
 
-    _settings()
+    if "COOKIE_SECURE" not in os.environ:
+        # The app reads the settings from the environment (also in a --reload child process).
+        os.environ["COOKIE_SECURE"] = "false" if host in LOCAL_HOSTS else "true"
+        get_settings.cache_clear()
+    settings = _settings()
+    if settings.secure_cookies:
+        console.print(
+            "会话 Cookie 带 Secure 标志，只经 HTTPS 发送（可用 COOKIE_SECURE=false 关闭）。"
+        )
     uvicorn.run("spotcheck.asgi:app", host=host, port=port, reload=reload, proxy_headers=False)
 
 
@@ -99,8 +112,9 @@ def user_create(
             "none（无）；不给则领导按部门默认（单位领导为主要领导，科室领导为科室负责人）",
         ),
     ] = "default",
+    phone: Annotated[str, typer.Option("--phone", help="联系电话（选填；密码不能包含它）")] = "",
 ) -> None:
-    """新建用户账号。"""
+    """新建用户账号（密码不能是常见密码，不能包含用户名、姓名及其拼音、电话）。"""
     from spotcheck.accounts import service as accounts_service
     from spotcheck.accounts.models import Role
     from spotcheck.audit.service import SYSTEM
@@ -126,6 +140,7 @@ def user_create(
                 roles=roles,
                 password=secret,
                 approval_level="" if approval_level == "none" else approval_level,
+                phone=phone,
             )
             level = f"，审批层级：{user.approval_level_label}" if user.approval_level else ""
             console.print(f"已创建用户 {user.username}（{user.full_name}，{dept.name}{level}）。")

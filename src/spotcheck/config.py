@@ -33,13 +33,16 @@ class Settings(BaseSettings):
     session_absolute_hours: int = Field(default=12, ge=1, le=72)
     lockout_attempts: int = Field(default=5, ge=1, le=20)
     lockout_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    # Under var/ of the checkout for development; anywhere else outside the code otherwise.
     upload_dir: Path = Field(default=REPO_ROOT / "var" / "uploads", validation_alias="UPLOAD_DIR")
     # Bounds of one import file (wizard, API, CLI): an .xlsx's unpacked size and inflation ratio,
     # and the data rows of any file; a file past one is refused before it is read (a zip bomb).
     import_max_unpacked_mb: int = Field(default=1024, ge=1, le=16384)
     import_max_ratio: int = Field(default=100, ge=10, le=2000)
     import_max_rows: int = Field(default=1_048_576, ge=10, le=50_000_000)
-    cookie_secure: StrictBool = Field(default=False, validation_alias="COOKIE_SECURE")
+    # None = automatic: `spotcheck serve` sets it from the address it listens on (on unless
+    # 127.0.0.1/localhost); any other server gets it on in production (`secure_cookies`).
+    cookie_secure: StrictBool | None = Field(default=None, validation_alias="COOKIE_SECURE")
     sql_echo: StrictBool = Field(default=False, validation_alias="SQL_ECHO")
 
     @field_validator("cookie_secure", "sql_echo", mode="before")
@@ -71,6 +74,28 @@ class Settings(BaseSettings):
         ):
             raise ValueError("非开发环境必须设置至少 32 个字符的 SECRET_KEY，不能使用开发默认值")
         return self
+
+    @model_validator(mode="after")
+    def _uploads_outside_the_code(self) -> Settings:
+        """Outside development and tests, uploaded files never live inside the code checkout."""
+        if self.environment in ("development", "test"):
+            return self
+        folder = self.upload_dir.expanduser().resolve()
+        if folder.is_relative_to(REPO_ROOT):
+            raise ValueError(
+                f"UPLOAD_DIR（上传文件存放目录）不能位于代码目录 {REPO_ROOT} 之内（当前为 {folder}）；"
+                "非开发环境请设置为代码目录之外的路径，如 /var/lib/spotcheck/uploads。"
+                f" / UPLOAD_DIR must be outside the code directory {REPO_ROOT} when SPOTCHECK_ENV "
+                f"is {self.environment} (now {folder})."
+            )
+        return self
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Whether cookies carry the Secure flag: COOKIE_SECURE if set, else on in production."""
+        if self.cookie_secure is not None:
+            return self.cookie_secure
+        return self.environment == "production"
 
     @property
     def is_sqlite(self) -> bool:

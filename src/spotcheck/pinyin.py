@@ -26,3 +26,15 @@ def initials(text: str) -> str:
     table = _table()
     # translate keeps characters missing from the table; drop them in one pass afterwards.
     return "".join(ch for ch in text.translate(table) if ch.isascii() and ch.isalnum())
+
+
+def syllables(text: str) -> list[str]:
+    """'王建国' → ['wang', 'jian', 'guo']: toneless pinyin of the Chinese characters, in order
+    (ü written v, as people type it); everything else is left out."""
+    from pypinyin import Style, lazy_pinyin
+
+    out: list[str] = []
+    for ch in text:
+        if "\u4e00" <= ch <= "\u9fff":
+            out.extend(s.lower() for s in lazy_pinyin(ch, style=Style.NORMAL, v_to_u=False))
+    return out

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
@@ -13,6 +14,8 @@ from spotcheck.accounts.passwords import password_problems
 from spotcheck.audit.models import AuditEvent
 from spotcheck.db import utcnow
 from tests.conftest import PASSWORD, csrf_of, login, post_form
+
+ERROR_RE = re.compile(r'<div class="flash error" role="alert">([^<]*)</div>')
 
 
 def _attempt(client: TestClient, username: str, password: str) -> object:
@@ -45,10 +48,10 @@ def test_it_locks_the_account_after_five_failures(
     client: TestClient, db: Session, org, make_user
 ) -> None:  # type: ignore[no-untyped-def]
     make_user("alice", org.own)
-    for attempt in range(1, 5):
+    for _attempt_number in range(1, 5):
         response = _attempt(client, "alice", "wrong-password")
         assert response.status_code == 400
-        assert f"再失败 {5 - attempt} 次" in response.text
+        assert _error(response) == "用户名或密码错误"
     fifth = _attempt(client, "alice", "wrong-password")
     assert "账号锁定 15 分钟" in fifth.text
     locked = _attempt(client, "alice", PASSWORD)
@@ -61,10 +64,75 @@ def test_it_locks_the_account_after_five_failures(
     assert _attempt(client, "alice", PASSWORD).status_code == 303
 
 
-def test_it_does_not_say_whether_a_username_exists(client: TestClient, org, make_user) -> None:  # type: ignore[no-untyped-def]
+def _error(response: object) -> str:
+    found = ERROR_RE.search(response.text)  # type: ignore[attr-defined]
+    assert found, "no error on the login page"
+    return found.group(1)
+
+
+def test_it_does_not_say_whether_a_username_exists(
+    client: TestClient, db: Session, org, make_user
+) -> None:  # type: ignore[no-untyped-def]
     make_user("alice", org.own)
+    make_user("gone", org.own)
+    db.execute(update(User).where(User.username == "gone").values(active=False))
+    db.commit()
     unknown = _attempt(client, "nobody", "whatever")
-    assert unknown.status_code == 400 and "用户名或密码错误" in unknown.text
+    assert unknown.status_code == 400 and _error(unknown) == "用户名或密码错误"
+    # Every failure before the lock reads the same for a real, a deactivated and a missing account.
+    for _ in range(4):
+        missing = _attempt(client, "nobody", "wrong-Password1")
+        real = _attempt(client, "alice", "wrong-Password1")
+        gone = _attempt(client, "gone", PASSWORD)
+        answers = {(r.status_code, _error(r)) for r in (missing, real, gone)}  # type: ignore[attr-defined]
+        assert answers == {(400, "用户名或密码错误")}
+    assert "再失败" not in real.text  # type: ignore[attr-defined]
+
+
+def test_it_tells_the_owner_of_the_failures_after_the_next_login(
+    client: TestClient, org, make_user
+) -> None:  # type: ignore[no-untyped-def]
+    make_user("alice", org.own)
+    login(client, "alice")
+    assert 'id="login-failures"' not in client.get("/").text
+    client.cookies.clear()
+    for _ in range(3):
+        _attempt(client, "alice", "wrong-password")
+    login(client, "alice")
+    banner = client.get("/").text.split('id="login-failures"')[1].split("</div>")[0]
+    assert "上次登录以来有 3 次失败的登录尝试" in banner and "请立即修改密码" in banner
+    login(client, "alice")  # the next login starts counting afresh
+    assert 'id="login-failures"' not in client.get("/").text
+
+
+def test_it_checks_one_argon2_hash_on_every_failed_path(
+    client: TestClient, db: Session, org, make_user, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    # A missing account costs what a real one costs: one argon2 verification each time, also
+    # while an account is locked (the time a reply takes does not tell accounts apart either).
+    from spotcheck.accounts import login as accounts_login
+
+    verified: list[str] = []
+    real_verify = accounts_login.verify_password
+
+    def counting(password_hash: str, password: str) -> bool:
+        verified.append(password_hash.split("$")[1])
+        return real_verify(password_hash, password)
+
+    monkeypatch.setattr(accounts_login, "verify_password", counting)
+    make_user("alice", org.own)
+    make_user("gone", org.own)
+    db.execute(update(User).where(User.username == "gone").values(active=False))
+    db.execute(
+        update(User)
+        .where(User.username == "alice")
+        .values(locked_until=utcnow() + dt.timedelta(minutes=5))
+    )
+    db.commit()
+    for username in ("nobody", "gone", "alice"):
+        verified.clear()
+        _attempt(client, username, "wrong-password")
+        assert verified == ["argon2id"], username
 
 
 def test_it_ends_idle_sessions(client: TestClient, db: Session, org, make_user) -> None:  # type: ignore[no-untyped-def]

@@ -38,7 +38,7 @@ def test_it_stores_a_photo_by_its_hash_with_an_audit_event(
     stored = attachments.path_of(tmp_path, row)
     assert stored.read_bytes() == JPEG
     assert stored.parent == tmp_path / "draws" / str(made.draw.id)
-    assert stored.name == row.sha256 and row.size == len(JPEG)
+    assert stored.name == f"{row.sha256}.jpg" and row.size == len(JPEG)
     assert row.filename == "现场.jpg" and row.content_type == "image/jpeg"
     assert not [p for p in stored.parent.iterdir() if p.name.startswith(".")]
     actions = db.scalars(select(AuditEvent.action)).all()
@@ -107,3 +107,37 @@ def test_it_refuses_files_before_the_commit(db: Session, made: Made, tmp_path: P
         attachments.add(
             db, SYSTEM, made.draw, tmp_path, kind="photo", filename="a.jpg", source=io.BytesIO(JPEG)
         )
+
+
+# A polyglot: the PNG signature, then an HTML page that runs a script if anything renders it as HTML.
+POLYGLOT = (
+    b"\x89PNG\r\n\x1a\n"
+    + b"<!DOCTYPE html><html><body><script>alert(document.cookie)</script></body></html>\n"
+)
+
+
+def test_it_names_and_stores_a_file_by_the_type_its_content_shows(
+    db: Session, made: Made, tmp_path: Path
+) -> None:
+    row = attachments.add(
+        db,
+        SYSTEM,
+        made.draw,
+        tmp_path,
+        kind="photo",
+        filename="poly.html",
+        source=io.BytesIO(POLYGLOT),
+    )
+    db.commit()
+    assert row.content_type == "image/png" and row.filename == "poly.png"
+    stored = attachments.path_of(tmp_path, row)
+    assert stored.name == f"{row.sha256}.png" and stored.read_bytes() == POLYGLOT
+    names = {
+        ("photo.png.html", "image/png"): "photo.png",
+        ("现场.JPEG", "image/jpeg"): "现场.JPEG",
+        ("scan", "application/pdf"): "scan.pdf",
+        ("clip.svg", "video/mp4"): "clip.mp4",
+        (".html", "image/png"): ".html.png",
+        ("x.html.", "image/jpeg"): "x.html.jpg",
+    }
+    assert {key: attachments.named_for(*key) for key in names} == names

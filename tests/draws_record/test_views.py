@@ -14,10 +14,11 @@ from spotcheck.accounts.models import Role
 from spotcheck.audit.models import AuditEvent
 from spotcheck.audit.service import SYSTEM
 from spotcheck.draws import attachments, publish
+from spotcheck.draws.models import DrawAttachment
 from spotcheck.sampling import verify_record
-from tests.conftest import Org, login
+from tests.conftest import Org, csrf_of, login
 from tests.draws_record.conftest import FOCUS_NAME, Made
-from tests.draws_record.test_attachments import JPEG
+from tests.draws_record.test_attachments import JPEG, MP4, POLYGLOT
 
 
 def _publish(db: Session, made: Made) -> None:
@@ -85,8 +86,48 @@ def test_it_lets_users_in_scope_download_an_attachment(
     response = client.get(path)
     assert response.status_code == 200 and response.content == JPEG
     assert response.headers["content-type"] == "image/jpeg"
+    assert response.headers["content-disposition"].startswith("inline;")
+    assert response.headers["x-content-type-options"] == "nosniff"
     login(client, "outsider")
     assert client.get(path).status_code == 404
+
+
+def test_it_serves_an_uploaded_polyglot_as_the_image_it_claims_to_be(
+    client: TestClient, db: Session, org: Org, made: Made, make_user, app, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    # "poly.html": a PNG header and an HTML body, uploaded through the draw page as a photo.
+    app.state.settings = app.state.settings.model_copy(update={"upload_dir": tmp_path})
+    make_user("officer", org.own, Role.OFFICER)
+    login(client, "officer")
+    uploaded = client.post(
+        f"/draws/{made.draw.id}/attachments",
+        data={"kind": "photo", "csrf_token": csrf_of(client, f"/draws/{made.draw.id}")},
+        files={"file": ("poly.html", POLYGLOT, "text/html")},
+        follow_redirects=False,
+    )
+    assert uploaded.status_code == 303, uploaded.text
+    row = db.scalars(select(DrawAttachment).where(DrawAttachment.draw_id == made.draw.id)).one()
+    assert row.filename == "poly.png" and row.content_type == "image/png"
+    assert [p.name for p in (tmp_path / "draws" / str(made.draw.id)).iterdir()] == [
+        f"{row.sha256}.png"
+    ]
+    page = client.get(f"/draws/{made.draw.id}").text
+    assert "poly.png" in page and "poly.html" not in page
+    response = client.get(f"/draws/{made.draw.id}/attachments/{row.id}")
+    assert response.status_code == 200 and response.content == POLYGLOT
+    assert response.headers["content-type"] == "image/png"
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["content-disposition"] == 'inline; filename="poly.png"'
+    # A video is never shown inline: it is downloaded under its .mp4 name.
+    video = attachments.add(
+        db, SYSTEM, made.draw, tmp_path, kind="video", filename="现场.html", source=io.BytesIO(MP4)
+    )
+    db.commit()
+    clip = client.get(f"/draws/{made.draw.id}/attachments/{video.id}")
+    assert clip.headers["content-type"] == "video/mp4"
+    assert clip.headers["content-disposition"].startswith("attachment;")
+    assert clip.headers["content-disposition"].endswith(".mp4")
+    assert clip.headers["x-content-type-options"] == "nosniff"
 
 
 def test_it_gives_the_auditor_record_to_leaders_in_scope_with_an_audit_event(

@@ -16,7 +16,7 @@ from tests.conftest import Org, csrf_of, login, post_form
 def test_it_edits_a_day_and_imports_a_year_on_the_calendar_page(
     client: TestClient, db: Session, org: Org, make_user
 ) -> None:  # type: ignore[no-untyped-def]
-    make_user("boss", org.own, Role.ADMIN)
+    make_user("boss", org.root, Role.ADMIN)
     login(client, "boss")
     page = client.get("/admin/calendar?year=2026")
     assert page.status_code == 200 and "12 月" in page.text

@@ -19,5 +19,9 @@ COORDINATORS: Roles = (Role.COORDINATOR, Role.ADMIN)
 OFFICERS: Roles = (Role.OFFICER, Role.COORDINATOR, Role.ADMIN)
 WITNESSES: Roles = (Role.WITNESS,)
 
+# Settings every department shares (the working-day calendar, the rulebook profiles and the
+# channels they name): these roles held in the top department only (`web.security.shared_setting`).
+SHARED: Roles = ADMINS
+
 # The accounts domain: users, roles and resets are the administrator's.
 MANAGE: Roles = ADMINS

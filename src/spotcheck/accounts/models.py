@@ -62,6 +62,8 @@ class User(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(40), unique=True)
     full_name: Mapped[str] = mapped_column(String(60))
+    # Optional 联系电话; a password may not contain it.
+    phone: Mapped[str] = mapped_column(String(30), default="", server_default="")
     department_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
     password_hash: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(default=True)

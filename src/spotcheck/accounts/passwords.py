@@ -7,6 +7,8 @@ import string
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from spotcheck.accounts import password_rules
+
 _HASHER = PasswordHasher()  # argon2id with the library's current recommended parameters
 MIN_LENGTH = 10
 
@@ -29,8 +31,13 @@ def needs_rehash(password_hash: str) -> bool:
     return _HASHER.check_needs_rehash(password_hash)
 
 
-def password_problems(password: str, username: str = "") -> list[str]:
-    """Every rule the password breaks, in Chinese; empty when it is acceptable."""
+def password_problems(
+    password: str, username: str = "", full_name: str = "", phone: str = ""
+) -> list[str]:
+    """Every rule the password breaks, in Chinese; empty when it is acceptable.
+
+    Length and character classes here; common and leaked passwords, and the user's own username,
+    name (also in pinyin) and phone number in `password_rules`."""
     problems: list[str] = []
     if len(password) < MIN_LENGTH:
         problems.append(f"密码至少 {MIN_LENGTH} 位")
@@ -42,8 +49,10 @@ def password_problems(password: str, username: str = "") -> list[str]:
     ]
     if sum(classes) < 3:
         problems.append("密码须包含大写字母、小写字母、数字、符号中的至少三类")
-    if username and username.lower() in password.lower():
-        problems.append("密码不能包含用户名")
+    problems += password_rules.personal_problems(password, username, full_name, phone)
     if len(set(password)) < 5:
         problems.append("密码字符过于单一")
+    common = password_rules.common_problem(password)
+    if common:
+        problems.append(common)
     return problems

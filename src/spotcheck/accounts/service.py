@@ -7,7 +7,6 @@ import hashlib
 import re
 import secrets
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -24,7 +23,6 @@ from spotcheck.accounts.models import (
 )
 from spotcheck.accounts.passwords import (
     hash_password,
-    needs_rehash,
     password_problems,
     verify_password,
 )
@@ -34,10 +32,9 @@ from spotcheck.config import Settings
 from spotcheck.db import utcnow
 from spotcheck.departments.models import Department, DepartmentLevel
 from spotcheck.errors import DomainError, NotFound
+from spotcheck.tabular.codes import check_phone
 
 USERNAME_RE = re.compile(r"^[a-z][a-z0-9_.-]{2,39}$")
-# Verifying against a real hash when the user does not exist keeps timing uniform.
-_DUMMY_HASH = hash_password("dummy-password-for-timing-Aa1!")
 
 
 def get(session: Session, user_id: int) -> User | None:
@@ -79,7 +76,18 @@ def _snapshot(user: User) -> dict[str, object]:
         "roles": sorted(r.value for r in user.roles),
         "active": user.active,
         "approval_level": user.approval_level.value if user.approval_level else None,
+        "phone": user.phone,
     }
+
+
+def _phone(value: str) -> str:
+    phone = value.strip()
+    if not phone:
+        return ""
+    problem = check_phone(phone)
+    if problem:
+        raise DomainError(f"联系电话“{phone[:30]}”有误：{problem}", field="phone")
+    return phone
 
 
 def default_level(roles: set[Role], department: Department) -> ApprovalLevel | None:
@@ -119,6 +127,7 @@ def create(
     password: str,
     must_change_password: bool = False,
     approval_level: ApprovalLevel | str | None = "default",
+    phone: str = "",
 ) -> User:
     """Create a user; the password must satisfy the password rules.
 
@@ -135,12 +144,14 @@ def create(
     role_set = set(roles)
     if not role_set:
         raise DomainError("至少选择一个角色", field="roles")
-    problems = password_problems(password, username)
+    phone = _phone(phone)
+    problems = password_problems(password, username, full_name.strip(), phone)
     if problems:
         raise DomainError("；".join(problems), field="password")
     user = User(
         username=username,
         full_name=full_name.strip(),
+        phone=phone,
         department_id=department.id,
         password_hash=hash_password(password),
         must_change_password=must_change_password,
@@ -175,8 +186,9 @@ def update(
     roles: Iterable[Role],
     active: bool,
     approval_level: ApprovalLevel | str | None = "keep",
+    phone: str | None = None,
 ) -> User:
-    """Change a user's name, department, roles, active flag or approval level."""
+    """Change a user's name, department, roles, active flag, approval level or phone (None keeps it)."""
     if not full_name.strip():
         raise DomainError("姓名不能为空", field="full_name")
     role_set = set(roles)
@@ -192,6 +204,8 @@ def update(
     user.full_name = full_name.strip()
     user.department_id = department.id
     user.active = active
+    if phone is not None:
+        user.phone = _phone(phone)
     if approval_level != "keep":
         user.approval_level = _level(approval_level)
     _set_roles(user, role_set)
@@ -217,7 +231,7 @@ def set_password(
     session: Session, actor: Actor, user: User, password: str, *, must_change: bool = False
 ) -> None:
     """Set a new password (by the user or an administrator) and unlock the account."""
-    problems = password_problems(password, user.username)
+    problems = password_problems(password, user.username, user.full_name, user.phone)
     if problems:
         raise DomainError("；".join(problems), field="password")
     if verify_password(user.password_hash, password):
@@ -237,72 +251,6 @@ def set_password(
         object_id=user.id,
         summary=f"{'修改' if by_self else '重置'}用户 {user.username} 的密码",
     )
-
-
-@dataclass(frozen=True)
-class LoginOutcome:
-    """Result of a login attempt: the user, or a Chinese reason."""
-
-    user: User | None
-    error: str = ""
-
-
-def authenticate(
-    session: Session, settings: Settings, username: str, password: str, ip: str = ""
-) -> LoginOutcome:
-    """Check a password with lockout after repeated failures; every attempt is audited."""
-    now = utcnow()
-    user = get_by_username(session, username)
-    generic = "用户名或密码错误"
-    if user is None or not user.active:
-        verify_password(_DUMMY_HASH, password)
-        audit_service.record(
-            session,
-            Actor(None, username[:60], None, ip),
-            "login.failed",
-            object_type="user",
-            summary="登录失败：用户不存在或已停用",
-        )
-        return LoginOutcome(None, generic)
-    actor = Actor(user.id, user.full_name, user.department_id, ip)
-    if user.locked_until is not None and user.locked_until > now:
-        minutes = int((user.locked_until - now).total_seconds() // 60) + 1
-        audit_service.record(
-            session,
-            actor,
-            "login.locked",
-            object_type="user",
-            object_id=user.id,
-            summary="账号锁定期间尝试登录",
-        )
-        return LoginOutcome(None, f"连续登录失败次数过多，账号已锁定，请 {minutes} 分钟后再试")
-    if not verify_password(user.password_hash, password):
-        user.failed_attempts += 1
-        left = settings.lockout_attempts - user.failed_attempts
-        if left <= 0:
-            user.locked_until = now + dt.timedelta(minutes=settings.lockout_minutes)
-            user.failed_attempts = 0
-            message = f"连续 {settings.lockout_attempts} 次登录失败，账号锁定 {settings.lockout_minutes} 分钟"
-        else:
-            message = f"{generic}，再失败 {left} 次账号将被锁定 {settings.lockout_minutes} 分钟"
-        audit_service.record(
-            session,
-            actor,
-            "login.failed",
-            object_type="user",
-            object_id=user.id,
-            summary=f"登录失败：密码错误（{message}）",
-        )
-        return LoginOutcome(None, message)
-    user.failed_attempts = 0
-    user.locked_until = None
-    user.last_login_at = now
-    if needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
-    audit_service.record(
-        session, actor, "login.success", object_type="user", object_id=user.id, summary="登录成功"
-    )
-    return LoginOutcome(user)
 
 
 def _token_hash(token: str) -> str:

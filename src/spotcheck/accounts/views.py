@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from spotcheck.accounts import access
+from spotcheck.accounts import login as accounts_login
 from spotcheck.accounts import service as accounts_service
 from spotcheck.accounts.models import APPROVAL_LEVEL_LABELS, ROLE_LABELS, Role, User
 from spotcheck.accounts.passwords import MIN_LENGTH, verify_password
@@ -48,7 +49,7 @@ def login(
 ) -> Response:
     """Check the password (with lockout) and open a session."""
     settings = request.app.state.settings
-    outcome = accounts_service.authenticate(db, settings, username, password, client_ip(request))
+    outcome = accounts_login.authenticate(db, settings, username, password, client_ip(request))
     if outcome.user is None:
         db.commit()  # the failed attempt and its audit event must be kept
         return render(
@@ -70,7 +71,7 @@ def login(
         token,
         httponly=True,
         samesite="lax",
-        secure=settings.cookie_secure,
+        secure=settings.secure_cookies,
         max_age=settings.session_absolute_hours * 3600,
     )
     return response
@@ -145,6 +146,7 @@ def _values_of(user: User) -> dict[str, object]:
         "roles": [r.value for r in user.roles],
         "active": user.active,
         "approval_level": user.approval_level.value if user.approval_level else "",
+        "phone": user.phone,
     }
 
 
@@ -182,6 +184,7 @@ def user_create(
     roles: Annotated[list[str] | None, Form()] = None,
     password: Annotated[str, Form()] = "",
     approval_level: Annotated[str, Form()] = "default",
+    phone: Annotated[str, Form()] = "",
 ) -> Response:
     """Create a user who must change the initial password at first login."""
     values = {
@@ -190,6 +193,7 @@ def user_create(
         "department_id": department_id,
         "roles": roles or [],
         "approval_level": approval_level,
+        "phone": phone,
     }
     department = departments_service.get_in_scope_or_404(db, department_id, principal.scope)
     try:
@@ -203,6 +207,7 @@ def user_create(
             password=password,
             must_change_password=True,
             approval_level=approval_level,
+            phone=phone,
         )
         db.commit()
     except DomainError as exc:
@@ -239,8 +244,9 @@ def user_update(
     roles: Annotated[list[str] | None, Form()] = None,
     active: Annotated[str, Form()] = "",
     approval_level: Annotated[str, Form()] = "keep",
+    phone: Annotated[str | None, Form()] = None,
 ) -> Response:
-    """Save a user's name, department, roles, active flag and approval level."""
+    """Save a user's name, department, roles, active flag, approval level and phone."""
     target = accounts_service.get_in_scope_or_404(db, user_id, principal.scope)
     values = {
         "username": target.username,
@@ -251,6 +257,7 @@ def user_update(
         "approval_level": (
             approval_level if approval_level != "keep" else _values_of(target)["approval_level"]
         ),
+        "phone": target.phone if phone is None else phone,
     }
     department = departments_service.get_in_scope_or_404(db, department_id, principal.scope)
     try:
@@ -263,6 +270,7 @@ def user_update(
             roles=_parse_roles(roles or []),
             active=active == "on",
             approval_level=approval_level,
+            phone=phone,
         )
         db.commit()
     except DomainError as exc:

@@ -210,6 +210,19 @@ _TRUE = {"1", "true", "是", "工作日", "y", "yes"}
 _FALSE = {"0", "false", "否", "休息日", "n", "no"}
 
 
+def workday_flag(value: str, field: str = "类型（is_workday）") -> bool:
+    """A working-day flag from a form: 1/0, true/false, 是/否 (as in the CSV); else refused."""
+    word = value.strip().lower()
+    if word in _TRUE:
+        return True
+    if word in _FALSE:
+        return False
+    raise DomainError(
+        f"“{field}”只能是 1（工作日）或 0（休息日），收到“{value[:20]}”；未作修改",
+        field="is_workday",
+    )
+
+
 def decode_csv(data: bytes) -> str:
     """UTF-8 (with or without BOM), falling back to GB18030."""
     try:

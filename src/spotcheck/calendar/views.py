@@ -15,11 +15,13 @@ from spotcheck.calendar import access
 from spotcheck.calendar import service as calendar_service
 from spotcheck.deadlines import service as deadlines_service
 from spotcheck.errors import DomainError
-from spotcheck.web.security import Db, LoggedIn, Principal, roles
+from spotcheck.web.security import Db, LoggedIn, Principal, roles, shared_setting
 from spotcheck.web.templating import render
 
 router = APIRouter(prefix="/admin/calendar")
-Admin = Annotated[Principal, Depends(roles(*access.MANAGE))]
+Reader = Annotated[Principal, Depends(roles(*access.READ))]
+# The calendar is every department's: only the top department's administrators change it.
+Manager = Annotated[Principal, Depends(shared_setting(*access.MANAGE))]
 MAX_UPLOAD_BYTES = 1024 * 1024  # a year is ~10 KB; anything near 1 MB is not a calendar
 
 
@@ -37,7 +39,7 @@ def _year_grid(db: Db, year: int) -> list[dict[str, object]]:
 @router.get("", response_class=HTMLResponse)
 def calendar_page(
     request: Request,
-    _principal: Admin,
+    principal: Reader,
     db: Db,
     year: int = 0,
     start: str = "",
@@ -70,19 +72,21 @@ def calendar_page(
         error=error,
         message=message,
         import_errors=[],
+        can_change=principal.may_change_shared(*access.MANAGE),
     )
 
 
 @router.post("/day")
 def calendar_set_day(
-    principal: Admin,
+    principal: Manager,
     db: Db,
     day: Annotated[dt.date, Form()],
-    is_workday: Annotated[str, Form()] = "0",
+    is_workday: Annotated[str, Form()] = "",
     note: Annotated[str, Form()] = "",
 ) -> Response:
-    """Mark one known day as a working day or a rest day."""
-    calendar_service.set_day(db, principal.actor, day, is_workday == "1", note)
+    """Mark one known day as a working day or a rest day (any other value is refused)."""
+    flag = calendar_service.workday_flag(is_workday)
+    calendar_service.set_day(db, principal.actor, day, flag, note)
     db.commit()
     return RedirectResponse(
         f"/admin/calendar?year={day.year}&message=已保存 {day.isoformat()}", status_code=303
@@ -91,7 +95,7 @@ def calendar_set_day(
 
 @router.post("/import", response_class=HTMLResponse)
 async def calendar_import(
-    request: Request, principal: Admin, db: Db, file: Annotated[UploadFile, File()]
+    request: Request, principal: Manager, db: Db, file: Annotated[UploadFile, File()]
 ) -> Response:
     """Import a CSV of date,is_workday,note; all or nothing, every error listed."""
     data = await file.read(MAX_UPLOAD_BYTES + 1)
@@ -132,6 +136,7 @@ async def calendar_import(
         error="",
         message="",
         import_errors=errors,
+        can_change=True,
     )
 
 

@@ -54,6 +54,23 @@ def agency_of(session: Session, department: Department) -> Department:
     return current
 
 
+def top(session: Session) -> Department | None:
+    """The top department: the root of the tree, the first department made without a parent.
+
+    Other parentless departments (agencies whose superior is not on the platform) head their own
+    subtree only; settings every department shares belong to the top department's administrators.
+    """
+    return session.scalar(
+        select(Department).where(Department.parent_id.is_(None)).order_by(Department.id).limit(1)
+    )
+
+
+def is_top(session: Session, department: Department) -> bool:
+    """Whether a user of the department acts for the top department (its 科室 act for it too)."""
+    found = top(session)
+    return found is not None and agency_of(session, department).id == found.id
+
+
 def acting_scope(session: Session, department: Department) -> list[int]:
     """What a user of the department sees: their agency's subtree (a 科室 acts for its 局)."""
     return subtree_ids(session, agency_of(session, department))

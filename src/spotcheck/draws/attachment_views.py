@@ -30,11 +30,13 @@ def attachment_download(
     path = attachments.path_of(request.app.state.settings.upload_dir, row)
     if not path.is_file():
         raise NotFound("附件文件缺失，请联系系统管理员")
+    # The detected type, a name with its extension (older rows too), inline only for images and PDF.
     return FileResponse(
         path,
         media_type=row.content_type,
-        filename=row.filename,
-        headers={"X-Content-SHA256": row.sha256},
+        filename=attachments.named_for(row.filename, row.content_type),
+        content_disposition_type=attachments.disposition(row.content_type),
+        headers={"X-Content-SHA256": row.sha256, "X-Content-Type-Options": "nosniff"},
     )
 
 

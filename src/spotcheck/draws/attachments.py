@@ -1,7 +1,9 @@
 """Files of a draw's ceremony: photos, video, the scan of the signed record (002 第九条).
 
 A file's type is decided by its first bytes, not by its name; it is stored under
-UPLOAD_DIR/draws/<draw id>/<sha256>, never overwritten and never deleted.
+UPLOAD_DIR/draws/<draw id>/<sha256>.<extension of that type>, never overwritten and never deleted,
+and its name gets the extension of that type too: an HTML page behind a PNG header, uploaded as
+"poly.html", is kept and served as "poly.png" with Content-Type image/png (never as HTML).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import hashlib
 import os
 import re
 import secrets
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
 from sqlalchemy import select
@@ -39,6 +41,15 @@ ALLOWED = {
     "signed_record": ("application/pdf", "image/jpeg", "image/png"),
 }
 RULE = "002 第九条第四款"
+# The extension a stored file and its download name carry, by the type its content shows.
+EXTENSIONS = {
+    "image/jpeg": (".jpg", ".jpeg"),
+    "image/png": (".png",),
+    "application/pdf": (".pdf",),
+    "video/mp4": (".mp4",),
+}
+# Shown in the browser (images and PDF); anything else is a download (Content-Disposition: attachment).
+INLINE = frozenset({"image/jpeg", "image/png", "application/pdf"})
 
 
 def sniff(head: bytes) -> str | None:
@@ -58,6 +69,24 @@ def _clean_name(filename: str) -> str:
     name = Path(filename.replace("\\", "/")).name
     name = re.sub(r"[\x00-\x1f\x7f]", "", name).strip()
     return name[:200] or "未命名文件"
+
+
+def named_for(filename: str, content_type: str) -> str:
+    """The name with the extension of the detected type: 'poly.html' holding a PNG → 'poly.png'."""
+    name = _clean_name(filename)
+    allowed = EXTENSIONS[content_type]
+    suffix = PurePosixPath(name).suffix
+    if suffix.lower() in allowed:
+        return name
+    stem = name[: -len(suffix)] if suffix else name
+    if PurePosixPath(stem).suffix.lower() in allowed:
+        return stem  # "photo.png.html" → "photo.png"
+    return (stem.rstrip(".") or "附件")[:190] + allowed[0]
+
+
+def disposition(content_type: str) -> str:
+    """'inline' for images and PDF shown in the browser, 'attachment' (a download) for the rest."""
+    return "inline" if content_type in INLINE else "attachment"
 
 
 def draw_dir(upload_dir: Path, draw: Draw) -> Path:
@@ -115,7 +144,7 @@ def add(
             )
         ):
             raise DomainError("同一文件已上传过，无需重复上传", field="文件")
-        final = folder / sha
+        final = folder / f"{sha}{EXTENSIONS[content_type][0]}"
         # link() fails if the file exists, so a stored file is never replaced; an existing one
         # holds the same bytes (left by an upload whose transaction was rolled back).
         with contextlib.suppress(FileExistsError):
@@ -125,11 +154,11 @@ def add(
     row = DrawAttachment(
         draw_id=draw.id,
         kind=kind,
-        filename=_clean_name(filename),
+        filename=named_for(filename, content_type),
         content_type=content_type,
         size=size,
         sha256=sha,
-        stored_as=f"draws/{draw.id}/{sha}",
+        stored_as=f"draws/{draw.id}/{final.name}",
         uploaded_by=actor.name[:60],
     )
     session.add(row)

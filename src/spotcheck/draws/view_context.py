@@ -21,6 +21,7 @@ from spotcheck.departments.models import Department
 from spotcheck.draws import access, ceremony, entropy_input, events, pools, publish
 from spotcheck.draws import outcome as outcome_mod
 from spotcheck.draws.attachments import KINDS as ATTACHMENT_KINDS
+from spotcheck.draws.attachments import named_for as attachment_name
 from spotcheck.draws.models import Draw, DrawStatus
 from spotcheck.draws.service import borrowed as borrowed_loans
 from spotcheck.draws.service import profile_of, task_of, version_of
@@ -205,6 +206,7 @@ def context(session: Session, principal: Principal, draw: Draw) -> dict[str, Any
         ctx["channels"] = publish.draw_channels(session, draw)
         ctx["submissions"] = channels_service.submissions_for(session, "draw", draw.id)
         ctx["attachment_kinds"] = ATTACHMENT_KINDS
+        ctx["attachment_name"] = attachment_name  # the name with its detected type's extension
         ctx.update(event_choices(draw, profile, ctx["outcome"]))
     return ctx
 

@@ -16,11 +16,13 @@ from spotcheck.rulebooks import access, describe, versions
 from spotcheck.rulebooks import service as rulebooks_service
 from spotcheck.rulebooks.labels import readable_path, value_text
 from spotcheck.rulebooks.schema import ProfileInvalid, ProfileProblem
-from spotcheck.web.security import Db, LoggedIn, Principal, roles
+from spotcheck.web.security import Db, LoggedIn, Principal, roles, shared_setting
 from spotcheck.web.templating import render
 
 router = APIRouter(prefix="/rulebooks")
-Admin = Annotated[Principal, Depends(roles(*access.MANAGE))]
+# Profiles and their channels are every department's: the top department's administrators only.
+Editor = Annotated[Principal, Depends(shared_setting(*access.PROFILES))]
+Adopter = Annotated[Principal, Depends(roles(*access.ADOPT))]
 MAX_TEXT = 200_000  # characters: the largest built-in profile is under 10 000
 
 
@@ -52,7 +54,7 @@ def rulebook_list(request: Request, principal: LoggedIn, db: Db) -> HTMLResponse
         expired={e.code: e.profile.expired_on(day) for e in entries},
         names={e.code: e.name for e in entries},
         adoptions=adoptions(db, departments_service.get_all(db, principal.scope)),
-        can_change=principal.has_role(*access.MANAGE),
+        can_adopt=principal.has_role(*access.ADOPT),
     )
 
 
@@ -88,7 +90,8 @@ def _detail(
         departments=departments_service.get_all(db, principal.scope),
         versions=versions.get_all(db, code),
         current_sha=versions.digest(rulebooks_service.get_text(db, code)),
-        can_change=principal.has_role(*access.MANAGE),
+        can_edit=principal.may_change_shared(*access.PROFILES),
+        can_adopt=principal.has_role(*access.ADOPT),
         error=error,
         flash=flash,
     )
@@ -137,7 +140,7 @@ def rulebook_toml(principal: LoggedIn, db: Db, code: str, download: int = 0) -> 
 
 @router.post("/{code}/copy", response_class=HTMLResponse)
 def rulebook_copy(
-    request: Request, principal: Admin, db: Db, code: str, new_code: Annotated[str, Form()] = ""
+    request: Request, principal: Editor, db: Db, code: str, new_code: Annotated[str, Form()] = ""
 ) -> Response:
     """Copy a profile under a new code; the copy opens in the editor."""
     try:
@@ -153,7 +156,7 @@ def rulebook_copy(
 
 @router.post("/{code}/adopt", response_class=HTMLResponse)
 def rulebook_adopt(
-    principal: Admin, db: Db, code: str, department_id: Annotated[int, Form()] = 0
+    principal: Adopter, db: Db, code: str, department_id: Annotated[int, Form()] = 0
 ) -> Response:
     """Make a department in the administrator's scope use the profile."""
     department = departments_service.get_in_scope_or_404(db, department_id, principal.scope)
@@ -188,7 +191,7 @@ def _editor(
 
 
 @router.get("/{code}/edit", response_class=HTMLResponse)
-def rulebook_edit(request: Request, _principal: Admin, db: Db, code: str) -> HTMLResponse:
+def rulebook_edit(request: Request, _principal: Editor, db: Db, code: str) -> HTMLResponse:
     """The TOML editor of a copy."""
     _editable(db, code)
     custom = rulebooks_service.get_custom_or_404(db, code)
@@ -197,7 +200,7 @@ def rulebook_edit(request: Request, _principal: Admin, db: Db, code: str) -> HTM
 
 @router.post("/{code}/edit", response_class=HTMLResponse)
 def rulebook_save(
-    request: Request, principal: Admin, db: Db, code: str, text: Annotated[str, Form()] = ""
+    request: Request, principal: Editor, db: Db, code: str, text: Annotated[str, Form()] = ""
 ) -> Response:
     """Validate and save a copy; on any problem show each with its line and save nothing."""
     _editable(db, code)

@@ -58,6 +58,9 @@ class Principal:
     user: User
     scope: list[int]
     ip: str
+    # Whether the user acts for the top department (the root of the tree): settings every
+    # department shares (calendar, rulebook profiles and their channels) are changed only there.
+    at_top: bool = False
 
     @property
     def actor(self) -> Actor:
@@ -67,6 +70,10 @@ class Principal:
     def has_role(self, *roles: Role) -> bool:
         """Whether the user holds any of the roles."""
         return self.user.has_role(*roles)
+
+    def may_change_shared(self, *roles: Role) -> bool:
+        """Whether the user may change a setting every department shares: a role, at the top."""
+        return self.at_top and self.has_role(*roles)
 
 
 def csrf_binding(request: Request) -> str:
@@ -135,7 +142,8 @@ def _load_principal(request: Request, db: Session) -> Principal | None:
 def _principal_for(request: Request, db: Session, user: User) -> Principal:
     # A 科室 is part of its 局: its staff keep the bureau's registries, plans and tasks (002 第四、六条).
     scope = departments_service.acting_scope(db, user.department)
-    principal = Principal(user=user, scope=scope, ip=client_ip(request))
+    at_top = departments_service.is_top(db, user.department)
+    principal = Principal(user=user, scope=scope, ip=client_ip(request), at_top=at_top)
     request.state.principal = principal
     db.commit()  # persist the last-seen touch before the view runs
     return principal
@@ -178,6 +186,26 @@ def roles(*allowed: Role) -> Callable[..., Awaitable[Principal]]:
         return principal
 
     return _mark(rule, f"角色：{names}")
+
+
+def shared_setting(*allowed: Role) -> Callable[..., Awaitable[Principal]]:
+    """An access rule for settings every department shares: one of the roles, held at the top
+    department (a district administrator may not change the province's calendar)."""
+    names = "、".join(ROLE_LABELS[r] for r in allowed)
+
+    async def rule(request: Request, db: Annotated[Session, Depends(get_db)]) -> Principal:
+        await verify_csrf(request)
+        principal = _require_login(request, db)
+        if not principal.may_change_shared(*allowed):
+            top = departments_service.top(db)
+            where = f"（{top.name}）" if top is not None else ""
+            raise AccessDenied(
+                f"此功能仅限顶级部门{where}的{names}使用：工作日历、细则配置等全平台共用的设置"
+                "由顶级部门统一维护"
+            )
+        return principal
+
+    return _mark(rule, f"角色：{names}（顶级部门）")
 
 
 PublicUser = Annotated[Principal | None, Depends(public)]

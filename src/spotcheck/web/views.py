@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from sqlalchemy import text
 
 from spotcheck import clock
+from spotcheck.accounts import login as accounts_login
 from spotcheck.accounts import service as accounts_service
 from spotcheck.audit import service as audit_service
 from spotcheck.calendar import service as calendar_service
@@ -45,6 +46,7 @@ def home(request: Request, principal: LoggedIn, db: Db) -> HTMLResponse:
         request,
         "home.html",
         department=principal.user.department,
+        failures=accounts_login.failures_before_login(db, principal.user),
         department_count=len(principal.scope),
         user_count=accounts_service.count(db, principal.scope),
         events_total=events_total,
