@@ -12,6 +12,7 @@ from spotcheck import clock
 from spotcheck.departments import service as departments_service
 from spotcheck.departments.models import Department
 from spotcheck.errors import DomainError
+from spotcheck.ids import PathId
 from spotcheck.rulebooks import access, describe, versions
 from spotcheck.rulebooks import service as rulebooks_service
 from spotcheck.rulebooks.labels import readable_path, value_text
@@ -105,7 +106,7 @@ def rulebook_detail(
 
 @router.get("/{code}/versions/{number:int}", response_class=HTMLResponse)
 def rulebook_version(
-    request: Request, _principal: LoggedIn, db: Db, code: str, number: int
+    request: Request, _principal: LoggedIn, db: Db, code: str, number: PathId
 ) -> HTMLResponse:
     """One version of a profile, read-only: what past plans, tasks and draws were decided under."""
     version = versions.get_by_number_or_404(db, code, number)
