@@ -81,13 +81,17 @@ def _error(
 
 
 def _allowed_methods(request: Request) -> str:
-    """Every method some route serves at this path (a path can have one route per method)."""
-    methods: set[str] = set()
+    """Every method some route serves at this path (a path can have one route per method); a
+    literal path outranks a template that also matches it (/rulebooks/validate is not a
+    rulebook named "validate"), as in the OpenAPI document."""
+    literal: set[str] = set()
+    templated: set[str] = set()
     for context in iter_route_contexts(request.app.routes):
         route_methods = getattr(context.original_route, "methods", None)
-        if route_methods and compile_path(str(context.path))[0].match(request.url.path):
-            methods.update(route_methods)
-    return ", ".join(sorted(methods))
+        path = str(context.path)
+        if route_methods and compile_path(path)[0].match(request.url.path):
+            (templated if "{" in path else literal).update(route_methods)
+    return ", ".join(sorted(literal or templated))
 
 
 def _install_error_handlers(app: FastAPI) -> None:
@@ -136,7 +140,7 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
         errors = exc.errors()
-        # A path that does not parse or is out of range (an id ≥ 2⁶³, 0, …) names nothing: 404.
+        # A path that does not parse or is out of range (an id ≥ 2³¹, 0, …) names nothing: 404.
         if any(tuple(err.get("loc", ()))[:1] == ("path",) for err in errors):
             return _error(request, 404, NOT_FOUND_TEXT)
         found = problems.field_problems(errors)

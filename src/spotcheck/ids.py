@@ -1,11 +1,12 @@
 """The bounds of the integers that name stored rows, in one place.
 
-Primary keys are 64-bit signed integers (BIGINT on PostgreSQL, INTEGER on SQLite): a number
-outside 1 … 2⁶³−1 can name no row, and handing one to the database driver fails (SQLite's
-OverflowError, PostgreSQL's out-of-range error). Every route and body field that carries an id
-uses the types below, so such a number is refused before any query: a path id → 404 (the app's
-validation handler), a body or query id → 422 naming the field, an id read from a form by hand
-(`parse_id`) → "not found" like an unknown one.
+Primary and foreign keys are INTEGER columns: 32-bit signed on PostgreSQL (64-bit on SQLite), so
+a number outside 1 … 2³¹−1 can name no row on every database the platform runs on, and handing
+one to the database fails (PostgreSQL's "integer out of range", SQLite's OverflowError beyond
+2⁶³−1). Every route and body field that carries an id uses the types below, so such a number is
+refused before any query: a path id → 404 (the app's validation handler), a body or query id →
+422 naming the field, an id read from a form by hand (`parse_id`) → "not found" like an unknown
+one. Widening the columns to BIGINT would widen MAX_ID here, and nothing else.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from fastapi import Form, Path, Query
 from pydantic import BeforeValidator, Field
 from pydantic_core import PydanticCustomError
 
-MAX_ID = 2**63 - 1
+MAX_ID = 2**31 - 1  # PostgreSQL INTEGER
 ID_RANGE_TEXT = f"应为 1 至 {MAX_ID} 之间的整数"
 
 
@@ -32,7 +33,7 @@ Id = Annotated[int, Field(ge=1, le=MAX_ID), BeforeValidator(_in_range)]
 # A reference by id (a number) or by code / name (text); an out-of-range number is one error.
 IdOrText = Annotated[Id | str, BeforeValidator(_in_range)]
 # A path parameter holding a row id; a value out of range is answered 404 by the app.
-PathId = Annotated[int, Path(ge=1, le=MAX_ID, description="编号（1 至 2⁶³−1）")]
+PathId = Annotated[int, Path(ge=1, le=MAX_ID, description="编号（1 至 2147483647）")]
 # A path parameter holding a position in a short list (0-based).
 PathIndex = Annotated[int, Path(ge=0, le=MAX_ID, description="序号（从 0 起）")]
 

@@ -1,4 +1,4 @@
-"""Integers that name no row (2⁶³ and beyond, 0, negatives) in a route's path: every route of
+"""Integers that name no row (2³¹ and beyond, 0, negatives) in a route's path: every route of
 the app with an integer path parameter answers 404 — the Chinese page, or the API's error JSON
 — and never a server error, for a logged-in user holding every role, GET and form POST alike."""
 
@@ -15,7 +15,7 @@ from spotcheck.accounts.models import Role, User
 from spotcheck.ids import MAX_ID
 from tests.conftest import Org, csrf_of, login
 
-OUT_OF_RANGE = (2**63, 2**64, 0, -1)
+OUT_OF_RANGE = (MAX_ID + 1, 2**63, 2**64, 0, -1)
 # Values for the path parameters that are not integers (kind of import, upload token, …).
 TEXT_PARAMS = {"kind": "targets", "token": "x", "fmt": "csv", "code": "zibo-gxj"}
 
@@ -48,7 +48,7 @@ def test_it_knows_every_route_with_an_integer_in_its_path(app: FastAPI) -> None:
     gets = {path for method, path, _ in routes if method == "GET"}
     posts = {path for method, path, _ in routes if method == "POST"}
     assert len(gets) >= 31 and len(posts) >= 40, (len(gets), len(posts))
-    assert ("GET", "/api/v1/targets/{target_id}", frozenset({"target_id"})) in routes
+    assert ("GET", "/api/v1/targets/{target_id:int}", frozenset({"target_id"})) in routes
     assert any(path == "/draws/{draw_id:int}/record.pdf" for _, path, _ in routes)
     # Every one of them bounds its integers in its type, not in its body.
     for context in iter_route_contexts(app.routes):

@@ -8,8 +8,6 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from spotcheck.ids import MAX_ID
-
 SECURITY = {
     "apiToken": {
         "type": "http",
@@ -53,14 +51,14 @@ def _referenced(paths: dict[str, Any], schemas: dict[str, Any]) -> dict[str, Any
 
 
 def _exact_integer_bounds(node: Any) -> None:
-    """FastAPI's OpenAPI model keeps minimum/maximum as floats, and 2⁶³−1 is no float (it rounds
-    up to 2⁶³, a value the API refuses): write the bounds of integers back as integers."""
+    """FastAPI's OpenAPI model keeps minimum/maximum as floats (2147483647.0): write the bounds
+    of integers back as integers, exactly as validated (a float above 2⁵³ would not be exact)."""
     if isinstance(node, dict):
         if node.get("type") == "integer":
             for key in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
                 value = node.get(key)
                 if isinstance(value, float) and value.is_integer():
-                    node[key] = MAX_ID if value >= MAX_ID else int(value)
+                    node[key] = int(value)
         for value in node.values():
             _exact_integer_bounds(value)
     elif isinstance(node, list):

@@ -99,7 +99,7 @@ def list_targets(
     return TargetPage(total=total, capped=capped, page=page, items=[_target(t) for t in rows])
 
 
-@router.get("/targets/{target_id}", response_model=TargetOut)
+@router.get("/targets/{target_id:int}", response_model=TargetOut)
 def get_target(principal: LoggedIn, db: Db, target_id: PathId) -> TargetOut:
     """One target."""
     return _target(targets_service.get_in_scope_or_404(db, target_id, principal.scope))
@@ -214,12 +214,13 @@ def list_items(
 
 
 class ImportErrorOut(problems.FieldProblem):
-    """One problem found in an uploaded file (`field` is the column, `message` names the row)."""
+    """One problem: of a row of the file (`field` is its column, `message` names the row, with
+    row, column, value and rule), or of the request itself (only `field` and `message`)."""
 
-    row: int
-    column: str
-    value: str
-    rule: str
+    row: int = 0
+    column: str = ""
+    value: str = ""
+    rule: str = ""
 
 
 class ImportReportOut(BaseModel):
@@ -242,8 +243,8 @@ class ImportRefusedOut(problems.ApiError):
 
     errors: Sequence[ImportErrorOut] = Field(default_factory=list)
     ok: bool = False
-    dry_run: bool
-    rows: int
+    dry_run: bool = False
+    rows: int = 0
     file_error: str = ""
     warnings: list[str] = Field(default_factory=list)
 

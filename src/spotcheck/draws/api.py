@@ -131,26 +131,26 @@ def _draw(db: Session, principal: Principal, draw_id: int) -> Draw:
     return access.draw_or_404(db, draw_id, principal.scope)
 
 
-@router.get("/draws/{draw_id}")
+@router.get("/draws/{draw_id:int}")
 def get_draw(principal: LoggedIn, db: Db, draw_id: PathId) -> dict[str, Any]:
     """Status, digest, plan, witnesses, the current outcome and the events of a draw."""
     return _out(db, _draw(db, principal, draw_id))
 
 
-@router.get("/draws/{draw_id}/record")
+@router.get("/draws/{draw_id:int}/record")
 def get_record(principal: LoggedIn, db: Db, draw_id: PathId) -> dict[str, Any]:
     """The public record (verifiable with `spotcheck verify`)."""
     return ceremony.record(_draw(db, principal, draw_id))
 
 
-@router.post("/tasks/{task_id}/draw", status_code=201, responses=CHANGES)
+@router.post("/tasks/{task_id:int}/draw", status_code=201, responses=CHANGES)
 def prepare(principal: Officer, db: Db, task_id: PathId) -> dict[str, Any]:
     """Prepare the draw of an approved task."""
     task = tasks_service.get_or_404(db, task_id, principal.scope)
     return _out(db, _guarded(db, lambda: draws.prepare(db, principal.actor, task)))
 
 
-@router.post("/tasks/{task_id}/delegate", responses=CHANGES)
+@router.post("/tasks/{task_id:int}/delegate", responses=CHANGES)
 def delegate(principal: Officer, db: Db, task_id: PathId, body: DelegateIn) -> dict[str, Any]:
     """Delegate a task to a lower-level agency before its draw (001 第十四条)."""
     task = tasks_service.get_or_404(db, task_id, principal.scope)
@@ -169,7 +169,7 @@ def _step(
     return _out(db, draw)
 
 
-@router.post("/draws/{draw_id}/entropy", responses=CHANGES)
+@router.post("/draws/{draw_id:int}/entropy", responses=CHANGES)
 def entropy(principal: Officer, db: Db, draw_id: PathId, body: EntropyIn) -> dict[str, Any]:
     """Choose drand and/or dice before commit."""
     return _step(
@@ -182,13 +182,13 @@ def entropy(principal: Officer, db: Db, draw_id: PathId, body: EntropyIn) -> dic
     )
 
 
-@router.post("/draws/{draw_id}/commit", responses=CHANGES)
+@router.post("/draws/{draw_id:int}/commit", responses=CHANGES)
 def commit(principal: Officer, db: Db, draw_id: PathId) -> dict[str, Any]:
     """Freeze the manifest and plan the entropy."""
     return _step(db, principal, draw_id, lambda d: draws.commit(db, principal.actor, d))
 
 
-@router.post("/draws/{draw_id}/witnesses", status_code=201, responses=CHANGES)
+@router.post("/draws/{draw_id:int}/witnesses", status_code=201, responses=CHANGES)
 def witness(principal: Officer, db: Db, draw_id: PathId, body: WitnessIn) -> dict[str, Any]:
     """Record a witness."""
     return _step(
@@ -201,7 +201,7 @@ def witness(principal: Officer, db: Db, draw_id: PathId, body: WitnessIn) -> dic
     )
 
 
-@router.post("/draws/{draw_id}/dice", responses=CHANGES)
+@router.post("/draws/{draw_id:int}/dice", responses=CHANGES)
 def dice(principal: Officer, db: Db, draw_id: PathId, body: DiceIn) -> dict[str, Any]:
     """Enter a witness's dice digits."""
     draw = _draw(db, principal, draw_id)
@@ -216,7 +216,7 @@ def dice(principal: Officer, db: Db, draw_id: PathId, body: DiceIn) -> dict[str,
     )
 
 
-@router.post("/draws/{draw_id}/drand", responses=CHANGES)
+@router.post("/draws/{draw_id:int}/drand", responses=CHANGES)
 def drand(principal: Officer, db: Db, draw_id: PathId, body: DrandIn) -> dict[str, Any]:
     """Enter the planned drand round's signature (verified offline)."""
     return _step(
@@ -227,19 +227,19 @@ def drand(principal: Officer, db: Db, draw_id: PathId, body: DrandIn) -> dict[st
     )
 
 
-@router.post("/draws/{draw_id}/compute", responses=CHANGES)
+@router.post("/draws/{draw_id:int}/compute", responses=CHANGES)
 def compute(principal: Officer, db: Db, draw_id: PathId) -> dict[str, Any]:
     """Compute the draw (once)."""
     return _step(db, principal, draw_id, lambda d: ceremony.compute(db, principal.actor, d))
 
 
-@router.post("/draws/{draw_id}/publish", responses=CHANGES)
+@router.post("/draws/{draw_id:int}/publish", responses=CHANGES)
 def publish_draw(principal: Officer, db: Db, draw_id: PathId) -> dict[str, Any]:
     """Publish the result and the public record to the portal."""
     return _step(db, principal, draw_id, lambda d: publish.publish(db, principal.actor, d))
 
 
-@router.post("/draws/{draw_id}/events", status_code=201, responses=CHANGES)
+@router.post("/draws/{draw_id:int}/events", status_code=201, responses=CHANGES)
 def add_event(principal: Officer, db: Db, draw_id: PathId, body: EventIn) -> dict[str, Any]:
     """Replace a target or an inspector, or assign one manually (an exception)."""
     key, why, text, by = body.target_key, body.reason, body.statement, body.approved_by

@@ -91,7 +91,7 @@ def list_plans(principal: LoggedIn, db: Db, year: Year = None) -> list[PlanOut]:
     ]
 
 
-@router.get("/plans/{plan_id}", response_model=PlanDetail)
+@router.get("/plans/{plan_id:int}", response_model=PlanDetail)
 def get_plan(principal: LoggedIn, db: Db, plan_id: PathId) -> PlanDetail:
     """One plan with its steps, tasks, deadline, profile warnings and the annual ratio check."""
     return _detail(db, plans_service.get_or_404(db, plan_id, principal.scope))
@@ -109,7 +109,7 @@ def create_plan(principal: Coordinator, db: Db, body: PlanIn) -> PlanDetail:
     return _detail(db, plan)
 
 
-@router.patch("/plans/{plan_id}", response_model=PlanDetail, responses=CHANGES)
+@router.patch("/plans/{plan_id:int}", response_model=PlanDetail, responses=CHANGES)
 def update_plan(principal: Coordinator, db: Db, plan_id: PathId, body: PlanPatch) -> PlanDetail:
     """Change the title or description of a draft or returned plan."""
     plan = plans_service.get_or_404(db, plan_id, principal.scope)
@@ -162,7 +162,7 @@ def _api_endpoint(verb: PlanVerb) -> Callable[..., PlanDetail]:
 
 for _verb in VERBS:
     router.add_api_route(
-        f"/plans/{{plan_id}}/{_verb.name}",
+        f"/plans/{{plan_id:int}}/{_verb.name}",
         _api_endpoint(_verb),
         methods=["POST"],
         response_model=PlanDetail,
@@ -178,7 +178,7 @@ def list_tasks(principal: LoggedIn, db: Db, year: Year = None) -> list[TaskOut]:
     return [present.task_out(db, t) for t in tasks_service.get_all(db, principal.scope, year)]
 
 
-@router.get("/tasks/{task_id}", response_model=TaskDetail)
+@router.get("/tasks/{task_id:int}", response_model=TaskDetail)
 def get_task(principal: LoggedIn, db: Db, task_id: PathId) -> TaskDetail:
     """One task with why it cannot reach the draw yet (blockers, each with its article)."""
     task = tasks_service.get_or_404(db, task_id, principal.scope)
@@ -186,7 +186,7 @@ def get_task(principal: LoggedIn, db: Db, task_id: PathId) -> TaskDetail:
 
 
 @router.post(
-    "/plans/{plan_id}/tasks",
+    "/plans/{plan_id:int}/tasks",
     response_model=TaskDetail,
     status_code=201,
     responses=TASK_CHANGES,
@@ -251,7 +251,7 @@ def _own_task(db: Session, principal: Principal, task_id: int) -> Task:
 
 
 @router.put(
-    "/tasks/{task_id}",
+    "/tasks/{task_id:int}",
     response_model=TaskDetail,
     responses=TASK_CHANGES,
 )
@@ -274,7 +274,7 @@ def update_task(
     return present.task_detail(db, task, clock.today())
 
 
-@router.delete("/tasks/{task_id}", status_code=204, responses=CHANGES)
+@router.delete("/tasks/{task_id:int}", status_code=204, responses=CHANGES)
 def delete_task(principal: Planner, db: Db, task_id: PathId) -> Response:
     """Delete a task of a draft plan; the others are numbered again."""
     task = _own_task(db, principal, task_id)
@@ -283,7 +283,7 @@ def delete_task(principal: Planner, db: Db, task_id: PathId) -> Response:
     return Response(status_code=204)
 
 
-@router.get("/tasks/{task_id}/eligibility", response_model=EligibilityOut)
+@router.get("/tasks/{task_id:int}/eligibility", response_model=EligibilityOut)
 def task_eligibility(
     principal: LoggedIn,
     db: Db,

@@ -129,7 +129,7 @@ def validate_rulebook(_principal: LoggedIn, body: ValidateIn) -> ValidateOut:
     return ValidateOut(ok=True, code=profile.code)
 
 
-@router.get("/departments/{department_id}/rulebook", response_model=AdoptionOut)
+@router.get("/departments/{department_id:int}/rulebook", response_model=AdoptionOut)
 def department_rulebook(principal: LoggedIn, db: Db, department_id: PathId) -> AdoptionOut:
     """The profile a department uses and where it is inherited from."""
     department = departments_service.get_in_scope_or_404(db, department_id, principal.scope)
@@ -218,7 +218,7 @@ def add_exemption(principal: LoggedIn, db: Db, body: ExemptionIn) -> ExemptionOu
     return _exemption(row, clock.today())
 
 
-@router.post("/exemptions/{exemption_id}/revoke", response_model=ExemptionOut)
+@router.post("/exemptions/{exemption_id:int}/revoke", response_model=ExemptionOut)
 def revoke_exemption(principal: LoggedIn, db: Db, exemption_id: PathId) -> ExemptionOut:
     """End an exemption now (the entry stays, marked revoked)."""
     _may_edit(principal)
