@@ -90,3 +90,56 @@ def test_an_anonymous_caller_is_asked_to_log_in_before_any_id_is_read(
     assert api.status_code == 401 and api.json()["code"] == "unauthenticated"
     page = client.get(f"/targets/{2**64}", follow_redirects=False)
     assert page.status_code == 303 and page.headers["location"].startswith("/login")
+
+
+# Form fields and query parameters that carry an id or reach SQL as a number.
+FORM_IDS = [
+    ("/targets/new", "department_id"),
+    ("/inspectors/new", "department_id"),
+    ("/targets/exemptions", "department_id"),
+    ("/targets/registries", "department_id"),
+    ("/admin/users/new", "department_id"),
+    ("/admin/departments/new", "parent_id"),
+    ("/rulebooks/zibo-gxj/adopt", "department_id"),
+]
+QUERIES = [
+    ("/targets", "department_id"),
+    ("/inspectors", "department_id"),
+    ("/api/v1/targets", "department_id"),
+    ("/api/v1/inspectors", "department_id"),
+    ("/targets/export.csv", "department_id"),
+    ("/targets", "page"),
+    ("/inspectors", "page"),
+    ("/admin/audit", "page"),
+    ("/api/v1/targets", "page"),
+    ("/plans", "year"),
+    ("/tasks", "year"),
+    ("/api/v1/plans", "year"),
+    ("/api/v1/tasks", "year"),
+]
+
+
+def test_ids_in_forms_and_queries_beyond_the_bounds_are_refused_or_match_nothing(
+    app: FastAPI, org: Org, make_user: Callable[..., User]
+) -> None:
+    make_user("everyone", org.own, *Role)
+    failures = []
+    with TestClient(app, raise_server_exceptions=False) as client:
+        login(client, "everyone")
+        token = csrf_of(client, "/")
+        for value in (MAX_ID + 1, 2**63, 2**64):
+            for path, field in FORM_IDS:
+                form = {field: str(value), "csrf_token": token, "name": "x", "code": "X-1"}
+                answer = client.post(path, data=form, follow_redirects=False)
+                if answer.status_code not in (400, 404, 422):
+                    failures.append(f"POST {path} {field}={value} → {answer.status_code}")
+            for path, field in QUERIES:
+                answer = client.get(path, params={field: str(value)}, follow_redirects=False)
+                # A filter on a department that cannot exist matches nothing; a page or year out
+                # of its bounds is refused naming the parameter.
+                expected = 200 if field == "department_id" else 422
+                if answer.status_code != expected:
+                    failures.append(f"GET {path}?{field}={value} → {answer.status_code}")
+                elif expected == 422 and field not in answer.text:
+                    failures.append(f"GET {path}?{field}={value}: the 422 does not name {field}")
+    assert not failures, "\n".join(failures)

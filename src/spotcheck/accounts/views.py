@@ -13,7 +13,7 @@ from spotcheck.accounts.models import APPROVAL_LEVEL_LABELS, ROLE_LABELS, Role, 
 from spotcheck.accounts.passwords import MIN_LENGTH, verify_password
 from spotcheck.departments import service as departments_service
 from spotcheck.errors import DomainError
-from spotcheck.ids import PathId
+from spotcheck.ids import FormId, PathId
 from spotcheck.web.deps import client_ip
 from spotcheck.web.security import SESSION_COOKIE, Db, LoggedIn, Principal, PublicUser, roles
 from spotcheck.web.templating import render
@@ -179,7 +179,7 @@ def user_create(
     db: Db,
     username: Annotated[str, Form()] = "",
     full_name: Annotated[str, Form()] = "",
-    department_id: Annotated[int, Form()] = 0,
+    department_id: FormId = 0,
     roles: Annotated[list[str] | None, Form()] = None,
     password: Annotated[str, Form()] = "",
     approval_level: Annotated[str, Form()] = "default",
@@ -236,7 +236,7 @@ def user_update(
     db: Db,
     user_id: PathId,
     full_name: Annotated[str, Form()] = "",
-    department_id: Annotated[int, Form()] = 0,
+    department_id: FormId = 0,
     roles: Annotated[list[str] | None, Form()] = None,
     active: Annotated[str, Form()] = "",
     approval_level: Annotated[str, Form()] = "keep",

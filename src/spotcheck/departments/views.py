@@ -11,7 +11,7 @@ from spotcheck.departments import access
 from spotcheck.departments import service as departments_service
 from spotcheck.departments.models import LEVEL_LABELS, Department, DepartmentLevel
 from spotcheck.errors import DomainError
-from spotcheck.ids import PathId
+from spotcheck.ids import FormId, PathId
 from spotcheck.web.security import Db, Principal, roles
 from spotcheck.web.templating import render
 
@@ -68,7 +68,7 @@ def department_create(
     code: Annotated[str, Form()] = "",
     name: Annotated[str, Form()] = "",
     level: Annotated[str, Form()] = "section",
-    parent_id: Annotated[int, Form()] = 0,
+    parent_id: FormId = 0,
     industry: Annotated[str, Form()] = "",
     region_code: Annotated[str, Form()] = "",
 ) -> Response:
