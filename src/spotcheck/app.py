@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.routing import iter_route_contexts
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
 
 from spotcheck import gcpause
 from spotcheck.config import Settings, get_settings
 from spotcheck.db import make_engine, make_session_factory
 from spotcheck.errors import DomainError
+from spotcheck.web import problems
 from spotcheck.web.security import (
     BROWSER_COOKIE,
     AccessDenied,
@@ -50,31 +53,60 @@ def _wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
-def _error(request: Request, status: int, message: str) -> Response:
+NOT_FOUND_TEXT = "您访问的页面不存在，或您无权查看。"
+
+
+def _error(
+    request: Request,
+    status: int,
+    message: str,
+    errors: Sequence[problems.FieldProblem] = (),
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    """The error as the API's one JSON shape (spotcheck.web.problems) or as a Chinese page."""
+    response: Response
     if _wants_json(request):
-        return JSONResponse({"detail": message}, status_code=status)
-    return render(
-        request,
-        "error.html",
-        status_code=status,
-        status=status,
-        title=_STATUS_TITLES.get(status, "出错了"),
-        message=message,
-    )
+        response = JSONResponse(problems.error_body(status, message, errors), status_code=status)
+    else:
+        response = render(
+            request,
+            "error.html",
+            status_code=status,
+            status=status,
+            title=_STATUS_TITLES.get(status, "出错了"),
+            message=message,
+        )
+    response.headers.update(headers or {})
+    return response
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method some route serves at this path (a path can have one route per method); a
+    literal path outranks a template that also matches it (/rulebooks/validate is not a
+    rulebook named "validate"), as in the OpenAPI document."""
+    literal: set[str] = set()
+    templated: set[str] = set()
+    for context in iter_route_contexts(request.app.routes):
+        route_methods = getattr(context.original_route, "methods", None)
+        path = str(context.path)
+        if route_methods and compile_path(path)[0].match(request.url.path):
+            (templated if "{" in path else literal).update(route_methods)
+    return ", ".join(sorted(literal or templated))
 
 
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(LoginRequired)
     async def _login_required(request: Request, _exc: LoginRequired) -> Response:
         if _wants_json(request):
-            return JSONResponse({"detail": "请先登录"}, status_code=401)
+            message = "请先登录：请求须带有效的 API 令牌（Authorization: Bearer …）或登录会话"
+            return _error(request, 401, message, headers={"WWW-Authenticate": "Bearer"})
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
 
     @app.exception_handler(PasswordChangeRequired)
     async def _password_change(request: Request, _exc: PasswordChangeRequired) -> Response:
         if _wants_json(request):
-            return JSONResponse({"detail": "请先修改初始密码"}, status_code=403)
+            return _error(request, 403, "请先修改初始密码")
         return RedirectResponse("/account/password", status_code=303)
 
     @app.exception_handler(AccessDenied)
@@ -87,20 +119,32 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> Response:
-        return _error(request, exc.status_code, exc.message)
+        field = [problems.FieldProblem(field=exc.field, message=exc.message)] if exc.field else []
+        return _error(request, exc.status_code, exc.message, field)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         detail = exc.detail if isinstance(exc.detail, str) and exc.status_code != 404 else ""
-        message = detail or {404: "您访问的页面不存在，或您无权查看。"}.get(exc.status_code, "")
+        message = detail or {404: NOT_FOUND_TEXT}.get(exc.status_code, "")
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            headers["Allow"] = _allowed_methods(request)
+            message = f"此地址不支持 {request.method} 请求，可用的方式：{headers['Allow']}"
         return _error(
-            request, exc.status_code, message or _STATUS_TITLES.get(exc.status_code, "出错了")
+            request,
+            exc.status_code,
+            message or _STATUS_TITLES.get(exc.status_code, "出错了"),
+            headers=headers,
         )
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
-        fields = "、".join(".".join(str(p) for p in err.get("loc", ())[1:]) for err in exc.errors())
-        return _error(request, 422, f"提交的数据不完整或格式有误：{fields or '请求'}")
+        errors = exc.errors()
+        # A path that does not parse or is out of range (an id ≥ 2³¹, 0, …) names nothing: 404.
+        if any(tuple(err.get("loc", ()))[:1] == ("path",) for err in errors):
+            return _error(request, 404, NOT_FOUND_TEXT)
+        found = problems.field_problems(errors)
+        return _error(request, 422, problems.summary(found), found)
 
     @app.exception_handler(Exception)
     async def _crash(request: Request, exc: Exception) -> Response:

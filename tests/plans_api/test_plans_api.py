@@ -152,7 +152,7 @@ def test_it_takes_codes_or_ids_and_names_every_problem_of_a_task(
     bad = world.task_doc(main_item="JG-009", participants=["CITY-B", "NOWHERE"], methods=[])
     refused = api.post(f"/api/v1/plans/{pid}/tasks", json=bad, headers=officer)
     assert refused.status_code == 400
-    errors = refused.json()["errors"]
+    errors = {e["field"]: e["message"] for e in refused.json()["errors"]}  # the API error shape
     assert "清单之外无抽查" in errors["main_item"]
     assert f"依据 {item_rule_article(db)}" in errors["main_item"]
     assert "NOWHERE" in errors["participants"] and "检查方式" in errors["methods"]

@@ -310,12 +310,17 @@ def test_it_imports_files_through_the_api(app, editor: TestClient, db: Session, 
         files={"file": ("t.csv", targets_csv(rows), "text/csv")},
     )
     assert bad.status_code == 422
-    assert bad.json()["errors"] == [
+    refused = bad.json()
+    assert refused["code"] == "validation_failed" and "1 处错误" in refused["message"]
+    rule = refused["errors"][0]["rule"]
+    assert refused["errors"] == [
         {
+            "field": "对象类型",
+            "message": f"第 3 行（对象类型）：{rule}",
             "row": 3,
             "column": "对象类型",
             "value": "未知类型",
-            "rule": bad.json()["errors"][0]["rule"],
+            "rule": rule,
         }
     ]
     assert db.execute(select(Target)).first() is None

@@ -79,5 +79,8 @@ def test_it_shows_chinese_error_pages(client: TestClient, org: Org, make_user) -
     login(client, "boss")
     missing = client.get("/no-such-page")
     assert missing.status_code == 404 and "页面不存在" in missing.text
-    bad = client.get("/admin/users/not-a-number")
-    assert bad.status_code == 422 and "格式有误" in bad.text
+    # A path that names nothing is not found, also when it does not parse (spotcheck.ids).
+    unparsed = client.get("/admin/users/not-a-number")
+    assert unparsed.status_code == 404 and "页面不存在" in unparsed.text
+    bad = client.get("/admin/audit", params={"page": "第二页"})
+    assert bad.status_code == 422 and "格式有误" in bad.text and "page：应为整数" in bad.text

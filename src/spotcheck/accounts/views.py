@@ -14,6 +14,7 @@ from spotcheck.accounts.models import APPROVAL_LEVEL_LABELS, ROLE_LABELS, Role, 
 from spotcheck.accounts.passwords import MIN_LENGTH, verify_password
 from spotcheck.departments import service as departments_service
 from spotcheck.errors import DomainError
+from spotcheck.ids import FormId, PathId
 from spotcheck.web.deps import client_ip
 from spotcheck.web.security import SESSION_COOKIE, Db, LoggedIn, Principal, PublicUser, roles
 from spotcheck.web.templating import render
@@ -180,7 +181,7 @@ def user_create(
     db: Db,
     username: Annotated[str, Form()] = "",
     full_name: Annotated[str, Form()] = "",
-    department_id: Annotated[int, Form()] = 0,
+    department_id: FormId = 0,
     roles: Annotated[list[str] | None, Form()] = None,
     password: Annotated[str, Form()] = "",
     approval_level: Annotated[str, Form()] = "default",
@@ -218,7 +219,7 @@ def user_create(
 
 @admin_router.get("/{user_id}", response_class=HTMLResponse)
 def user_edit(
-    request: Request, principal: Admin, db: Db, user_id: int, saved: int = 0
+    request: Request, principal: Admin, db: Db, user_id: PathId, saved: int = 0
 ) -> HTMLResponse:
     """One user's details, roles and password reset."""
     target = accounts_service.get_in_scope_or_404(db, user_id, principal.scope)
@@ -238,9 +239,9 @@ def user_update(
     request: Request,
     principal: Admin,
     db: Db,
-    user_id: int,
+    user_id: PathId,
     full_name: Annotated[str, Form()] = "",
-    department_id: Annotated[int, Form()] = 0,
+    department_id: FormId = 0,
     roles: Annotated[list[str] | None, Form()] = None,
     active: Annotated[str, Form()] = "",
     approval_level: Annotated[str, Form()] = "keep",
@@ -284,7 +285,7 @@ def user_reset_password(
     request: Request,
     principal: Admin,
     db: Db,
-    user_id: int,
+    user_id: PathId,
     password: Annotated[str, Form()] = "",
 ) -> Response:
     """Reset a password: the user must change it at next login; open sessions end."""
@@ -336,7 +337,7 @@ def token_create(
 
 
 @router.post("/account/tokens/{token_id}/revoke")
-def token_revoke(principal: LoggedIn, db: Db, token_id: int) -> Response:
+def token_revoke(principal: LoggedIn, db: Db, token_id: PathId) -> Response:
     """Revoke a token."""
     accounts_service.revoke_api_token(db, principal.actor, principal.user, token_id)
     db.commit()

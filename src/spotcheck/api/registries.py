@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from spotcheck import clock
 from spotcheck.catalog import service as catalog_service
 from spotcheck.departments import service as departments_service
 from spotcheck.errors import DomainError, Forbidden, NotFound
+from spotcheck.ids import FormId, Page, PathId
 from spotcheck.imports import access as imports_access
 from spotcheck.imports import service as imports_service
 from spotcheck.inspectors import service as inspectors_service
@@ -22,9 +24,10 @@ from spotcheck.targets import search as targets_search
 from spotcheck.targets import service as targets_service
 from spotcheck.targets.filters import filters_from as target_filters
 from spotcheck.targets.models import Target
+from spotcheck.web import problems
 from spotcheck.web.security import Db, LoggedIn
 
-router = APIRouter(prefix="/api/v1", tags=["registries"])
+router = APIRouter(prefix="/api/v1", tags=["registries"], responses=problems.API_ERRORS)
 
 
 class TargetOut(BaseModel):
@@ -86,7 +89,7 @@ def _target(t: Target) -> TargetOut:
 
 @router.get("/targets", response_model=TargetPage)
 def list_targets(
-    request: Request, principal: LoggedIn, db: Db, page: int = 1, per_page: int = 50
+    request: Request, principal: LoggedIn, db: Db, page: Page = 1, per_page: int = 50
 ) -> TargetPage:
     """Search targets with the same filters as the registry page (q, key, region, status, risk, …)."""
     page, per_page = max(page, 1), min(max(per_page, 1), 500)
@@ -96,8 +99,8 @@ def list_targets(
     return TargetPage(total=total, capped=capped, page=page, items=[_target(t) for t in rows])
 
 
-@router.get("/targets/{target_id}", response_model=TargetOut)
-def get_target(principal: LoggedIn, db: Db, target_id: int) -> TargetOut:
+@router.get("/targets/{target_id:int}", response_model=TargetOut)
+def get_target(principal: LoggedIn, db: Db, target_id: PathId) -> TargetOut:
     """One target."""
     return _target(targets_service.get_in_scope_or_404(db, target_id, principal.scope))
 
@@ -156,7 +159,7 @@ def _inspector(i: Inspector, reasons: list[str]) -> InspectorOut:
 
 @router.get("/inspectors", response_model=InspectorPage)
 def list_inspectors(
-    request: Request, principal: LoggedIn, db: Db, page: int = 1, per_page: int = 50
+    request: Request, principal: LoggedIn, db: Db, page: Page = 1, per_page: int = 50
 ) -> InspectorPage:
     """Search inspectors (q, category, rank, status, expertise, department_id)."""
     page, per_page = max(page, 1), min(max(per_page, 1), 500)
@@ -210,13 +213,14 @@ def list_items(
     return out
 
 
-class ImportErrorOut(BaseModel):
-    """One problem found in an uploaded file."""
+class ImportErrorOut(problems.FieldProblem):
+    """One problem: of a row of the file (`field` is its column, `message` names the row, with
+    row, column, value and rule), or of the request itself (only `field` and `message`)."""
 
-    row: int
-    column: str
-    value: str
-    rule: str
+    row: int = 0
+    column: str = ""
+    value: str = ""
+    rule: str = ""
 
 
 class ImportReportOut(BaseModel):
@@ -233,14 +237,36 @@ class ImportReportOut(BaseModel):
     warnings: list[str] = []
 
 
-@router.post("/imports/{kind}", response_model=ImportReportOut)
+class ImportRefusedOut(problems.ApiError):
+    """A refused import (422): the API's error shape with every problem of the file and the
+    report's counts; nothing was written."""
+
+    errors: Sequence[ImportErrorOut] = Field(default_factory=list)
+    ok: bool = False
+    dry_run: bool = False
+    rows: int = 0
+    file_error: str = ""
+    warnings: list[str] = Field(default_factory=list)
+
+
+@router.post(
+    "/imports/{kind}",
+    response_model=ImportReportOut,
+    responses={
+        **problems.responses(413),
+        422: {
+            "model": ImportRefusedOut,
+            "description": "文件有错误（逐行逐列列出）或请求格式有误；未写入任何数据",
+        },
+    },
+)
 async def import_file(
     request: Request,
     principal: LoggedIn,
     db: Db,
     kind: str,
     file: Annotated[UploadFile, File()],
-    department_id: Annotated[int, Form()] = 0,
+    department_id: FormId = 0,
     registry: Annotated[str, Form()] = "",
     dry_run: Annotated[bool, Form()] = False,
 ) -> JSONResponse:
@@ -277,18 +303,38 @@ async def import_file(
     else:
         db.rollback()
     outcome = report.outcome
+    errors = [
+        ImportErrorOut(
+            field=e.column,
+            message=f"第 {e.row} 行（{e.column}）：{e.rule}",
+            row=e.row,
+            column=e.column,
+            value=str(e.value),
+            rule=e.rule,
+        )
+        for e in report.errors
+    ]
+    warnings = list(outcome.warnings) if outcome else []
+    if not report.ok:
+        message = report.file_error or f"文件有 {len(errors)} 处错误，未写入任何数据"
+        refused = ImportRefusedOut(
+            code=problems.CODES[422],
+            message=message,
+            detail=message,
+            errors=errors,
+            dry_run=dry_run,
+            rows=report.rows,
+            file_error=report.file_error,
+            warnings=warnings,
+        )
+        return JSONResponse(refused.model_dump(), status_code=422)
     body = ImportReportOut(
-        ok=report.ok,
+        ok=True,
         dry_run=dry_run,
         rows=report.rows,
         created=outcome.created if outcome else 0,
         updated=outcome.updated if outcome else 0,
         unchanged=outcome.unchanged if outcome else 0,
-        file_error=report.file_error,
-        warnings=list(outcome.warnings) if outcome else [],
-        errors=[
-            ImportErrorOut(row=e.row, column=e.column, value=str(e.value), rule=e.rule)
-            for e in report.errors
-        ],
+        warnings=warnings,
     )
-    return JSONResponse(body.model_dump(), status_code=200 if report.ok else 422)
+    return JSONResponse(body.model_dump())

@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 from fastapi import APIRouter, Query, Request
-from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from spotcheck.api.document import api_document
 from spotcheck.calendar import service as calendar_service
+from spotcheck.web import problems
 from spotcheck.web.security import Db, LoggedIn, PublicUser
 
 router = APIRouter(prefix="/api")
@@ -35,14 +36,10 @@ class WorkdayAnswer(BaseModel):
 @router.get("/openapi.json", include_in_schema=False)
 def openapi(request: Request, _principal: PublicUser) -> JSONResponse:
     """The API description (structure only, no data), for 数据对接 partners."""
-    app = request.app
-    schema = get_openapi(title=app.title, version=app.version, routes=app.routes)
-    # Only the JSON API is documented; HTML pages are not an interface for machines.
-    schema["paths"] = {p: v for p, v in schema.get("paths", {}).items() if p.startswith("/api/v1/")}
-    return JSONResponse(schema)
+    return JSONResponse(api_document(request.app))
 
 
-@router.get("/v1/me", response_model=Me)
+@router.get("/v1/me", response_model=Me, responses=problems.API_ERRORS)
 def me(principal: LoggedIn) -> Me:
     """Who is logged in."""
     user = principal.user
@@ -54,7 +51,9 @@ def me(principal: LoggedIn) -> Me:
     )
 
 
-@router.get("/v1/calendar/add-workdays", response_model=WorkdayAnswer)
+@router.get(
+    "/v1/calendar/add-workdays", response_model=WorkdayAnswer, responses=problems.API_ERRORS
+)
 def add_workdays(
     _principal: LoggedIn, db: Db, start: dt.date, n: int = Query(ge=1, le=400)
 ) -> WorkdayAnswer:

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 
 from spotcheck.audit import access
 from spotcheck.audit import service as audit_service
+from spotcheck.ids import Page
 from spotcheck.web.security import Db, Principal, roles
 from spotcheck.web.templating import render
 
@@ -34,7 +35,7 @@ def audit_list(
     actor: str = "",
     date_from: str = "",
     date_to: str = "",
-    page: int = 1,
+    page: Page = 1,
     verify: int = 0,
 ) -> HTMLResponse:
     """Events of the administrator's departments (and system events for the root), newest first."""

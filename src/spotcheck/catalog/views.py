@@ -13,6 +13,7 @@ from spotcheck.catalog.models import DOMAINS, ITEM_KINDS, LIST_TYPES, METHODS, R
 from spotcheck.db import settle
 from spotcheck.departments import service as departments_service
 from spotcheck.errors import DomainError
+from spotcheck.ids import PathId
 from spotcheck.imports import adapters
 from spotcheck.tabular.specs import ITEMS
 from spotcheck.web.security import Db, LoggedIn, Principal, roles
@@ -96,7 +97,9 @@ async def item_create(request: Request, principal: Editor, db: Db) -> Response:
 
 
 @router.get("/releases/{release_id}", response_class=HTMLResponse)
-def release_detail(request: Request, principal: LoggedIn, db: Db, release_id: int) -> HTMLResponse:
+def release_detail(
+    request: Request, principal: LoggedIn, db: Db, release_id: PathId
+) -> HTMLResponse:
     """One list release: its versions, who submitted, who decided, under which rule."""
     release = catalog_service.get_release_or_404(db, release_id, principal.scope)
     return render(
@@ -123,7 +126,7 @@ def release_decide(
     request: Request,
     principal: Leader,
     db: Db,
-    release_id: int,
+    release_id: PathId,
     decision: Annotated[str, Form()] = "",
     opinion: Annotated[str, Form()] = "",
 ) -> Response:
@@ -156,7 +159,7 @@ def release_decide(
 
 @router.get("/{item_id:int}", response_class=HTMLResponse)
 def item_detail(
-    request: Request, principal: LoggedIn, db: Db, item_id: int, saved: int = 0
+    request: Request, principal: LoggedIn, db: Db, item_id: PathId, saved: int = 0
 ) -> HTMLResponse:
     """One item: the latest version, the published one, and every version before."""
     item = catalog_service.get_in_scope_or_404(db, item_id, principal.scope)
@@ -171,7 +174,7 @@ def item_detail(
 
 
 @router.get("/{item_id:int}/edit", response_class=HTMLResponse)
-def item_edit(request: Request, principal: Editor, db: Db, item_id: int) -> HTMLResponse:
+def item_edit(request: Request, principal: Editor, db: Db, item_id: PathId) -> HTMLResponse:
     """Edit an item: saving makes a new draft version, never changes a published one."""
     item = catalog_service.get_in_scope_or_404(db, item_id, principal.scope)
     return render(
@@ -185,6 +188,6 @@ def item_edit(request: Request, principal: Editor, db: Db, item_id: int) -> HTML
 
 
 @router.post("/{item_id:int}/edit", response_class=HTMLResponse)
-async def item_update(request: Request, principal: Editor, db: Db, item_id: int) -> Response:
+async def item_update(request: Request, principal: Editor, db: Db, item_id: PathId) -> Response:
     """Save the edit as a new draft version."""
     return await _save(request, principal, db, item_id)

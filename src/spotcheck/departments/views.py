@@ -11,6 +11,7 @@ from spotcheck.departments import access
 from spotcheck.departments import service as departments_service
 from spotcheck.departments.models import LEVEL_LABELS, Department, DepartmentLevel
 from spotcheck.errors import DomainError
+from spotcheck.ids import FormId, PathId
 from spotcheck.web.security import Db, Principal, roles
 from spotcheck.web.templating import render
 
@@ -67,7 +68,7 @@ def department_create(
     code: Annotated[str, Form()] = "",
     name: Annotated[str, Form()] = "",
     level: Annotated[str, Form()] = "section",
-    parent_id: Annotated[int, Form()] = 0,
+    parent_id: FormId = 0,
     industry: Annotated[str, Form()] = "",
     region_code: Annotated[str, Form()] = "",
 ) -> Response:
@@ -107,7 +108,7 @@ def department_create(
 
 @router.get("/{department_id}", response_class=HTMLResponse)
 def department_edit(
-    request: Request, principal: Admin, db: Db, department_id: int, saved: int = 0
+    request: Request, principal: Admin, db: Db, department_id: PathId, saved: int = 0
 ) -> HTMLResponse:
     """One department's details."""
     target = departments_service.get_in_scope_or_404(db, department_id, principal.scope)
@@ -128,7 +129,7 @@ def department_update(
     request: Request,
     principal: Admin,
     db: Db,
-    department_id: int,
+    department_id: PathId,
     name: Annotated[str, Form()] = "",
     industry: Annotated[str, Form()] = "",
     region_code: Annotated[str, Form()] = "",

@@ -15,11 +15,15 @@ from spotcheck.draws import access, ceremony, entropy_input, events, publish
 from spotcheck.draws import service as draws
 from spotcheck.draws.models import Draw, DrawWitness
 from spotcheck.errors import NotFound
+from spotcheck.ids import Id, PathId
 from spotcheck.plans import delegation
 from spotcheck.plans import tasks as tasks_service
+from spotcheck.web import problems
 from spotcheck.web.security import Db, LoggedIn, Principal, roles
 
-router = APIRouter(prefix="/api/v1", tags=["draws"])
+router = APIRouter(prefix="/api/v1", tags=["draws"], responses=problems.API_ERRORS)
+# Every change may meet the draw's state (a refused move keeps its audit event): 409.
+CHANGES = problems.responses(409)
 Officer = Annotated[Principal, Depends(roles(*access.RUN))]
 T = TypeVar("T")
 
@@ -42,14 +46,14 @@ class WitnessIn(BaseModel):
 class DiceIn(BaseModel):
     """Dice digits a witness rolled."""
 
-    witness_id: int
+    witness_id: Id
     digits: str
 
 
 class DrandIn(BaseModel):
     """The planned drand round's signature."""
 
-    round: int
+    round: Id
     signature: str
 
 
@@ -127,27 +131,27 @@ def _draw(db: Session, principal: Principal, draw_id: int) -> Draw:
     return access.draw_or_404(db, draw_id, principal.scope)
 
 
-@router.get("/draws/{draw_id}")
-def get_draw(principal: LoggedIn, db: Db, draw_id: int) -> dict[str, Any]:
+@router.get("/draws/{draw_id:int}")
+def get_draw(principal: LoggedIn, db: Db, draw_id: PathId) -> dict[str, Any]:
     """Status, digest, plan, witnesses, the current outcome and the events of a draw."""
     return _out(db, _draw(db, principal, draw_id))
 
 
-@router.get("/draws/{draw_id}/record")
-def get_record(principal: LoggedIn, db: Db, draw_id: int) -> dict[str, Any]:
+@router.get("/draws/{draw_id:int}/record")
+def get_record(principal: LoggedIn, db: Db, draw_id: PathId) -> dict[str, Any]:
     """The public record (verifiable with `spotcheck verify`)."""
     return ceremony.record(_draw(db, principal, draw_id))
 
 
-@router.post("/tasks/{task_id}/draw", status_code=201)
-def prepare(principal: Officer, db: Db, task_id: int) -> dict[str, Any]:
+@router.post("/tasks/{task_id:int}/draw", status_code=201, responses=CHANGES)
+def prepare(principal: Officer, db: Db, task_id: PathId) -> dict[str, Any]:
     """Prepare the draw of an approved task."""
     task = tasks_service.get_or_404(db, task_id, principal.scope)
     return _out(db, _guarded(db, lambda: draws.prepare(db, principal.actor, task)))
 
 
-@router.post("/tasks/{task_id}/delegate")
-def delegate(principal: Officer, db: Db, task_id: int, body: DelegateIn) -> dict[str, Any]:
+@router.post("/tasks/{task_id:int}/delegate", responses=CHANGES)
+def delegate(principal: Officer, db: Db, task_id: PathId, body: DelegateIn) -> dict[str, Any]:
     """Delegate a task to a lower-level agency before its draw (001 第十四条)."""
     task = tasks_service.get_or_404(db, task_id, principal.scope)
     department = departments_service.get_by_code(db, body.department)
@@ -165,8 +169,8 @@ def _step(
     return _out(db, draw)
 
 
-@router.post("/draws/{draw_id}/entropy")
-def entropy(principal: Officer, db: Db, draw_id: int, body: EntropyIn) -> dict[str, Any]:
+@router.post("/draws/{draw_id:int}/entropy", responses=CHANGES)
+def entropy(principal: Officer, db: Db, draw_id: PathId, body: EntropyIn) -> dict[str, Any]:
     """Choose drand and/or dice before commit."""
     return _step(
         db,
@@ -178,14 +182,14 @@ def entropy(principal: Officer, db: Db, draw_id: int, body: EntropyIn) -> dict[s
     )
 
 
-@router.post("/draws/{draw_id}/commit")
-def commit(principal: Officer, db: Db, draw_id: int) -> dict[str, Any]:
+@router.post("/draws/{draw_id:int}/commit", responses=CHANGES)
+def commit(principal: Officer, db: Db, draw_id: PathId) -> dict[str, Any]:
     """Freeze the manifest and plan the entropy."""
     return _step(db, principal, draw_id, lambda d: draws.commit(db, principal.actor, d))
 
 
-@router.post("/draws/{draw_id}/witnesses", status_code=201)
-def witness(principal: Officer, db: Db, draw_id: int, body: WitnessIn) -> dict[str, Any]:
+@router.post("/draws/{draw_id:int}/witnesses", status_code=201, responses=CHANGES)
+def witness(principal: Officer, db: Db, draw_id: PathId, body: WitnessIn) -> dict[str, Any]:
     """Record a witness."""
     return _step(
         db,
@@ -197,8 +201,8 @@ def witness(principal: Officer, db: Db, draw_id: int, body: WitnessIn) -> dict[s
     )
 
 
-@router.post("/draws/{draw_id}/dice")
-def dice(principal: Officer, db: Db, draw_id: int, body: DiceIn) -> dict[str, Any]:
+@router.post("/draws/{draw_id:int}/dice", responses=CHANGES)
+def dice(principal: Officer, db: Db, draw_id: PathId, body: DiceIn) -> dict[str, Any]:
     """Enter a witness's dice digits."""
     draw = _draw(db, principal, draw_id)
     person = db.get(DrawWitness, body.witness_id)
@@ -212,8 +216,8 @@ def dice(principal: Officer, db: Db, draw_id: int, body: DiceIn) -> dict[str, An
     )
 
 
-@router.post("/draws/{draw_id}/drand")
-def drand(principal: Officer, db: Db, draw_id: int, body: DrandIn) -> dict[str, Any]:
+@router.post("/draws/{draw_id:int}/drand", responses=CHANGES)
+def drand(principal: Officer, db: Db, draw_id: PathId, body: DrandIn) -> dict[str, Any]:
     """Enter the planned drand round's signature (verified offline)."""
     return _step(
         db,
@@ -223,20 +227,20 @@ def drand(principal: Officer, db: Db, draw_id: int, body: DrandIn) -> dict[str, 
     )
 
 
-@router.post("/draws/{draw_id}/compute")
-def compute(principal: Officer, db: Db, draw_id: int) -> dict[str, Any]:
+@router.post("/draws/{draw_id:int}/compute", responses=CHANGES)
+def compute(principal: Officer, db: Db, draw_id: PathId) -> dict[str, Any]:
     """Compute the draw (once)."""
     return _step(db, principal, draw_id, lambda d: ceremony.compute(db, principal.actor, d))
 
 
-@router.post("/draws/{draw_id}/publish")
-def publish_draw(principal: Officer, db: Db, draw_id: int) -> dict[str, Any]:
+@router.post("/draws/{draw_id:int}/publish", responses=CHANGES)
+def publish_draw(principal: Officer, db: Db, draw_id: PathId) -> dict[str, Any]:
     """Publish the result and the public record to the portal."""
     return _step(db, principal, draw_id, lambda d: publish.publish(db, principal.actor, d))
 
 
-@router.post("/draws/{draw_id}/events", status_code=201)
-def add_event(principal: Officer, db: Db, draw_id: int, body: EventIn) -> dict[str, Any]:
+@router.post("/draws/{draw_id:int}/events", status_code=201, responses=CHANGES)
+def add_event(principal: Officer, db: Db, draw_id: PathId, body: EventIn) -> dict[str, Any]:
     """Replace a target or an inspector, or assign one manually (an exception)."""
     key, why, text, by = body.target_key, body.reason, body.statement, body.approved_by
 

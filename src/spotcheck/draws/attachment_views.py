@@ -13,6 +13,7 @@ from spotcheck.audit.service import record
 from spotcheck.draws import access, attachments
 from spotcheck.draws.models import Draw
 from spotcheck.errors import NotFound
+from spotcheck.ids import PathId
 from spotcheck.scoping import get_or_404
 from spotcheck.web.security import Db, LoggedIn, Principal, roles
 
@@ -22,7 +23,7 @@ Auditor = Annotated[Principal, Depends(roles(*access.AUDIT))]
 
 @router.get("/{draw_id}/attachments/{attachment_id}")
 def attachment_download(
-    request: Request, principal: LoggedIn, db: Db, draw_id: int, attachment_id: int
+    request: Request, principal: LoggedIn, db: Db, draw_id: PathId, attachment_id: PathId
 ) -> Response:
     """One ceremony file of a draw the user may see."""
     draw = access.draw_or_404(db, draw_id, principal.scope)
@@ -41,7 +42,7 @@ def attachment_download(
 
 
 @router.get("/{draw_id}/record-auditor.json")
-def auditor_record(principal: Auditor, db: Db, draw_id: int) -> Response:
+def auditor_record(principal: Auditor, db: Db, draw_id: PathId) -> Response:
     """The auditor's copy of the record (all openings), for 纪检监察 and the superior department."""
     # Only the draw's own department and those above it; a joint task's partners are no auditors.
     draw = get_or_404(db, Draw, draw_id, principal.scope, "抽取")

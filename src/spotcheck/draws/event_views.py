@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, Response
 from spotcheck.draws import events
 from spotcheck.draws.view_actions import Runner, act, form_of, runnable
 from spotcheck.errors import DomainError
+from spotcheck.ids import PathId
 from spotcheck.web.security import Db
 
 router = APIRouter()
@@ -23,7 +24,7 @@ def _split(value: str, parts: int) -> list[str]:
 
 @router.post("/draws/{draw_id:int}/events/replace-target", response_class=HTMLResponse)
 async def event_replace_target(
-    request: Request, principal: Runner, db: Db, draw_id: int
+    request: Request, principal: Runner, db: Db, draw_id: PathId
 ) -> Response:
     """Replace a drawn target (found exempt, not drawable…) by the next alternate."""
     draw = runnable(db, principal, draw_id)
@@ -45,7 +46,7 @@ async def event_replace_target(
 
 @router.post("/draws/{draw_id:int}/events/replace-inspector", response_class=HTMLResponse)
 async def event_replace_inspector(
-    request: Request, principal: Runner, db: Db, draw_id: int
+    request: Request, principal: Runner, db: Db, draw_id: PathId
 ) -> Response:
     """Replace an inspector of a group (recusal…) by the next eligible one in the ranking."""
     draw = runnable(db, principal, draw_id)
@@ -69,7 +70,7 @@ async def event_replace_inspector(
 
 @router.post("/draws/{draw_id:int}/events/assign-manual", response_class=HTMLResponse)
 async def event_assign_manual(
-    request: Request, principal: Runner, db: Db, draw_id: int
+    request: Request, principal: Runner, db: Db, draw_id: PathId
 ) -> Response:
     """Assign an inspector by hand: an exception, with its approval and statement."""
     draw = runnable(db, principal, draw_id)

@@ -18,6 +18,7 @@ from spotcheck.draws import service as draws
 from spotcheck.draws.models import Draw, DrawWitness
 from spotcheck.draws.view_actions import Runner, act, form_of, runnable, show
 from spotcheck.errors import DomainError, Forbidden, NotFound
+from spotcheck.ids import PathId, parse_id
 from spotcheck.plans import service as plans_service
 from spotcheck.plans import tasks as tasks_service
 from spotcheck.plans.models import Task
@@ -47,7 +48,7 @@ def draw_list(request: Request, principal: LoggedIn, db: Db) -> HTMLResponse:
 
 
 @router.get("/tasks/{task_id:int}/draw", response_class=HTMLResponse)
-def task_draw(request: Request, principal: LoggedIn, db: Db, task_id: int) -> Response:
+def task_draw(request: Request, principal: LoggedIn, db: Db, task_id: PathId) -> Response:
     """The task's draw if prepared, else what stands in the way and the button to start."""
     task = tasks_service.get_or_404(db, task_id, principal.scope)
     existing = draws.for_task(db, task)
@@ -65,7 +66,7 @@ def task_draw(request: Request, principal: LoggedIn, db: Db, task_id: int) -> Re
 
 
 @router.post("/tasks/{task_id:int}/draw", response_class=HTMLResponse)
-def task_draw_prepare(request: Request, principal: Runner, db: Db, task_id: int) -> Response:
+def task_draw_prepare(request: Request, principal: Runner, db: Db, task_id: PathId) -> Response:
     """Open the draw of an approved task."""
     task = tasks_service.get_or_404(db, task_id, principal.scope)
     if tasks_service.is_participant(task, principal.scope, db):
@@ -89,14 +90,14 @@ def task_draw_prepare(request: Request, principal: Runner, db: Db, task_id: int)
 
 @router.get("/draws/{draw_id:int}", response_class=HTMLResponse)
 def draw_page(
-    request: Request, principal: LoggedIn, db: Db, draw_id: int, done: str = ""
+    request: Request, principal: LoggedIn, db: Db, draw_id: PathId, done: str = ""
 ) -> HTMLResponse:
     """The ceremony, step by step: where it stands and what comes next."""
     return show(request, db, principal, draw_id, done=done)
 
 
 @router.post("/draws/{draw_id:int}/entropy", response_class=HTMLResponse)
-async def draw_entropy(request: Request, principal: Runner, db: Db, draw_id: int) -> Response:
+async def draw_entropy(request: Request, principal: Runner, db: Db, draw_id: PathId) -> Response:
     """Choose drand and the number of dice digits (before commit)."""
     draw = runnable(db, principal, draw_id)
     form = await form_of(request)
@@ -115,11 +116,12 @@ async def draw_entropy(request: Request, principal: Runner, db: Db, draw_id: int
 
 
 @router.post("/draws/{draw_id:int}/borrow", response_class=HTMLResponse)
-async def draw_borrow(request: Request, principal: Runner, db: Db, draw_id: int) -> Response:
+async def draw_borrow(request: Request, principal: Runner, db: Db, draw_id: PathId) -> Response:
     """Borrow another department's inspectors for a short slot, with the approval."""
     draw = runnable(db, principal, draw_id)
     form = await form_of(request)
-    lender = db.get(Department, int(form["department_id"])) if form.get("department_id") else None
+    lender_id = parse_id(form.get("department_id"))
+    lender = db.get(Department, lender_id) if lender_id else None
 
     def run() -> None:
         if lender is None:
@@ -138,11 +140,12 @@ async def draw_borrow(request: Request, principal: Runner, db: Db, draw_id: int)
 
 
 @router.post("/draws/{draw_id:int}/unborrow", response_class=HTMLResponse)
-async def draw_unborrow(request: Request, principal: Runner, db: Db, draw_id: int) -> Response:
+async def draw_unborrow(request: Request, principal: Runner, db: Db, draw_id: PathId) -> Response:
     """Withdraw a borrowing before commit."""
     draw = runnable(db, principal, draw_id)
     form = await form_of(request)
-    lender = db.get(Department, int(form["department_id"])) if form.get("department_id") else None
+    lender_id = parse_id(form.get("department_id"))
+    lender = db.get(Department, lender_id) if lender_id else None
 
     def run() -> None:
         if lender is None:
@@ -153,7 +156,7 @@ async def draw_unborrow(request: Request, principal: Runner, db: Db, draw_id: in
 
 
 @router.post("/draws/{draw_id:int}/commit", response_class=HTMLResponse)
-def draw_commit(request: Request, principal: Runner, db: Db, draw_id: int) -> Response:
+def draw_commit(request: Request, principal: Runner, db: Db, draw_id: PathId) -> Response:
     """Freeze the manifest (承诺): nothing that feeds the draw can change afterwards."""
     draw = runnable(db, principal, draw_id)
     return act(
@@ -162,13 +165,14 @@ def draw_commit(request: Request, principal: Runner, db: Db, draw_id: int) -> Re
 
 
 @router.post("/draws/{draw_id:int}/witnesses", response_class=HTMLResponse)
-async def draw_witness(request: Request, principal: Runner, db: Db, draw_id: int) -> Response:
+async def draw_witness(request: Request, principal: Runner, db: Db, draw_id: PathId) -> Response:
     """Record a witness, optionally linked to a 监督人 login who then enters their own digits."""
     draw = runnable(db, principal, draw_id)
     form = await form_of(request)
     user = None
     if form.get("user_id"):
-        user = db.get(User, int(form["user_id"]))
+        user_id = parse_id(form["user_id"])
+        user = db.get(User, user_id) if user_id else None
         if user is None or user not in view_context.witness_users(db, principal):
             raise NotFound("未找到该监督人账号")
         # A linked account is the witness: its name is the account's name unless one is typed.
@@ -189,12 +193,12 @@ async def draw_witness(request: Request, principal: Runner, db: Db, draw_id: int
 
 
 @router.post("/draws/{draw_id:int}/dice", response_class=HTMLResponse)
-async def draw_dice(request: Request, principal: LoggedIn, db: Db, draw_id: int) -> Response:
+async def draw_dice(request: Request, principal: LoggedIn, db: Db, draw_id: PathId) -> Response:
     """A witness enters their dice digits (or the officer on their behalf)."""
     draw = access.draw_or_404(db, draw_id, principal.scope)
     form = await form_of(request)
-    raw = form.get("witness_id", "")
-    witness = db.get(DrawWitness, int(raw)) if raw.isdigit() else None
+    witness_id = parse_id(form.get("witness_id", ""))
+    witness = db.get(DrawWitness, witness_id) if witness_id else None
     if witness is None or witness.draw_id != draw.id:
         raise NotFound("未找到该监督人")
     own = witness.user_id is not None and witness.user_id == principal.user.id
@@ -208,22 +212,24 @@ async def draw_dice(request: Request, principal: LoggedIn, db: Db, draw_id: int)
 
 
 @router.post("/draws/{draw_id:int}/drand", response_class=HTMLResponse)
-async def draw_drand(request: Request, principal: Runner, db: Db, draw_id: int) -> Response:
+async def draw_drand(request: Request, principal: Runner, db: Db, draw_id: PathId) -> Response:
     """Enter the planned drand round's signature, pasted from any mirror; verified offline."""
     draw = runnable(db, principal, draw_id)
     form = await form_of(request)
-    raw = form.get("round", "").strip()
-    if not raw.isdigit():
-        return show(request, db, principal, draw_id, error="drand 轮次应为整数", status_code=400)
+    round_number = parse_id(form.get("round", ""))
+    if round_number is None:
+        return show(request, db, principal, draw_id, error="drand 轮次应为正整数", status_code=400)
 
     def run() -> None:
-        entropy_input.enter_drand(db, principal.actor, draw, int(raw), form.get("signature", ""))
+        entropy_input.enter_drand(
+            db, principal.actor, draw, round_number, form.get("signature", "")
+        )
 
     return act(request, db, principal, draw, run, "drand", "#drand")
 
 
 @router.post("/draws/{draw_id:int}/compute", response_class=HTMLResponse)
-def draw_compute(request: Request, principal: Runner, db: Db, draw_id: int) -> Response:
+def draw_compute(request: Request, principal: Runner, db: Db, draw_id: PathId) -> Response:
     """Compute the draw with the engine, once."""
     draw = runnable(db, principal, draw_id)
     return act(

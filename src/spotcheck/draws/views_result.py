@@ -14,6 +14,7 @@ from spotcheck.draws import access, attachments, ceremony, publish, record_pdf
 from spotcheck.draws.models import Draw
 from spotcheck.draws.view_actions import Runner, act, runnable, show
 from spotcheck.errors import DomainError, NotFound
+from spotcheck.ids import PathId, PathIndex
 from spotcheck.tabular.writer import write_csv, write_xlsx
 from spotcheck.web.security import Db, LoggedIn
 
@@ -54,7 +55,7 @@ def _done(db: Db, principal: LoggedIn, draw_id: int) -> Draw:
 
 
 @router.get("/draws/{draw_id:int}/schedule.{fmt}")
-def draw_schedule(principal: LoggedIn, db: Db, draw_id: int, fmt: str) -> Response:
+def draw_schedule(principal: LoggedIn, db: Db, draw_id: PathId, fmt: str) -> Response:
     """检查日程和人员安排表 (004 二（五）) as CSV or xlsx: one row per inspector of each visit."""
     if fmt not in ("csv", "xlsx"):
         raise NotFound("只提供 CSV 或 xlsx 格式")
@@ -87,21 +88,21 @@ def draw_schedule(principal: LoggedIn, db: Db, draw_id: int, fmt: str) -> Respon
 
 
 @router.get("/draws/{draw_id:int}/record.pdf")
-def draw_record_pdf(principal: LoggedIn, db: Db, draw_id: int) -> Response:
+def draw_record_pdf(principal: LoggedIn, db: Db, draw_id: PathId) -> Response:
     """The 抽取记录 PDF the people present sign (002 第九条)."""
     draw = _done(db, principal, draw_id)
     return download(record_pdf.record_pdf(db, draw), "application/pdf", f"{draw.code}-抽取记录.pdf")
 
 
 @router.get("/draws/{draw_id:int}/record.json")
-def draw_record_json(principal: LoggedIn, db: Db, draw_id: int) -> Response:
+def draw_record_json(principal: LoggedIn, db: Db, draw_id: PathId) -> Response:
     """The public record (what the portal publishes), to check with `spotcheck verify`."""
     draw = _done(db, principal, draw_id)
     return download(draw.record_text, MEDIA["json"], f"{draw.code}.json")
 
 
 @router.post("/draws/{draw_id:int}/attachments", response_class=HTMLResponse)
-async def draw_attachment(request: Request, principal: Runner, db: Db, draw_id: int) -> Response:
+async def draw_attachment(request: Request, principal: Runner, db: Db, draw_id: PathId) -> Response:
     """Upload a photo, a video or the scan of the signed record."""
     draw = runnable(db, principal, draw_id)
     form = await request.form()
@@ -126,7 +127,7 @@ async def draw_attachment(request: Request, principal: Runner, db: Db, draw_id: 
 
 
 @router.post("/draws/{draw_id:int}/channels", response_class=HTMLResponse)
-async def draw_channel(request: Request, principal: Runner, db: Db, draw_id: int) -> Response:
+async def draw_channel(request: Request, principal: Runner, db: Db, draw_id: PathId) -> Response:
     """Record the submission to a channel and hand over the exact file it records."""
     draw = runnable(db, principal, draw_id)
     form = await request.form()
@@ -143,7 +144,7 @@ async def draw_channel(request: Request, principal: Runner, db: Db, draw_id: int
 
 
 @router.get("/draws/{draw_id:int}/channels/{index:int}/export")
-def draw_channel_export(principal: LoggedIn, db: Db, draw_id: int, index: int) -> Response:
+def draw_channel_export(principal: LoggedIn, db: Db, draw_id: PathId, index: PathIndex) -> Response:
     """A preview of a channel's export (the submission itself is recorded by the POST)."""
     draw = _done(db, principal, draw_id)
     channels = publish.draw_channels(db, draw)
@@ -155,7 +156,7 @@ def draw_channel_export(principal: LoggedIn, db: Db, draw_id: int, index: int) -
 
 
 @router.post("/draws/{draw_id:int}/publish", response_class=HTMLResponse)
-def draw_publish(request: Request, principal: Runner, db: Db, draw_id: int) -> Response:
+def draw_publish(request: Request, principal: Runner, db: Db, draw_id: PathId) -> Response:
     """Publish the result and the public record on the portal."""
     draw = runnable(db, principal, draw_id)
     return act(

@@ -17,6 +17,7 @@ from spotcheck import clock
 from spotcheck.catalog import service as catalog_service
 from spotcheck.departments import service as departments_service
 from spotcheck.errors import Forbidden, NotFound
+from spotcheck.ids import FormId
 from spotcheck.imports import access, adapters
 from spotcheck.imports import history as history_adapter
 from spotcheck.imports import service as imports_service
@@ -134,7 +135,7 @@ async def upload(
     db: Db,
     kind: str,
     file: Annotated[UploadFile, File()],
-    department_id: Annotated[int, Form()] = 0,
+    department_id: FormId = 0,
     registry: Annotated[str, Form()] = "",
 ) -> HTMLResponse:
     """Step 2: validate every row and show every error, or the changes it would make."""

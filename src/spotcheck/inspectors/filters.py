@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from spotcheck.ids import parse_id
 from spotcheck.inspectors import service as inspectors_service
 
 
@@ -16,5 +17,5 @@ def filters_from(params: Any) -> inspectors_service.Filters:
         rank=params.get("rank", ""),
         status=params.get("status", ""),
         expertise=params.get("expertise", ""),
-        department_id=int(department) if department.isdigit() else None,
+        department_id=(parse_id(department) or 0) if department.isdigit() else None,
     )

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from spotcheck import clock
 from spotcheck.departments import service as departments_service
 from spotcheck.errors import DomainError
+from spotcheck.ids import Page, PathId, parse_id
 from spotcheck.imports import adapters
 from spotcheck.inspectors import access
 from spotcheck.inspectors import service as inspectors_service
@@ -36,7 +37,7 @@ def _choices(db: Db, principal: Principal) -> dict[str, Any]:
 
 
 @router.get("", response_class=HTMLResponse)
-def inspector_list(request: Request, principal: LoggedIn, db: Db, page: int = 1) -> HTMLResponse:
+def inspector_list(request: Request, principal: LoggedIn, db: Db, page: Page = 1) -> HTMLResponse:
     """Inspectors of the user's departments, with whether each can be drawn today and why not."""
     page = max(page, 1)
     rows, total = inspectors_service.search(
@@ -82,8 +83,11 @@ async def _save(
         if inspector_id
         else None
     )
+    raw_department = values.get("department_id")
     department = departments_service.get_in_scope_or_404(
-        db, int(values.get("department_id") or principal.user.department_id), principal.scope
+        db,
+        (parse_id(raw_department) or 0) if raw_department else principal.user.department_id,
+        principal.scope,
     )
     values["department"] = department.name
     record, errors = adapters.validate_form(INSPECTORS, values)
@@ -132,7 +136,7 @@ async def inspector_create(request: Request, principal: Editor, db: Db) -> Respo
 
 @router.get("/{inspector_id:int}", response_class=HTMLResponse)
 def inspector_detail(
-    request: Request, principal: LoggedIn, db: Db, inspector_id: int, saved: int = 0
+    request: Request, principal: LoggedIn, db: Db, inspector_id: PathId, saved: int = 0
 ) -> HTMLResponse:
     """One inspector with eligibility, conflicts of interest and history."""
     inspector = inspectors_service.get_in_scope_or_404(db, inspector_id, principal.scope)
@@ -152,7 +156,9 @@ def inspector_detail(
 
 
 @router.get("/{inspector_id:int}/edit", response_class=HTMLResponse)
-def inspector_edit(request: Request, principal: Editor, db: Db, inspector_id: int) -> HTMLResponse:
+def inspector_edit(
+    request: Request, principal: Editor, db: Db, inspector_id: PathId
+) -> HTMLResponse:
     """The edit form."""
     inspector = inspectors_service.get_in_scope_or_404(db, inspector_id, principal.scope)
     return render(
@@ -167,7 +173,7 @@ def inspector_edit(request: Request, principal: Editor, db: Db, inspector_id: in
 
 @router.post("/{inspector_id:int}/edit", response_class=HTMLResponse)
 async def inspector_update(
-    request: Request, principal: Editor, db: Db, inspector_id: int
+    request: Request, principal: Editor, db: Db, inspector_id: PathId
 ) -> Response:
     """Save a change as a new version."""
     return await _save(request, principal, db, inspector_id)
@@ -178,7 +184,7 @@ def conflict_declare(
     request: Request,
     principal: Editor,
     db: Db,
-    inspector_id: int,
+    inspector_id: PathId,
     target_key: Annotated[str, Form()] = "",
     reason: Annotated[str, Form()] = "",
 ) -> Response:

@@ -16,6 +16,7 @@ from spotcheck.departments import service as departments_service
 from spotcheck.departments.models import Department
 from spotcheck.eligibility import service as eligibility
 from spotcheck.errors import Forbidden, NotFound
+from spotcheck.ids import IdOrText, PathId, Year
 from spotcheck.plans import access, present, task_file
 from spotcheck.plans import service as plans_service
 from spotcheck.plans import tasks as tasks_service
@@ -26,32 +27,29 @@ from spotcheck.plans.task_rules import TaskInvalid
 from spotcheck.plans.verbs import VERBS, Inputs, PlanVerb
 from spotcheck.rulebooks import service as rulebooks_service
 from spotcheck.signatures import NO_DEFAULT, with_signature
+from spotcheck.web import problems
 from spotcheck.web.security import Db, LoggedIn, Principal, roles
 
-router = APIRouter(prefix="/api/v1", tags=["plans"])
+router = APIRouter(prefix="/api/v1", tags=["plans"], responses=problems.API_ERRORS)
 Coordinator = Annotated[Principal, Depends(roles(*access.PLAN))]
 Planner = Annotated[Principal, Depends(roles(*access.TASKS))]
 
 
-class ErrorOut(BaseModel):
-    """A refusal: the Chinese message, and for a task every field's problem."""
-
-    detail: str
-    errors: dict[str, str] = {}
-
-
-ERRORS: dict[int | str, dict[str, object]] = {
-    400: {"model": ErrorOut, "description": "违反业务规则（逐项说明及依据条款）"},
-    403: {"model": ErrorOut, "description": "角色不允许此操作"},
-    404: {"model": ErrorOut, "description": "不存在或不在您的部门范围内"},
-    409: {"model": ErrorOut, "description": "与计划当前状态冲突"},
+# Routes that change a plan or task may meet its workflow state (409) besides the API's errors.
+CHANGES = problems.responses(409)
+TASK_CHANGES = {
+    **CHANGES,
+    400: {
+        "model": problems.ApiError,
+        "description": "任务有误：errors 逐字段说明（字段为请求体的键）",
+    },
 }
 
 
 class PlanIn(BaseModel):
     """A new plan: the department (code or id), the year, the title (default: the usual one)."""
 
-    department: int | str = Field(description="部门编码或 id（须已采用细则，科室请写所属单位）")
+    department: IdOrText = Field(description="部门编码或 id（须已采用细则，科室请写所属单位）")
     year: int = Field(ge=2000, le=2100)
     title: str = ""
     description: str = ""
@@ -73,8 +71,11 @@ class MoveIn(BaseModel):
 
 
 def _invalid(exc: TaskInvalid) -> JSONResponse:
-    errors = {task_file.DOC_KEYS.get(k, k): v for k, v in exc.errors.items()}
-    return JSONResponse({"detail": exc.message, "errors": errors}, status_code=400)
+    errors = [
+        problems.FieldProblem(field=task_file.DOC_KEYS.get(k, k), message=v)
+        for k, v in exc.errors.items()
+    ]
+    return JSONResponse(problems.error_body(400, exc.message, errors), status_code=400)
 
 
 def _detail(db: Session, plan: AnnualPlan) -> PlanDetail:
@@ -82,7 +83,7 @@ def _detail(db: Session, plan: AnnualPlan) -> PlanDetail:
 
 
 @router.get("/plans", response_model=list[PlanOut])
-def list_plans(principal: LoggedIn, db: Db, year: int | None = None) -> list[PlanOut]:
+def list_plans(principal: LoggedIn, db: Db, year: Year = None) -> list[PlanOut]:
     """Plans of the user's departments: newest year first, each department's versions together."""
     today = clock.today()
     return [
@@ -90,13 +91,13 @@ def list_plans(principal: LoggedIn, db: Db, year: int | None = None) -> list[Pla
     ]
 
 
-@router.get("/plans/{plan_id}", response_model=PlanDetail, responses=ERRORS)
-def get_plan(principal: LoggedIn, db: Db, plan_id: int) -> PlanDetail:
+@router.get("/plans/{plan_id:int}", response_model=PlanDetail)
+def get_plan(principal: LoggedIn, db: Db, plan_id: PathId) -> PlanDetail:
     """One plan with its steps, tasks, deadline, profile warnings and the annual ratio check."""
     return _detail(db, plans_service.get_or_404(db, plan_id, principal.scope))
 
 
-@router.post("/plans", response_model=PlanDetail, status_code=201, responses=ERRORS)
+@router.post("/plans", response_model=PlanDetail, status_code=201, responses=CHANGES)
 def create_plan(principal: Coordinator, db: Db, body: PlanIn) -> PlanDetail:
     """Start a draft plan under the department's adopted profile."""
     department = task_file.plan_department(db, body.department, principal.scope)
@@ -108,8 +109,8 @@ def create_plan(principal: Coordinator, db: Db, body: PlanIn) -> PlanDetail:
     return _detail(db, plan)
 
 
-@router.patch("/plans/{plan_id}", response_model=PlanDetail, responses=ERRORS)
-def update_plan(principal: Coordinator, db: Db, plan_id: int, body: PlanPatch) -> PlanDetail:
+@router.patch("/plans/{plan_id:int}", response_model=PlanDetail, responses=CHANGES)
+def update_plan(principal: Coordinator, db: Db, plan_id: PathId, body: PlanPatch) -> PlanDetail:
     """Change the title or description of a draft or returned plan."""
     plan = plans_service.get_or_404(db, plan_id, principal.scope)
     plans_service.update(
@@ -150,7 +151,7 @@ def _api_endpoint(verb: PlanVerb) -> Callable[..., PlanDetail]:
         [
             ("principal", who, NO_DEFAULT),
             ("db", Db, NO_DEFAULT),
-            ("plan_id", int, NO_DEFAULT),
+            ("plan_id", PathId, NO_DEFAULT),
             ("body", MoveIn, NO_DEFAULT),
         ],
         returns=PlanDetail,
@@ -161,36 +162,38 @@ def _api_endpoint(verb: PlanVerb) -> Callable[..., PlanDetail]:
 
 for _verb in VERBS:
     router.add_api_route(
-        f"/plans/{{plan_id}}/{_verb.name}",
+        f"/plans/{{plan_id:int}}/{_verb.name}",
         _api_endpoint(_verb),
         methods=["POST"],
         response_model=PlanDetail,
         status_code=201 if _verb.name == "adjust" else 200,
-        responses=ERRORS,
+        responses=CHANGES,
         name=f"{_verb.name}_plan",
     )
 
 
 @router.get("/tasks", response_model=list[TaskOut])
-def list_tasks(principal: LoggedIn, db: Db, year: int | None = None) -> list[TaskOut]:
+def list_tasks(principal: LoggedIn, db: Db, year: Year = None) -> list[TaskOut]:
     """Tasks the user's departments initiate or take part in."""
     return [present.task_out(db, t) for t in tasks_service.get_all(db, principal.scope, year)]
 
 
-@router.get("/tasks/{task_id}", response_model=TaskDetail, responses=ERRORS)
-def get_task(principal: LoggedIn, db: Db, task_id: int) -> TaskDetail:
+@router.get("/tasks/{task_id:int}", response_model=TaskDetail)
+def get_task(principal: LoggedIn, db: Db, task_id: PathId) -> TaskDetail:
     """One task with why it cannot reach the draw yet (blockers, each with its article)."""
     task = tasks_service.get_or_404(db, task_id, principal.scope)
     return present.task_detail(db, task, clock.today())
 
 
 @router.post(
-    "/plans/{plan_id}/tasks",
+    "/plans/{plan_id:int}/tasks",
     response_model=TaskDetail,
     status_code=201,
-    responses={**ERRORS, 400: {"model": ErrorOut, "description": "任务有误：errors 逐字段说明"}},
+    responses=TASK_CHANGES,
 )
-def create_task(principal: Planner, db: Db, plan_id: int, body: TaskDoc) -> Response | TaskDetail:
+def create_task(
+    principal: Planner, db: Db, plan_id: PathId, body: TaskDoc
+) -> Response | TaskDetail:
     """Add a task to a draft plan: items by code (or id), departments by code (or id)."""
     plan = plans_service.get_or_404(db, plan_id, principal.scope)
     department = db.get(Department, plan.department_id)
@@ -216,7 +219,7 @@ class SpecialTaskDoc(TaskDoc):
     "/tasks/special",
     response_model=TaskDetail,
     status_code=201,
-    responses={**ERRORS, 400: {"model": ErrorOut, "description": "任务有误：errors 逐字段说明"}},
+    responses=TASK_CHANGES,
 )
 def create_special_task(principal: Planner, db: Db, body: SpecialTaskDoc) -> Response | TaskDetail:
     """Create a special campaign (专项) where the profile allows it (e.g. 000 第十七条)."""
@@ -248,11 +251,13 @@ def _own_task(db: Session, principal: Principal, task_id: int) -> Task:
 
 
 @router.put(
-    "/tasks/{task_id}",
+    "/tasks/{task_id:int}",
     response_model=TaskDetail,
-    responses={**ERRORS, 400: {"model": ErrorOut, "description": "任务有误：errors 逐字段说明"}},
+    responses=TASK_CHANGES,
 )
-def update_task(principal: Planner, db: Db, task_id: int, body: TaskDoc) -> Response | TaskDetail:
+def update_task(
+    principal: Planner, db: Db, task_id: PathId, body: TaskDoc
+) -> Response | TaskDetail:
     """Replace a task of a draft plan (items pinned again to their published versions)."""
     task = _own_task(db, principal, task_id)
     department = db.get(Department, task.department_id)
@@ -269,8 +274,8 @@ def update_task(principal: Planner, db: Db, task_id: int, body: TaskDoc) -> Resp
     return present.task_detail(db, task, clock.today())
 
 
-@router.delete("/tasks/{task_id}", status_code=204, responses=ERRORS)
-def delete_task(principal: Planner, db: Db, task_id: int) -> Response:
+@router.delete("/tasks/{task_id:int}", status_code=204, responses=CHANGES)
+def delete_task(principal: Planner, db: Db, task_id: PathId) -> Response:
     """Delete a task of a draft plan; the others are numbered again."""
     task = _own_task(db, principal, task_id)
     tasks_service.delete(db, principal.actor, task)
@@ -278,11 +283,11 @@ def delete_task(principal: Planner, db: Db, task_id: int) -> Response:
     return Response(status_code=204)
 
 
-@router.get("/tasks/{task_id}/eligibility", response_model=EligibilityOut, responses=ERRORS)
+@router.get("/tasks/{task_id:int}/eligibility", response_model=EligibilityOut)
 def task_eligibility(
     principal: LoggedIn,
     db: Db,
-    task_id: int,
+    task_id: PathId,
     offset: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=0, le=10000)] = 1000,
 ) -> EligibilityOut:

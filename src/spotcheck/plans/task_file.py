@@ -18,11 +18,12 @@ from spotcheck.catalog.models import CheckItem
 from spotcheck.departments import service as departments_service
 from spotcheck.departments.models import Department, DepartmentLevel
 from spotcheck.errors import DomainError, NotFound
+from spotcheck.ids import IdOrText
 from spotcheck.plans import task_rules
 from spotcheck.plans.task_rules import TaskInput, TaskInvalid
 from spotcheck.rulebooks.schema import Profile
 
-Ref = int | str  # an id (number) or a code / name (text)
+Ref = IdOrText  # an id (number) or a code / name (text)
 
 # TaskInput field → the document's key, to name a problem the way the user wrote it.
 DOC_KEYS = {
@@ -82,7 +83,7 @@ class TaskDoc(BaseModel):
     methods: list[str] = []
     grounds: list[str] = []
     overlap_policy: str = Field("", description="merge（合并检查）或 exclude（排除）；不填按细则")
-    batch_count: int | None = None
+    batch_count: int | None = Field(None, ge=1, le=100, description="检查批次数（1–100）")
     requirements: str = ""
     special_basis: str = Field(
         "", description="计划外专项检查的依据（部署文件名称或文号）；仅用于专项检查"
@@ -108,6 +109,11 @@ def _pydantic_problems(exc: ValidationError) -> dict[str, str]:
         kind = error["type"]
         if kind == "extra_forbidden":
             message = f"未知字段“{where}”（可用字段见 spotcheck plan task-template）"
+        elif kind == "id_range":
+            message = error["msg"]  # spotcheck.ids: the id's bounds, in Chinese
+        elif kind in ("greater_than_equal", "less_than_equal"):
+            bound = next(iter(error.get("ctx", {}).values()), "")
+            message = f"不能{'小于' if kind.startswith('greater') else '大于'} {bound}"
         elif kind.startswith("date"):
             message = "应为 ISO 日期，如 2027-03-01"
         elif kind.startswith(("int", "float")):

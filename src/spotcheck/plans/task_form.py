@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
+from spotcheck.ids import parse_id
 from spotcheck.plans.task_rules import TaskInput
 from spotcheck.rulebooks.schema import GROUNDS, Profile
 
@@ -44,7 +45,7 @@ def parse(values: Mapping[str, Any], profile: Profile) -> tuple[TaskInput, dict[
     errors: dict[str, str] = {}
     ids: dict[str, list[int]] = {}
     for name in ("other_item_ids", "participant_ids"):
-        ids[name] = [int(v) for v in values.get(name, []) if str(v).isdigit()]
+        ids[name] = [parse_id(str(v)) or 0 for v in values.get(name, []) if str(v).isdigit()]
     dates: dict[str, dt.date | None] = {}
     for name, label in (("window_start", "开始日期"), ("window_end", "结束日期")):
         text = str(values.get(name, ""))
@@ -80,10 +81,10 @@ def parse(values: Mapping[str, Any], profile: Profile) -> tuple[TaskInput, dict[
     main_text = str(values.get("main_item_id", ""))
     data = TaskInput(
         name=str(values.get("name", "")),
-        main_item_id=int(main_text) if main_text.isdigit() else None,
+        main_item_id=(parse_id(main_text) or 0) if main_text.isdigit() else None,
         other_item_ids=ids["other_item_ids"],
         participant_ids=ids["participant_ids"],
-        sub_registry_id=int(sub_text) if sub_text.isdigit() else None,
+        sub_registry_id=(parse_id(sub_text) or 0) if sub_text.isdigit() else None,
         filters={
             "target_types": list(values.get("f_target_types", [])),
             "region": str(values.get("f_region", "")),

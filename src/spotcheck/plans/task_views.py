@@ -18,6 +18,7 @@ from spotcheck.departments.models import Department
 from spotcheck.draws import service as draws_service
 from spotcheck.eligibility import service as eligibility
 from spotcheck.errors import DomainError, Forbidden
+from spotcheck.ids import PathId, Year
 from spotcheck.plans import access, task_form
 from spotcheck.plans import service as plans_service
 from spotcheck.plans import tasks as tasks_service
@@ -108,7 +109,7 @@ def _department(db: Session, department_id: int) -> Department:
 
 
 @router.get("/plans/{plan_id:int}/tasks/new", response_class=HTMLResponse)
-def task_new(request: Request, principal: Planner, db: Db, plan_id: int) -> HTMLResponse:
+def task_new(request: Request, principal: Planner, db: Db, plan_id: PathId) -> HTMLResponse:
     """The task form for a draft plan."""
     plan = plans_service.get_or_404(db, plan_id, principal.scope)
     if plan.status not in EDITABLE:
@@ -127,7 +128,7 @@ def task_new(request: Request, principal: Planner, db: Db, plan_id: int) -> HTML
 
 
 @router.post("/plans/{plan_id:int}/tasks/new", response_class=HTMLResponse)
-async def task_create(request: Request, principal: Planner, db: Db, plan_id: int) -> Response:
+async def task_create(request: Request, principal: Planner, db: Db, plan_id: PathId) -> Response:
     """Save a new task in the plan."""
     plan = plans_service.get_or_404(db, plan_id, principal.scope)
     profile = plans_service.profile_of(db, plan)
@@ -218,9 +219,7 @@ async def special_create(request: Request, principal: Planner, db: Db) -> Respon
 
 
 @router.get("/tasks", response_class=HTMLResponse)
-def task_list(
-    request: Request, principal: LoggedIn, db: Db, year: int | None = None
-) -> HTMLResponse:
+def task_list(request: Request, principal: LoggedIn, db: Db, year: Year = None) -> HTMLResponse:
     """Every task the user initiates or takes part in, with its plan and draw readiness."""
     tasks = tasks_service.get_all(db, principal.scope, year)
     rows = []
@@ -253,7 +252,7 @@ def task_list(
 
 @router.get("/tasks/{task_id:int}", response_class=HTMLResponse)
 def task_detail(
-    request: Request, principal: LoggedIn, db: Db, task_id: int, saved: int = 0
+    request: Request, principal: LoggedIn, db: Db, task_id: PathId, saved: int = 0
 ) -> HTMLResponse:
     """The task (工作方案): items, scope, strata settings, and why it may not be drawn yet."""
     task = tasks_service.get_or_404(db, task_id, principal.scope)
@@ -282,7 +281,7 @@ def task_detail(
 
 
 @router.get("/tasks/{task_id:int}/edit", response_class=HTMLResponse)
-def task_edit(request: Request, principal: Planner, db: Db, task_id: int) -> HTMLResponse:
+def task_edit(request: Request, principal: Planner, db: Db, task_id: PathId) -> HTMLResponse:
     """The task form filled with the saved task."""
     task = _own_task(db, principal, task_id)
     return _form(
@@ -308,7 +307,7 @@ def _own_task(db: Session, principal: Principal, task_id: int) -> Task:
 
 
 @router.post("/tasks/{task_id:int}/edit", response_class=HTMLResponse)
-async def task_update(request: Request, principal: Planner, db: Db, task_id: int) -> Response:
+async def task_update(request: Request, principal: Planner, db: Db, task_id: PathId) -> Response:
     """Save the task (items pinned again to their published versions)."""
     task = _own_task(db, principal, task_id)
     profile = tasks_service.profile_of_task(db, task)
@@ -345,7 +344,7 @@ async def task_update(request: Request, principal: Planner, db: Db, task_id: int
 
 
 @router.post("/tasks/{task_id:int}/delete", response_class=HTMLResponse)
-def task_delete(principal: Planner, db: Db, task_id: int) -> Response:
+def task_delete(principal: Planner, db: Db, task_id: PathId) -> Response:
     """Delete a task of a draft plan."""
     task = _own_task(db, principal, task_id)
     back = f"/plans/{task.plan_id}" if task.plan_id else "/tasks"
@@ -355,7 +354,9 @@ def task_delete(principal: Planner, db: Db, task_id: int) -> Response:
 
 
 @router.get("/tasks/{task_id:int}/eligibility", response_class=HTMLResponse)
-def task_eligibility(request: Request, principal: LoggedIn, db: Db, task_id: int) -> HTMLResponse:
+def task_eligibility(
+    request: Request, principal: LoggedIn, db: Db, task_id: PathId
+) -> HTMLResponse:
     """Counts per stratum and per exclusion reason, the excluded targets, the merges; never
     the candidates (who would be drawn stays unknown until the draw)."""
     task = tasks_service.get_or_404(db, task_id, principal.scope)
@@ -373,7 +374,7 @@ def task_eligibility(request: Request, principal: LoggedIn, db: Db, task_id: int
 
 
 @router.get("/tasks/{task_id:int}/eligibility/excluded.csv")
-def task_excluded_csv(principal: LoggedIn, db: Db, task_id: int) -> Response:
+def task_excluded_csv(principal: LoggedIn, db: Db, task_id: PathId) -> Response:
     """Every excluded target with its reason and article, as CSV (UTF-8 with BOM)."""
     task = tasks_service.get_or_404(db, task_id, principal.scope)
     result = eligibility.evaluate(db, task)

@@ -15,6 +15,7 @@ from spotcheck.db import settle
 from spotcheck.departments.models import Department, DepartmentLevel
 from spotcheck.eligibility import annual
 from spotcheck.errors import DomainError
+from spotcheck.ids import PathId, Year
 from spotcheck.plans import access
 from spotcheck.plans import service as plans_service
 from spotcheck.plans import tasks as tasks_service
@@ -65,9 +66,7 @@ def default_title(department: Department, year: int) -> str:
 
 
 @router.get("", response_class=HTMLResponse)
-def plan_list(
-    request: Request, principal: LoggedIn, db: Db, year: int | None = None
-) -> HTMLResponse:
+def plan_list(request: Request, principal: LoggedIn, db: Db, year: Year = None) -> HTMLResponse:
     """Plans of the user's departments by year, with status, version and the deadline."""
     plans = plans_service.get_all(db, principal.scope, year)
     names = {d.id: d.name for d in (db.get(Department, p.department_id) for p in plans) if d}
@@ -229,14 +228,14 @@ def _detail(
 
 
 @router.get("/{plan_id:int}", response_class=HTMLResponse)
-def plan_detail(request: Request, principal: LoggedIn, db: Db, plan_id: int) -> HTMLResponse:
+def plan_detail(request: Request, principal: LoggedIn, db: Db, plan_id: PathId) -> HTMLResponse:
     """One plan: status, profile, deadline, the workflow timeline, tasks, the annual ratio."""
     plan = plans_service.get_or_404(db, plan_id, principal.scope)
     return _detail(request, principal, db, plan)
 
 
 @router.get("/{plan_id:int}/edit", response_class=HTMLResponse)
-def plan_edit(request: Request, principal: Coordinator, db: Db, plan_id: int) -> HTMLResponse:
+def plan_edit(request: Request, principal: Coordinator, db: Db, plan_id: PathId) -> HTMLResponse:
     """Edit the title and description of a draft or returned plan."""
     plan = plans_service.get_or_404(db, plan_id, principal.scope)
     values = {"title": plan.title, "description": plan.description}
@@ -248,7 +247,7 @@ def plan_update(
     request: Request,
     principal: Coordinator,
     db: Db,
-    plan_id: int,
+    plan_id: PathId,
     title: Annotated[str, Form()] = "",
     description: Annotated[str, Form()] = "",
 ) -> Response:
@@ -328,7 +327,7 @@ def _page_endpoint(verb: PlanVerb) -> Callable[..., Response]:
             ("request", Request, NO_DEFAULT),
             ("principal", who, NO_DEFAULT),
             ("db", Db, NO_DEFAULT),
-            ("plan_id", int, NO_DEFAULT),
+            ("plan_id", PathId, NO_DEFAULT),
             *((f.name, Annotated[str, Form()], "") for f in verb.fields),
         ],
         returns=Response,

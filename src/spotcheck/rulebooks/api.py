@@ -11,14 +11,16 @@ from pydantic import BaseModel, Field
 from spotcheck import clock
 from spotcheck.departments import service as departments_service
 from spotcheck.errors import Forbidden
+from spotcheck.ids import Id, PathId
 from spotcheck.rulebooks import access
 from spotcheck.rulebooks import service as rulebooks_service
 from spotcheck.rulebooks.schema import ProfileInvalid, parse
 from spotcheck.targets import exemptions as exemptions_service
 from spotcheck.targets.models import Exemption
+from spotcheck.web import problems
 from spotcheck.web.security import Db, LoggedIn
 
-router = APIRouter(prefix="/api/v1", tags=["rulebooks"])
+router = APIRouter(prefix="/api/v1", tags=["rulebooks"], responses=problems.API_ERRORS)
 
 
 class RulebookOut(BaseModel):
@@ -127,8 +129,8 @@ def validate_rulebook(_principal: LoggedIn, body: ValidateIn) -> ValidateOut:
     return ValidateOut(ok=True, code=profile.code)
 
 
-@router.get("/departments/{department_id}/rulebook", response_model=AdoptionOut)
-def department_rulebook(principal: LoggedIn, db: Db, department_id: int) -> AdoptionOut:
+@router.get("/departments/{department_id:int}/rulebook", response_model=AdoptionOut)
+def department_rulebook(principal: LoggedIn, db: Db, department_id: PathId) -> AdoptionOut:
     """The profile a department uses and where it is inherited from."""
     department = departments_service.get_in_scope_or_404(db, department_id, principal.scope)
     found = rulebooks_service.adoption_for(db, department)
@@ -165,7 +167,7 @@ class ExemptionIn(BaseModel):
     valid_from: dt.date
     valid_until: dt.date | None = None
     basis: str = Field(max_length=200)
-    department_id: int | None = None
+    department_id: Id | None = None
 
 
 def _exemption(row: Exemption, day: dt.date) -> ExemptionOut:
@@ -216,8 +218,8 @@ def add_exemption(principal: LoggedIn, db: Db, body: ExemptionIn) -> ExemptionOu
     return _exemption(row, clock.today())
 
 
-@router.post("/exemptions/{exemption_id}/revoke", response_model=ExemptionOut)
-def revoke_exemption(principal: LoggedIn, db: Db, exemption_id: int) -> ExemptionOut:
+@router.post("/exemptions/{exemption_id:int}/revoke", response_model=ExemptionOut)
+def revoke_exemption(principal: LoggedIn, db: Db, exemption_id: PathId) -> ExemptionOut:
     """End an exemption now (the entry stays, marked revoked)."""
     _may_edit(principal)
     row = exemptions_service.get_or_404(db, exemption_id, principal.scope)

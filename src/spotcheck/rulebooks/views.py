@@ -12,6 +12,7 @@ from spotcheck import clock
 from spotcheck.departments import service as departments_service
 from spotcheck.departments.models import Department
 from spotcheck.errors import DomainError
+from spotcheck.ids import FormId, PathId
 from spotcheck.rulebooks import access, describe, versions
 from spotcheck.rulebooks import service as rulebooks_service
 from spotcheck.rulebooks.labels import readable_path, value_text
@@ -108,7 +109,7 @@ def rulebook_detail(
 
 @router.get("/{code}/versions/{number:int}", response_class=HTMLResponse)
 def rulebook_version(
-    request: Request, _principal: LoggedIn, db: Db, code: str, number: int
+    request: Request, _principal: LoggedIn, db: Db, code: str, number: PathId
 ) -> HTMLResponse:
     """One version of a profile, read-only: what past plans, tasks and draws were decided under."""
     version = versions.get_by_number_or_404(db, code, number)
@@ -155,9 +156,7 @@ def rulebook_copy(
 
 
 @router.post("/{code}/adopt", response_class=HTMLResponse)
-def rulebook_adopt(
-    principal: Adopter, db: Db, code: str, department_id: Annotated[int, Form()] = 0
-) -> Response:
+def rulebook_adopt(principal: Adopter, db: Db, code: str, department_id: FormId = 0) -> Response:
     """Make a department in the administrator's scope use the profile."""
     department = departments_service.get_in_scope_or_404(db, department_id, principal.scope)
     rulebooks_service.adopt(db, principal.actor, department, code)

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from spotcheck import clock
 from spotcheck.departments import service as departments_service
 from spotcheck.errors import DomainError
+from spotcheck.ids import PathId, parse_id
 from spotcheck.targets import access
 from spotcheck.targets import exemptions as exemptions_service
 from spotcheck.targets.models import Target
@@ -109,7 +110,9 @@ async def exemption_add(request: Request, principal: Editor, db: Db) -> Response
     department_raw = values.get("department_id", "")
     department = departments_service.get_in_scope_or_404(
         db,
-        int(department_raw) if department_raw.isdigit() else principal.user.department_id,
+        (parse_id(department_raw) or 0)
+        if department_raw.isdigit()
+        else principal.user.department_id,
         principal.scope,
     )
     valid_from = _date(values, "valid_from", errors)
@@ -140,7 +143,7 @@ async def exemption_add(request: Request, principal: Editor, db: Db) -> Response
 
 
 @router.post("/{exemption_id:int}/revoke", response_class=HTMLResponse)
-def exemption_revoke(request: Request, principal: Editor, db: Db, exemption_id: int) -> Response:
+def exemption_revoke(request: Request, principal: Editor, db: Db, exemption_id: PathId) -> Response:
     """End an exemption now; the entry stays on the list, marked 已撤销."""
     row = exemptions_service.get_or_404(db, exemption_id, principal.scope)
     try:

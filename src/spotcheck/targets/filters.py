@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from spotcheck.ids import parse_id
 from spotcheck.targets import search as targets_search
 
 
@@ -23,5 +24,5 @@ def filters_from(params: Any) -> targets_search.Filters:
         abnormal=params.get("abnormal") == "1",
         dishonest=params.get("dishonest") == "1",
         tag=params.get("tag", ""),
-        department_id=int(department) if department.isdigit() else None,
+        department_id=(parse_id(department) or 0) if department.isdigit() else None,
     )

@@ -11,6 +11,7 @@ from spotcheck import clock
 from spotcheck.departments import service as departments_service
 from spotcheck.errors import DomainError
 from spotcheck.history import service as history_service
+from spotcheck.ids import FormId, Page, PathId, parse_id
 from spotcheck.imports import adapters
 from spotcheck.tabular.specs import TARGETS
 from spotcheck.targets import access, exemptions
@@ -33,7 +34,7 @@ def _choices() -> dict[str, Any]:
 
 
 @router.get("", response_class=HTMLResponse)
-def target_list(request: Request, principal: LoggedIn, db: Db, page: int = 1) -> HTMLResponse:
+def target_list(request: Request, principal: LoggedIn, db: Db, page: Page = 1) -> HTMLResponse:
     """Search the registries of the user's departments."""
     filters = filters_from(request.query_params)
     if filters.department_id is not None and filters.department_id not in principal.scope:
@@ -77,7 +78,10 @@ async def target_create(request: Request, principal: Editor, db: Db) -> Response
     """Validate with the import rules and create the target."""
     form = await request.form()
     values = {k: str(v) for k, v in form.items() if k != "csrf_token"}
-    department_id = int(values.get("department_id") or principal.user.department_id)
+    raw_department = values.get("department_id")
+    department_id = (
+        (parse_id(raw_department) or 0) if raw_department else principal.user.department_id
+    )
     department = departments_service.get_in_scope_or_404(db, department_id, principal.scope)
     record, errors = adapters.validate_form(TARGETS, values)
     if not errors:
@@ -122,7 +126,7 @@ def registry_create(
     name: Annotated[str, Form()] = "",
     tag: Annotated[str, Form()] = "",
     description: Annotated[str, Form()] = "",
-    department_id: Annotated[int, Form()] = 0,
+    department_id: FormId = 0,
 ) -> Response:
     """Define a new 分库 by tag."""
     department = departments_service.get_in_scope_or_404(
@@ -146,7 +150,7 @@ def registry_create(
 
 @router.get("/{target_id:int}", response_class=HTMLResponse)
 def target_detail(
-    request: Request, principal: LoggedIn, db: Db, target_id: int, saved: int = 0
+    request: Request, principal: LoggedIn, db: Db, target_id: PathId, saved: int = 0
 ) -> HTMLResponse:
     """One target with its change history, its check history and any active exemption."""
     target = targets_service.get_in_scope_or_404(db, target_id, principal.scope)
@@ -170,7 +174,7 @@ def target_detail(
 
 
 @router.get("/{target_id:int}/edit", response_class=HTMLResponse)
-def target_edit(request: Request, principal: Editor, db: Db, target_id: int) -> HTMLResponse:
+def target_edit(request: Request, principal: Editor, db: Db, target_id: PathId) -> HTMLResponse:
     """The edit form, filled with the current values."""
     target = targets_service.get_in_scope_or_404(db, target_id, principal.scope)
     return render(
@@ -185,7 +189,7 @@ def target_edit(request: Request, principal: Editor, db: Db, target_id: int) -> 
 
 
 @router.post("/{target_id:int}/edit", response_class=HTMLResponse)
-async def target_update(request: Request, principal: Editor, db: Db, target_id: int) -> Response:
+async def target_update(request: Request, principal: Editor, db: Db, target_id: PathId) -> Response:
     """Validate and save a change, kept as a new version in the history."""
     target = targets_service.get_in_scope_or_404(db, target_id, principal.scope)
     form = await request.form()

@@ -98,6 +98,8 @@ async def verify_csrf(request: Request) -> None:
         return
     if request.headers.get("authorization", "").lower().startswith("bearer "):
         return  # API token requests carry no cookies, so they cannot be forged cross-site
+    if request.url.path.startswith("/api/") and SESSION_COOKIE not in request.cookies:
+        return  # no session to ride on: nothing to forge, and the login check answers 401
     sent = request.headers.get(CSRF_HEADER, "")
     if not sent:
         content_type = request.headers.get("content-type", "")
