@@ -12,12 +12,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.routing import iter_route_contexts
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
 
 from spotcheck import gcpause
 from spotcheck.config import Settings, get_settings
-from spotcheck.db import make_engine, make_session_factory
+from spotcheck.db import is_lock_timeout, make_engine, make_session_factory
 from spotcheck.errors import DomainError
 from spotcheck.web import problems
 from spotcheck.web.security import (
@@ -150,6 +151,16 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def _crash(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
         return _error(request, 500, "系统内部错误，已记录日志。请稍后重试或联系系统管理员。")
+
+    @app.exception_handler(DBAPIError)
+    async def _database(request: Request, exc: DBAPIError) -> Response:
+        if is_lock_timeout(exc):
+            # Another operation held the row (or SQLite's write lock) longer than the request may
+            # wait: nothing was changed (the transaction is rolled back); the client retries.
+            log.warning("lock wait timed out on %s %s", request.method, request.url.path)
+            message = "数据正被另一项操作写入，本次请求未作任何更改，请稍后重试"
+            return _error(request, 503, message, headers={"Retry-After": "5"})
+        return await _crash(request, exc)
 
 
 def _install_middleware(app: FastAPI, settings: Settings) -> None:

@@ -44,6 +44,11 @@ class Settings(BaseSettings):
     # 127.0.0.1/localhost); any other server gets it on in production (`secure_cookies`).
     cookie_secure: StrictBool | None = Field(default=None, validation_alias="COOKIE_SECURE")
     sql_echo: StrictBool = Field(default=False, validation_alias="SQL_ECHO")
+    # How long a request waits for a row or database lock another operation holds (SQLite
+    # busy_timeout, PostgreSQL lock_timeout) before it is answered 503 "please retry".
+    db_lock_timeout_ms: int = Field(
+        default=30_000, ge=100, le=600_000, validation_alias="DB_LOCK_TIMEOUT_MS"
+    )
 
     @field_validator("cookie_secure", "sql_echo", mode="before")
     @classmethod

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -66,12 +66,30 @@ def utcnow() -> dt.datetime:
     return clock.utcnow()
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.close()
+def _sqlite_pragmas(lock_timeout_ms: int) -> Callable[[Any, Any], None]:
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(lock_timeout_ms)}")
+        cursor.close()
+
+    return on_connect
+
+
+# SQLSTATEs of PostgreSQL meaning "another transaction holds what this one needs".
+_LOCK_STATES = {"55P03", "40P01", "40001"}  # lock_not_available, deadlock, serialization
+
+
+def is_lock_timeout(error: BaseException) -> bool:
+    """Whether a database error means a lock held by another operation was waited for too long
+    (SQLite "database is locked" after busy_timeout; PostgreSQL lock_timeout or a deadlock)."""
+    original = getattr(error, "orig", None)
+    if original is None:
+        return False
+    if getattr(original, "sqlstate", None) in _LOCK_STATES:
+        return True
+    return "database is locked" in str(original)
 
 
 def make_engine(settings: Settings) -> Engine:
@@ -87,9 +105,10 @@ def make_engine(settings: Settings) -> Engine:
         kwargs["connect_args"] = {"check_same_thread": False}
     else:
         kwargs["pool_pre_ping"] = True
+        kwargs["connect_args"] = {"options": f"-c lock_timeout={settings.db_lock_timeout_ms}"}
     engine = create_engine(url, **kwargs)
     if url.startswith("sqlite"):
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _sqlite_pragmas(settings.db_lock_timeout_ms))
     return engine
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from spotcheck.draws import ceremony
 from spotcheck.draws import service as draws
 from spotcheck.draws.pools import JOINT_PREFIX
+from spotcheck.draws.service import DrawRefused
 from spotcheck.errors import DomainError, IllegalTransition
 from spotcheck.inspectors.models import Inspector
 from spotcheck.sampling import verify_record
@@ -93,6 +94,9 @@ def test_it_borrows_for_a_short_slot_only_with_approval_and_records_who_approved
     lender = department(db, "140900-GXJ")
     lender.industry = scj.industry  # a same-industry department of another agency
     draws.borrow(db, actor, draw, "发起部门", lender, "罗勇", "忻市监〔2026〕8号")
+    with pytest.raises(DrawRefused, match="已借调忻州市工业和信息化局的人员"):
+        draws.borrow(db, actor, draw, "发起部门", lender, "罗勇", "忻市监〔2026〕8号")
+    assert len(draws.borrowings(db, draw)) == 1
     # Withdrawn before commit, the slot is short again; borrowed anew, the draw commits.
     draws.unborrow(db, actor, draw, "发起部门", lender)
     with pytest.raises(DomainError, match="001 第十七条第一款"):

@@ -288,6 +288,11 @@ def borrow(
             names.append(f"{pools.JOINT_PREFIX}{participant.name}")
     if slot not in names:
         raise DomainError(f"没有名为“{slot}”的岗位（可选：{'、'.join(names)}）", field="slot")
+    # Under the draw's lock (require_status): a second, perhaps concurrent, request for the same
+    # borrowing finds the first and is refused instead of borrowing twice.
+    if any(r.slot == slot and r.department_id == department.id for r in borrowings(session, draw)):
+        message = f"岗位“{slot}”已借调{department.name}的人员（不必重复借调）"
+        raise refuse(session, actor, draw, "借调人员", message)
     approval = approvals.approve_by_name(
         session,
         actor,
@@ -328,7 +333,9 @@ def unborrow(session: Session, actor: Actor, draw: Draw, slot: str, department: 
         r for r in borrowings(session, draw) if r.slot == slot and r.department_id == department.id
     ]
     if not rows:
-        raise DomainError(f"岗位“{slot}”没有借调{department.name}的人员", field="slot")
+        # Under the draw's lock: of two concurrent withdrawals the second finds nothing left.
+        message = f"岗位“{slot}”没有借调{department.name}的人员（可能已被撤销）"
+        raise refuse(session, actor, draw, "撤销借调", message)
     before = [r.loan() for r in rows]
     for row in rows:
         row.withdrawn_at, row.withdrawn_by = clock.utcnow(), actor.name[:60]

@@ -26,6 +26,7 @@ CODES = {
     422: "validation_failed",
     429: "too_many_requests",
     500: "server_error",
+    503: "busy",
 }
 DESCRIPTIONS = {
     400: "违反业务规则：message 说明原因及依据条款，errors 逐字段说明",
@@ -36,6 +37,7 @@ DESCRIPTIONS = {
     413: "上传的文件过大",
     422: "请求数据不完整或格式有误：errors 逐字段说明",
     429: "请求过于频繁，请稍后再试",
+    503: "数据正被另一项操作写入，等待超过上限（DB_LOCK_TIMEOUT_MS）；未作任何更改，请稍后重试",
 }
 CODE_TEXT = "、".join(f"{status} {code}" for status, code in CODES.items())
 
@@ -73,8 +75,9 @@ def responses(*statuses: int, model: type[BaseModel] = ApiError) -> dict[int | s
 
 
 # What every route of the JSON API may answer besides its success: a broken rule, no login, no
-# right (or CSRF), an unknown or foreign object, malformed input. Routes add 409 / 413 themselves.
-API_ERRORS = responses(400, 401, 403, 404, 422)
+# right (or CSRF), an unknown or foreign object, malformed input, a database lock held too long by
+# another operation. Routes add 409 / 413 themselves.
+API_ERRORS = responses(400, 401, 403, 404, 422, 503)
 
 # pydantic's union members appear in an error's location; they are not fields of the request.
 _UNION_TAGS = {
