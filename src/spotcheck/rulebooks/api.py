@@ -218,7 +218,11 @@ def add_exemption(principal: LoggedIn, db: Db, body: ExemptionIn) -> ExemptionOu
     return _exemption(row, clock.today())
 
 
-@router.post("/exemptions/{exemption_id:int}/revoke", response_model=ExemptionOut)
+@router.post(
+    "/exemptions/{exemption_id:int}/revoke",
+    response_model=ExemptionOut,
+    responses=problems.responses(409),
+)
 def revoke_exemption(principal: LoggedIn, db: Db, exemption_id: PathId) -> ExemptionOut:
     """End an exemption now (the entry stays, marked revoked)."""
     _may_edit(principal)
