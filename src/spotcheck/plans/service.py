@@ -359,15 +359,14 @@ def adjust(session: Session, actor: Actor, plan: AnnualPlan, reason: str) -> Ann
         raise DomainError("请填写调整原因", field="reason")
     # Locked first: of two concurrent adjustments the second sees the first's new version.
     workflow_service.lock(session, plan)
+
+    def refused(message: str) -> Exception:
+        return workflow_service.refuse(session, PLAN, plan, actor, "adjust", message)
+
     if plan.status not in (PlanStatus.FILED, PlanStatus.PUBLISHED):
-        raise workflow_service.refuse(
-            session,
-            PLAN,
-            plan,
-            actor,
-            "adjust",
+        raise refused(
             f"年度计划当前为“{plan.status_label}”，只有已备案或已公开的计划可以调整"
-            "（草稿或已退回的计划可以直接修改）",
+            "（草稿或已退回的计划可以直接修改）"
         )
     pending = session.scalar(
         select(AnnualPlan).where(
@@ -375,14 +374,7 @@ def adjust(session: Session, actor: Actor, plan: AnnualPlan, reason: str) -> Ann
         )
     )
     if pending is not None:
-        raise workflow_service.refuse(
-            session,
-            PLAN,
-            plan,
-            actor,
-            "adjust",
-            f"该计划已有调整中的版本{_label(pending)}，请在该版本上继续",
-        )
+        raise refused(f"该计划已有调整中的版本{_label(pending)}，请在该版本上继续")
     department = _department(session, plan)
     profile = rulebooks_service.profile_for(session, department)
     version = rulebooks_service.version_for(session, department)
