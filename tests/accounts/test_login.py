@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from spotcheck.accounts.models import LoginSession, Role, User
+from spotcheck.accounts.models import LoginSession, LoginThrottle, Role, User
 from spotcheck.accounts.passwords import password_problems
 from spotcheck.audit.models import AuditEvent
 from spotcheck.db import utcnow
@@ -64,6 +64,25 @@ def test_it_locks_the_account_after_five_failures(
     assert _attempt(client, "alice", PASSWORD).status_code == 303
 
 
+def test_a_name_without_an_account_is_locked_at_the_same_attempt_with_the_same_words(
+    client: TestClient, db: Session, org, make_user
+) -> None:  # type: ignore[no-untyped-def]
+    make_user("alice", org.own)
+    answers: dict[str, list[str]] = {}
+    for name in ("alice", "nobody"):
+        answers[name] = [
+            _error(_attempt(client, name, "wrong-password")) for _attempt_number in range(6)
+        ]
+    assert answers["nobody"] == answers["alice"]
+    assert answers["alice"][:4] == ["用户名或密码错误"] * 4
+    assert "连续 5 次登录失败，账号锁定 15 分钟" in answers["alice"][4]
+    assert "账号已锁定，请 15 分钟后再试" in answers["alice"][5]
+    # The lock of a name without an account runs out like an account's.
+    db.execute(update(LoginThrottle).values(locked_until=utcnow() - dt.timedelta(seconds=1)))
+    db.commit()
+    assert _error(_attempt(client, "nobody", "wrong-password")) == "用户名或密码错误"
+
+
 def _error(response: object) -> str:
     found = ERROR_RE.search(response.text)  # type: ignore[attr-defined]
     assert found, "no error on the login page"
@@ -77,7 +96,7 @@ def test_it_does_not_say_whether_a_username_exists(
     make_user("gone", org.own)
     db.execute(update(User).where(User.username == "gone").values(active=False))
     db.commit()
-    unknown = _attempt(client, "nobody", "whatever")
+    unknown = _attempt(client, "somebody", "whatever")
     assert unknown.status_code == 400 and _error(unknown) == "用户名或密码错误"
     # Every failure before the lock reads the same for a real, a deactivated and a missing account.
     for _ in range(4):

@@ -4,7 +4,9 @@ Every failed attempt before the lock gets the same words, whether the account ex
 every attempt costs one argon2 verification (a dummy hash stands in for a missing account, and a
 locked account's password is checked too), so neither the page nor its timing tells them apart.
 The number of failures is shown to the account's owner after a successful login instead
-(`failures_before_login`), and on the lock message.
+(`failures_before_login`), and on the lock message. A name without an active account is
+counted and locked in the same way (`LoginThrottle`), so the lock message arrives at the same
+attempt and says the same thing whether the account exists or not.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from spotcheck.accounts.models import User
+from spotcheck.accounts.models import LoginThrottle, User
 from spotcheck.accounts.passwords import hash_password, needs_rehash, verify_password
 from spotcheck.accounts.service import get_by_username
 from spotcheck.audit import service as audit_service
@@ -46,44 +48,61 @@ def authenticate(
     user = get_by_username(session, username)
     if user is None or not user.active:
         verify_password(_DUMMY_HASH, password)
-        audit_service.record(
-            session,
-            Actor(None, username[:60], None, ip),
-            "login.failed",
-            object_type="user",
-            summary="登录失败：用户不存在或已停用",
-        )
-        return LoginOutcome(None, GENERIC)
-    actor = Actor(user.id, user.full_name, user.department_id, ip)
-    matches = verify_password(user.password_hash, password)
-    if user.locked_until is not None and user.locked_until > now:
-        minutes = int((user.locked_until - now).total_seconds() // 60) + 1
+        counter: User | LoginThrottle = _throttle(session, username[:60], now)
+        actor = Actor(None, username[:60], None, ip)
+        key: int | str = ""
+        why = "用户不存在或已停用"
+    else:
+        counter, key, why = user, user.id, "密码错误"
+        actor = Actor(user.id, user.full_name, user.department_id, ip)
+        if verify_password(user.password_hash, password) and not _locked(user, now):
+            return LoginOutcome(_succeed(session, user, actor, password, now))
+    if _locked(counter, now):
+        assert counter.locked_until is not None
+        minutes = int((counter.locked_until - now).total_seconds() // 60) + 1
         audit_service.record(
             session,
             actor,
             "login.locked",
             object_type="user",
-            object_id=user.id,
-            summary="账号锁定期间尝试登录",
+            object_id=key,
+            summary=f"账号锁定期间尝试登录（{why}）",
         )
         return LoginOutcome(None, f"连续登录失败次数过多，账号已锁定，请 {minutes} 分钟后再试")
-    if not matches:
-        user.failed_attempts += 1
-        if user.failed_attempts >= settings.lockout_attempts:
-            user.locked_until = now + dt.timedelta(minutes=settings.lockout_minutes)
-            user.failed_attempts = 0
-            message = (
-                f"连续 {settings.lockout_attempts} 次登录失败，"
-                f"账号锁定 {settings.lockout_minutes} 分钟"
-            )
-            summary = f"登录失败：密码错误（{message}）"
-        else:
-            message = GENERIC
-            summary = f"登录失败：密码错误（连续第 {user.failed_attempts} 次）"
-        audit_service.record(
-            session, actor, "login.failed", object_type="user", object_id=user.id, summary=summary
+    counter.failed_attempts += 1
+    if counter.failed_attempts >= settings.lockout_attempts:
+        counter.locked_until = now + dt.timedelta(minutes=settings.lockout_minutes)
+        counter.failed_attempts = 0
+        message = (
+            f"连续 {settings.lockout_attempts} 次登录失败，账号锁定 {settings.lockout_minutes} 分钟"
         )
-        return LoginOutcome(None, message)
+        summary = f"登录失败：{why}（{message}）"
+    else:
+        message = GENERIC
+        summary = f"登录失败：{why}（连续第 {counter.failed_attempts} 次）"
+    session.flush()
+    audit_service.record(
+        session, actor, "login.failed", object_type="user", object_id=key, summary=summary
+    )
+    return LoginOutcome(None, message)
+
+
+def _locked(counter: User | LoginThrottle, now: dt.datetime) -> bool:
+    return counter.locked_until is not None and counter.locked_until > now
+
+
+def _throttle(session: Session, name: str, now: dt.datetime) -> LoginThrottle:
+    """The counter of a name without an account (a spent lock starts it afresh)."""
+    found = session.get(LoginThrottle, name)
+    if found is None:
+        found = LoginThrottle(username=name, failed_attempts=0)
+        session.add(found)
+    elif found.locked_until is not None and found.locked_until <= now:
+        found.failed_attempts, found.locked_until = 0, None
+    return found
+
+
+def _succeed(session: Session, user: User, actor: Actor, password: str, now: dt.datetime) -> User:
     user.failed_attempts = 0
     user.locked_until = None
     user.last_login_at = now
@@ -92,7 +111,7 @@ def authenticate(
     audit_service.record(
         session, actor, "login.success", object_type="user", object_id=user.id, summary="登录成功"
     )
-    return LoginOutcome(user)
+    return user
 
 
 @dataclass(frozen=True)

@@ -150,3 +150,15 @@ class ApiToken(Base):
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     user: Mapped[User] = relationship(lazy="joined")
+
+
+class LoginThrottle(Base):
+    """Failed logins under a name that has no active account, counted and locked exactly as an
+    account's are (accounts.login), so that neither the lock message nor its timing tells which
+    usernames exist. A name's count starts afresh once its lock has run out."""
+
+    __tablename__ = "login_throttle"
+
+    username: Mapped[str] = mapped_column(String(60), primary_key=True)
+    failed_attempts: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
