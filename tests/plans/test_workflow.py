@@ -42,7 +42,9 @@ def test_it_walks_a_plan_to_published_with_who_when_and_opinion_on_every_step(
     assert plan.status == PlanStatus.PUBLISHED
     assert plan.submitted_at and plan.approved_at and plan.filed_at and plan.published_at
     actions = db.scalars(
-        select(AuditEvent.action).where(AuditEvent.object_type == "annual_plan")
+        select(AuditEvent.action)
+        .where(AuditEvent.object_type == "annual_plan")
+        .order_by(AuditEvent.seq)
     ).all()
     assert actions == ["plan.create", "plan.submit", "plan.approve", "plan.file", "plan.publish"]
 
