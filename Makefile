@@ -48,8 +48,11 @@ system-deps:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-## test: install everything, then lint, type check and the whole suite (SQLite, then PostgreSQL)
-test: system-deps $(VENV)/.installed-test lint typecheck test-sqlite test-postgres
+## test: install everything, then lint, type check and the whole suite on SQLite and on PostgreSQL.
+## The two runs go side by side (one per core; independent databases); each prints its output
+## when it ends, and the target fails if either fails.
+test: system-deps $(VENV)/.installed-test lint typecheck
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check $(SRC)

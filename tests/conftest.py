@@ -15,6 +15,7 @@ from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from spotcheck import clock, migrate
+from spotcheck.accounts import passwords
 from spotcheck.accounts import service as accounts_service
 from spotcheck.accounts.models import Role, User
 from spotcheck.app import create_app
@@ -27,6 +28,10 @@ from spotcheck.config import Settings
 from spotcheck.db import Base, import_all_models, make_engine, make_session_factory
 from spotcheck.departments import service as departments_service
 from spotcheck.departments.models import Department, DepartmentLevel
+
+# Thousands of accounts are made by the suite: argon2id with its cheapest parameters here (the
+# app itself, and `spotcheck` run as a subprocess, keep the recommended ones).
+passwords.use_cheap_parameters_for_tests()
 
 PASSWORD = "Kestrel#Ridge2026"
 TEST_SECRET = "t" * 48
