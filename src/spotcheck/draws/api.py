@@ -78,12 +78,9 @@ class DelegateIn(BaseModel):
 
 
 def _guarded(db: Session, act: Callable[[], T]) -> T:
-    """Run a change; a refusal keeps its audit event (service module doc), then the error."""
-    try:
-        result = act()
-    except draws.DrawRefused:
-        db.commit()
-        raise
+    """Run a change and commit it. A refusal (errors.Refused) propagates: `get_db` commits its
+    audit event and the error handler answers 409 (service module doc)."""
+    result = act()
     db.commit()
     return result
 

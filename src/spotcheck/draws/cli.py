@@ -16,6 +16,7 @@ import typer
 from sqlalchemy.orm import Session, sessionmaker
 
 from spotcheck.audit.service import record
+from spotcheck.db import unit_of_work
 from spotcheck.departments import service as departments_service
 from spotcheck.draws import access, ceremony, entropy_input, events
 from spotcheck.draws import service as draws
@@ -33,18 +34,12 @@ TaskArg = Annotated[int, typer.Argument(help="抽查任务编号（id）")]
 
 @contextmanager
 def _tx(factory: sessionmaker[Session]) -> Iterator[Session]:
-    session = factory()
+    """One unit of work (a refusal's audit event is committed by `db.settle`), then exit 1."""
     try:
-        yield session
-        session.commit()
-    except draws.DrawRefused as exc:
-        session.commit()  # only the "draw.refused" audit event is pending (module doc)
-        raise _fail(exc.message) from exc
+        with unit_of_work(factory) as session:
+            yield session
     except DomainError as exc:
-        session.rollback()
         raise _fail(exc.message) from exc
-    finally:
-        session.close()
 
 
 def _draw(session: Session, who: Acting, task_id: int) -> Draw:
