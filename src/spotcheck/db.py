@@ -6,14 +6,26 @@ import datetime as dt
 import enum
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import DateTime, Engine, Enum, MetaData, create_engine, event
+from sqlalchemy import (
+    DateTime,
+    Engine,
+    Enum,
+    MetaData,
+    create_engine,
+    event,
+    inspect,
+    select,
+    update,
+)
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from spotcheck import clock
 from spotcheck.config import Settings
+
+_Row = TypeVar("_Row")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -129,6 +141,29 @@ def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def lock_row(session: Session, model: type[_Row], ident: int) -> _Row | None:
+    """Lock one row for this transaction and read it as the database holds it now (None if it
+    does not exist): the one way every exclusive change starts (workflow subjects, audit head).
+
+    PostgreSQL: SELECT … FOR UPDATE waits for another transaction holding the row. SQLite has no
+    row locks and reads outside a write transaction see the last commit only: a no-op UPDATE of
+    the row first takes the database's write lock (waiting up to busy_timeout). The read uses
+    populate_existing, so an object this session cached in an earlier transaction is refreshed
+    and a concurrent winner's commit is seen."""
+    mapper = inspect(model)
+    key = mapper.primary_key[0]
+    session.flush()
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(update(mapper.local_table).where(key == ident).values({key: key}))
+    query = (
+        select(model)
+        .where(key == ident)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return session.execute(query).scalar()
 
 
 def settle(session: Session, error: BaseException) -> None:

@@ -10,13 +10,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from spotcheck.audit.models import AuditEvent, AuditHead
-from spotcheck.db import utcnow
+from spotcheck.db import lock_row, utcnow
 
 GENESIS_HASH = "0" * 64
 
@@ -116,30 +116,20 @@ def record(
 def _locked_head(session: Session) -> AuditHead:
     """The chain's head row, locked for this transaction and read as the database holds it.
 
-    Concurrent writers append one at a time: PostgreSQL waits on the row lock (FOR UPDATE);
-    SQLite has no row locks, so a no-op UPDATE first takes the database's write lock (waiting up
-    to busy_timeout). The head is re-read under the lock (populate_existing, never a copy cached
-    by an earlier transaction of this session), so no two events get the same seq and the chain
-    never forks. The row is created once, race-free (INSERT … ON CONFLICT DO NOTHING)."""
-    session.flush()
-    dialect = session.get_bind().dialect.name
-    if dialect == "sqlite":
-        session.execute(update(AuditHead).where(AuditHead.id == 1).values(id=AuditHead.id))
-    query = (
-        select(AuditHead)
-        .where(AuditHead.id == 1)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    head = session.execute(query).scalar()
+    Concurrent writers append one at a time (`db.lock_row`: FOR UPDATE on PostgreSQL, the write
+    lock first on SQLite; re-read, never a copy cached by an earlier transaction of this
+    session), so no two events get the same seq and the chain never forks. The row is created once, race-free (INSERT … ON CONFLICT DO NOTHING)."""
+    head = lock_row(session, AuditHead, 1)
     if head is None:
+        dialect = session.get_bind().dialect.name
         insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
         session.execute(
             insert(AuditHead)
             .values(id=1, last_seq=0, last_hash=GENESIS_HASH)
             .on_conflict_do_nothing(index_elements=["id"])
         )
-        head = session.execute(query).scalar_one()
+        head = lock_row(session, AuditHead, 1)
+        assert head is not None
     return head
 
 

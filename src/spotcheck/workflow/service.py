@@ -13,13 +13,14 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from sqlalchemy import inspect, select, update
+from sqlalchemy import select
+from sqlalchemy.exc import NoResultFound
 from sqlalchemy.orm import Session
 
 from spotcheck.accounts.models import User
 from spotcheck.audit import service as audit_service
 from spotcheck.audit.service import Actor
-from spotcheck.db import utcnow
+from spotcheck.db import lock_row, utcnow
 from spotcheck.deadlines import service as deadlines_service
 from spotcheck.errors import DomainError, Forbidden, IllegalTransition
 from spotcheck.workflow.machine import Basis, Machine, Move, value_of
@@ -50,23 +51,9 @@ def steps(session: Session, subject_type: str, subject_id: int) -> list[Workflow
 
 
 def lock(session: Session, subject: Row) -> None:
-    """Lock the subject's row for this transaction and re-read its state from the database.
-
-    PostgreSQL: SELECT … FOR UPDATE waits for another transaction holding the row. SQLite has no
-    row locks and reads outside a write transaction see the last commit only: a no-op UPDATE of
-    the row first takes the database's write lock (waiting up to busy_timeout), so the re-read
-    below sees what a concurrent winner committed."""
-    mapper = inspect(type(subject))
-    key = mapper.primary_key[0]
-    session.flush()
-    if session.get_bind().dialect.name == "sqlite":
-        session.execute(update(mapper.local_table).where(key == subject.id).values({key: key}))
-    session.execute(
-        select(mapper)
-        .where(key == subject.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).scalar_one()
+    """Lock the subject's row for this transaction and re-read its state (`db.lock_row`)."""
+    if lock_row(session, type(subject), subject.id) is None:
+        raise NoResultFound(f"{type(subject).__name__} {subject.id} no longer exists")
 
 
 def _record_step(
