@@ -33,6 +33,7 @@ from spotcheck.plans.models import PlanStatus, Task
 from spotcheck.plans.tasks import TaskInput
 from spotcheck.rulebooks import service as rulebooks_service
 from spotcheck.sampling.entropy import round_time
+from tests import drawtexts
 from tests.sampling.helpers import VECTORS
 
 # A real quicknet round from the spec's vectors: committing 60 s before it plans exactly it.
@@ -143,7 +144,7 @@ def reveal_and_compute(
     added = [
         entropy_input.add_witness(db, actor, draw, name, kind, "测试单位") for name, kind in people
     ]
-    plan = json.loads(draw.manifest_text)["entropy"]
+    plan = drawtexts.manifest(db, draw)["entropy"]
     for item in plan:
         if item["kind"] == "dice":
             digits = "".join(str((draw.id * 7 + n * 3) % 10) for n in range(item["digits"]))
@@ -167,7 +168,7 @@ def audit_actions(db: Session, draw: Draw) -> list[str]:
     )
 
 
-def verify_everywhere(draw: Draw, tmp_path: Path) -> None:
+def verify_everywhere(db: Session, draw: Draw, tmp_path: Path) -> None:
     """The stored public and auditor records pass `spotcheck verify` and the standalone script."""
     app, draw_app = typer.Typer(), typer.Typer()
     app.add_typer(draw_app, name="draw")
@@ -177,7 +178,7 @@ def verify_everywhere(draw: Draw, tmp_path: Path) -> None:
     assert runner.invoke(app, ["verifier-script", str(script)]).exit_code == 0
     for auditor in (False, True):
         path = tmp_path / f"{draw.code}-{auditor}.json"
-        path.write_text(json.dumps(ceremony.record(draw, auditor=auditor)), encoding="utf-8")
+        path.write_text(ceremony.record_text(db, draw, auditor=auditor), encoding="utf-8")
         result = runner.invoke(app, ["verify", str(path)])
         assert result.exit_code == 0, result.output
         done = subprocess.run(

@@ -3,7 +3,6 @@ whose exported public and auditor records pass `spotcheck verify` and the standa
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -16,6 +15,7 @@ from spotcheck.plans import service as plans_service
 from spotcheck.plans.models import Task
 from spotcheck.targets import exemptions
 from spotcheck.targets.models import Target
+from tests import drawtexts
 from tests.draws_ceremony.conftest import (
     NOW,
     approved_task,
@@ -68,11 +68,11 @@ def test_it_takes_each_profile_from_an_approved_plan_to_a_published_verified_dra
     assert draw.status == DrawStatus.PUBLISHED
     version = draws.version_of(db, draw)
     assert version is not None and version.code == draws.profile_of(db, draw).code
-    assert json.loads(draw.manifest_text)["policy"] == version.label  # e.g. "zibo-gxj@1"
-    verify_everywhere(draw, tmp_path)
+    assert drawtexts.manifest(db, draw)["policy"] == version.label  # e.g. "zibo-gxj@1"
+    verify_everywhere(db, draw, tmp_path)
     page = client.get(f"/public/draws/{draw.code}")
     assert page.status_code == 200 and draw.digest in page.text
-    selected = {o["key"] for o in ceremony.record(draw)["openings"].values()}
+    selected = {o["key"] for o in ceremony.record(db, draw)["openings"].values()}
     names = {t.key: t.name for t in db.query(Target).filter(Target.key.in_(selected))}
     assert any(name in page.text for name in names.values())
 
@@ -87,7 +87,7 @@ def test_it_replaces_a_002_target_found_exempt_by_the_next_alternate(
     draws.set_entropy(db, actor, draw, drand=False, dice_digits=8)
     draws.commit(db, actor, draw, now=NOW)
     reveal_and_compute(db, actor, draw, (("王监督", "法律顾问"),))
-    record = ceremony.record(draw)
+    record = ceremony.record(db, draw)
     first = record["assignments"][0]["target"]
     key = record["openings"][first]["key"]
     # Found on the 免检免扰 list after the draw (002 第九条): re-drawn from the alternates.
@@ -104,11 +104,11 @@ def test_it_replaces_a_002_target_found_exempt_by_the_next_alternate(
     event = events.replace_target(
         db, actor, draw, target_key=key, reason="列入免检免扰名单", approved_by="刘洋"
     )
-    after = ceremony.record(draw)
+    after = ceremony.record(db, draw)
     stratum = next(s for s, chosen in record["selected"].items() if first in chosen)
     assert event.payload["replacement"] == record["alternates"][stratum][0]
     assert after["events"][0]["target"] == first and after["selected"] == record["selected"]
     drawn = {d.target_key for d in db.query(DrawnTarget).filter_by(task_id=task.id)}
     new_key = after["openings"][event.payload["replacement"]]["key"]
     assert key not in drawn and new_key in drawn
-    verify_everywhere(draw, tmp_path)
+    verify_everywhere(db, draw, tmp_path)

@@ -3,23 +3,23 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from sqlalchemy.orm import Session
 
-from spotcheck.draws import ceremony
+from spotcheck.draws import ceremony, events
 from spotcheck.draws import service as draws
+from spotcheck.draws import visits as visits_mod
 from spotcheck.draws.pools import JOINT_PREFIX
 from spotcheck.draws.service import DrawRefused
 from spotcheck.errors import DomainError, IllegalTransition
 from spotcheck.inspectors.models import Inspector
 from spotcheck.sampling import verify_record
+from tests import drawtexts
 from tests.draws_ceremony.conftest import NOW, approved_task, department, reveal_and_compute, who
 
 
-def _slots(draw) -> dict[str, dict]:  # type: ignore[no-untyped-def,type-arg]
-    return {s["name"]: s for s in json.loads(draw.manifest_text)["slots"]}
+def _slots(db, draw) -> dict[str, dict]:  # type: ignore[no-untyped-def,type-arg]
+    return {s["name"]: s for s in drawtexts.manifest(db, draw)["slots"]}
 
 
 def test_it_draws_004_with_rank_slots_experts_drawn_first_and_a_discipline_witness(
@@ -31,7 +31,7 @@ def test_it_draws_004_with_rank_slots_experts_drawn_first_and_a_discipline_witne
     draw = draws.prepare(db, actor, task)
     draws.set_entropy(db, actor, draw, drand=False, dice_digits=8)
     draws.commit(db, actor, draw, now=NOW)
-    slots = _slots(draw)
+    slots = _slots(db, draw)
     assert list(slots) == ["副处级", "正科级", "副科级及以下", "专家"]
     ranks = {i.key: i for i in db.query(Inspector).all()}
     assert {ranks[k].rank for k in slots["副处级"]["pool"]} == {"副处级"}
@@ -41,7 +41,7 @@ def test_it_draws_004_with_rank_slots_experts_drawn_first_and_a_discipline_witne
     with pytest.raises(DomainError, match="局纪检员"):
         ceremony.compute(db, actor, draw)
     reveal_and_compute(db, actor, draw, [("胡纪检", "局纪检员")])
-    record = ceremony.record(draw)
+    record = ceremony.record(db, draw)
     assert verify_record(record).ok
     assert [s for s, _ in record["assignments"][0]["inspectors"]] == list(slots)
 
@@ -54,7 +54,7 @@ def test_it_draws_001_joint_slots_with_the_leader_from_the_initiator(demo: Sessi
     assert draw.entropy_choice == {"drand": True, "dice_digits": 0}  # 001 wants no witnesses
     draws.set_entropy(db, actor, draw, drand=False, dice_digits=6)
     draws.commit(db, actor, draw, now=NOW)
-    slots = _slots(draw)
+    slots = _slots(db, draw)
     joint = f"{JOINT_PREFIX}{department(db, '140900-GXJ').name}"
     assert list(slots) == ["发起部门", joint]
     people = {i.key: i for i in db.query(Inspector).all()}
@@ -62,7 +62,7 @@ def test_it_draws_001_joint_slots_with_the_leader_from_the_initiator(demo: Sessi
     assert {people[k].department_id for k in slots["发起部门"]["pool"]} == {scj}
     assert {people[k].department_id for k in slots[joint]["pool"]} == {gxj}
     reveal_and_compute(db, actor, draw, [("罗监督", "法律顾问")])
-    record = ceremony.record(draw)
+    record = ceremony.record(db, draw)
     assert verify_record(record).ok
     leader = record["assignments"][0]["inspectors"][0]
     assert leader[0] == "发起部门" and people[leader[1]].department_id == scj
@@ -111,12 +111,14 @@ def test_it_borrows_for_a_short_slot_only_with_approval_and_records_who_approved
     assert info["borrowed"][0]["approved_by"] == "罗勇"
     assert any("借调自" in name for name in info["members"].values())
     reveal_and_compute(db, actor, draw)
-    assert verify_record(ceremony.record(draw)).ok
+    assert verify_record(ceremony.record(db, draw)).ok
     # What people read of it (pages, PDF, portal) copes with borrowed people and pool notes.
     from spotcheck.draws import outcome
 
-    visits = outcome.build(db, draw).visits
-    assert visits and all(member.name for visit in visits for member in visit.members)
+    outcome.build(db, draw)
+    visits = events.current(db, draw)
+    names = visits_mod.inspectors(db, draw, {k for v in visits for _, k in v.members})
+    assert visits and all(names[k][0] for v in visits for _, k in v.members)
 
 
 @pytest.mark.parametrize(
@@ -135,9 +137,9 @@ def test_it_draws_000_and_003_with_their_own_composition(
     draw = draws.prepare(db, actor, task)
     draws.set_entropy(db, actor, draw, drand=False, dice_digits=5)
     draws.commit(db, actor, draw, now=NOW)
-    assert list(_slots(draw)) == slots
-    assert _slots(draw)[slots[0]]["count"] == 2
+    assert list(_slots(db, draw)) == slots
+    assert _slots(db, draw)[slots[0]]["count"] == 2
     if code == "140000-DAJ":  # 000: the 配合部门 slot is omitted for a task without partners
         assert any("配合部门" in n for n in draw.pools_info["notes"])
     reveal_and_compute(db, actor, draw)
-    assert verify_record(ceremony.record(draw, auditor=True)).ok
+    assert verify_record(ceremony.record(db, draw, auditor=True)).ok

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,6 +12,7 @@ from spotcheck.draws.models import DrawnTarget, DrawStatus
 from spotcheck.errors import DomainError, IllegalTransition
 from spotcheck.plans import service as plans_service
 from spotcheck.sampling import verify_record
+from tests import drawtexts
 from tests.draws_ceremony.conftest import (
     BEFORE_DRAND,
     DRAND_ROUND,
@@ -43,7 +42,7 @@ def test_it_draws_with_witnessed_dice_and_drand_and_stores_verifiable_records(
     with pytest.raises(DomainError, match="002 第九条第四款"):
         draws.set_entropy(db, officer, draw, drand=True, dice_digits=0)
     draws.commit(db, officer, draw, now=BEFORE_DRAND)
-    manifest = json.loads(draw.manifest_text)
+    manifest = drawtexts.manifest(db, draw)
     assert draw.drand_round == DRAND_ROUND
     assert manifest["entropy"] == [
         {"kind": "drand-quicknet", "round": DRAND_ROUND},
@@ -58,14 +57,14 @@ def test_it_draws_with_witnessed_dice_and_drand_and_stores_verifiable_records(
         entropy_input.enter_drand(db, officer, draw, DRAND_ROUND + 1, DRAND_SIGNATURE)
     reveal_and_compute(db, officer, draw, [("王监督", "综合法规科")])
     assert draw.status == DrawStatus.COMPUTED
-    public, auditor = ceremony.record(draw), ceremony.record(draw, auditor=True)
+    public, auditor = ceremony.record(db, draw), ceremony.record(db, draw, auditor=True)
     assert verify_record(public).fully_verified
     assert verify_record(auditor).fully_verified
     assert len(auditor["openings"]) > len(public["openings"])
     drawn = db.scalars(select(DrawnTarget).where(DrawnTarget.task_id == task.id)).all()
     assert len(drawn) == sum(len(v) for v in public["selected"].values()) > 0
     assert all(d.target_name for d in drawn)
-    rows = ceremony.schedule(db, draw)
+    rows = list(ceremony.schedule(db, draw))
     assert rows[0]["order"] == 1 and rows[0]["inspectors"][0]["leader"]
     assert all(m["cert_no"] for r in rows for m in r["inspectors"] if m["slot"] == "执法人员")
     actions = audit_actions(db, draw)

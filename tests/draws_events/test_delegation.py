@@ -42,7 +42,7 @@ def test_it_delegates_a_task_to_a_county_which_then_runs_the_draw(demo: Session)
     assert task in tasks_service.get_all(db, _scope(db, "370303-GXJ"))
     draw = computed(db, who(db, "zhangdian"), seen)
     assert draw.status == DrawStatus.COMPUTED and draw.created_by == "周涛"
-    assert verify_record(ceremony.record(draw)).fully_verified
+    assert verify_record(ceremony.record(db, draw)).fully_verified
     assert access.draw_or_404(db, draw.id, _scope(db, "370303-GXJ")) is draw
     assert access.draw_or_404(db, draw.id, _scope(db, "370300-GXJ")) is draw
     with pytest.raises(DomainError, match="已准备抽取"):
@@ -66,7 +66,7 @@ def test_it_draws_a_superior_task_across_its_subordinates_registries(demo: Sessi
     db = demo
     city, county = department(db, "370300-GXJ"), department(db, "370303-GXJ")
     draw = computed(db, who(db, "officer"), zibo_task(db))
-    auditor = ceremony.record(draw, auditor=True)
+    auditor = ceremony.record(db, draw, auditor=True)
     keys = {o["key"] for o in auditor["openings"].values()}
     owners = set(db.scalars(select(Target.department_id).where(Target.key.in_(keys))))
     assert county.id in owners and city.id in owners

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -16,13 +15,14 @@ from spotcheck.draws.service import DrawRefused
 from spotcheck.errors import DomainError
 from spotcheck.rulebooks import service as rulebooks_service
 from spotcheck.sampling import verify_record
+from tests import drawtexts
 from tests.draws_ceremony.conftest import audit_actions, verify_everywhere, who
 from tests.draws_events.conftest import computed, xinzhou_task, zibo_task
 
 
-def _verifies(draw) -> None:  # type: ignore[no-untyped-def]
+def _verifies(db, draw) -> None:  # type: ignore[no-untyped-def]
     for auditor in (False, True):
-        result = verify_record(ceremony.record(draw, auditor=auditor))
+        result = verify_record(ceremony.record(db, draw, auditor=auditor))
         assert result.fully_verified, result.summary()
 
 
@@ -43,17 +43,17 @@ def test_it_names_the_approver_and_article_per_profile(db: Session) -> None:
 def test_it_replaces_a_target_by_the_next_unused_alternate_of_its_stratum(demo: Session) -> None:
     db, officer = demo, who(demo, "officer")
     draw = computed(db, officer, zibo_task(db))
-    record = ceremony.record(draw)
+    record = ceremony.record(db, draw)
     first = record["assignments"][0]["target"]
     stratum = next(name for name, row in record["selected"].items() if first in row)
-    key = draw.openings[first]["key"]
+    key = drawtexts.openings(db, draw)[first]["key"]
     row = events.replace_target(db, officer, draw, target_key=key, reason="列入免检免扰名单")
     assert row.seq == 1 and row.kind == "replace-target"
     assert row.payload["replacement"] == record["alternates"][stratum][0]
-    after = ceremony.record(draw)
+    after = ceremony.record(db, draw)
     assert after["seed"] == record["seed"] and after["selected"] == record["selected"]
     assert len(after["events"]) == 1
-    new_key = draw.openings[row.payload["replacement"]]["key"]
+    new_key = drawtexts.openings(db, draw)[row.payload["replacement"]]["key"]
     drawn = set(
         db.scalars(select(DrawnTarget.target_key).where(DrawnTarget.task_id == draw.task_id))
     )
@@ -61,10 +61,14 @@ def test_it_replaces_a_target_by_the_next_unused_alternate_of_its_stratum(demo: 
     second = record["assignments"][1]["target"]
     if second in record["selected"][stratum]:
         again = events.replace_target(
-            db, officer, draw, target_key=draw.openings[second]["key"], reason="不在可抽取状态"
+            db,
+            officer,
+            draw,
+            target_key=drawtexts.openings(db, draw)[second]["key"],
+            reason="不在可抽取状态",
         )
         assert again.payload["replacement"] == record["alternates"][stratum][1]
-    _verifies(draw)
+    _verifies(db, draw)
     assert "draw.replace_target" in audit_actions(db, draw)
 
 
@@ -88,7 +92,7 @@ def test_it_replaces_an_inspector_with_statement_and_approver_under_002(demo: Se
     assert row.statement == "与该企业负责人系亲属" and row.approved_by == "王科长"
     now = events.current(db, draw)[0]
     assert now.members[0] == (slot, row.payload["replacement"])
-    _verifies(draw)
+    _verifies(db, draw)
 
 
 def test_it_needs_only_the_approver_under_001(demo: Session) -> None:
@@ -100,7 +104,7 @@ def test_it_needs_only_the_approver_under_001(demo: Session) -> None:
         events.replace_inspector(db, actor, draw, **kwargs)
     row = events.replace_inspector(db, actor, draw, approved_by="罗勇", **kwargs)
     assert row.statement == "" and row.payload["approved_by"] == "罗勇"
-    _verifies(draw)
+    _verifies(db, draw)
 
 
 def test_it_records_a_manual_assignment_as_an_exception(demo: Session) -> None:
@@ -111,7 +115,7 @@ def test_it_records_a_manual_assignment_as_an_exception(demo: Session) -> None:
     group = {key for _, key in visit.members}
     replaced = [key for name, key in visit.members if name == slot][-1]
     # Someone of the slot's pool outside the group, with no declared conflict with this target.
-    conflicts = {tuple(pair) for pair in json.loads(draw.manifest_text)["conflicts"]}
+    conflicts = {tuple(pair) for pair in drawtexts.manifest(db, draw)["conflicts"]}
     spare = next(
         k
         for k in sorted(draw.pools_info["slots"][slot]["members"])
@@ -136,10 +140,10 @@ def test_it_records_a_manual_assignment_as_an_exception(demo: Session) -> None:
     assert row.kind == "assign-manual" and row.payload["inspector"] == replaced
     views = outcome.build(db, draw).events
     assert views[-1].label == "人工指派（例外）"
-    result = verify_record(ceremony.record(draw))
+    result = verify_record(ceremony.record(db, draw))
     assert result.fully_verified and result.facts["manual"] == 1
     assert any(n.code == "manual-exceptions" for n in result.notes)
-    _verifies(draw)
+    _verifies(db, draw)
 
 
 def test_it_refuses_events_before_compute_with_an_audit_event(demo: Session) -> None:
@@ -188,7 +192,7 @@ def test_it_keeps_records_with_all_three_events_passing_both_verifiers(
     group = {key for _, key in events.current(db, draw)[1].members}
     # Someone of the slot's pool outside the group, not the inspector just removed from it
     # (a removed inspector may not come back), with no declared conflict with this target.
-    conflicts = {tuple(pair) for pair in json.loads(draw.manifest_text)["conflicts"]}
+    conflicts = {tuple(pair) for pair in drawtexts.manifest(db, draw)["conflicts"]}
     spare = next(
         k
         for k in sorted(draw.pools_info["slots"][slot]["members"])
@@ -206,4 +210,4 @@ def test_it_keeps_records_with_all_three_events_passing_both_verifiers(
         approved_by="张局长",
     )
     assert [e.seq for e in events.events_of(draw)] == [1, 2, 3]
-    verify_everywhere(draw, tmp_path)
+    verify_everywhere(db, draw, tmp_path)

@@ -3,14 +3,14 @@ events recorded, the manual assignment marked as the exception it is."""
 
 from __future__ import annotations
 
-import json
-
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from spotcheck.draws import ceremony
 from spotcheck.draws.models import DrawEvent
 from spotcheck.plans.models import Task
 from spotcheck.sampling import verify_record
+from tests import drawtexts
 from tests.draws_ceremony.conftest import audit_actions
 from tests.draws_pages.conftest import post
 from tests.draws_pages.test_ceremony_pages import _draw, _prepare_and_commit
@@ -25,9 +25,9 @@ def test_it_records_events_after_the_draw_with_the_approvals_the_profile_require
     post(client, f"/draws/{draw.id}/dice", {"witness_id": witness.id, "digits": "4815162342"})
     assert post(client, f"/draws/{draw.id}/compute", {}).status_code == 303
     draw = _draw(db, task)
-    record = json.loads(draw.record_text)
+    record = ceremony.record(db, draw)
     first = record["assignments"][0]
-    target_key = draw.openings[first["target"]]["key"]
+    target_key = drawtexts.openings(db, draw)[first["target"]]["key"]
     slot, inspector = first["inspectors"][1]
     member = f"{target_key}::{slot}::{inspector}"
     page = client.get(f"/draws/{draw.id}")
@@ -54,10 +54,10 @@ def test_it_records_events_after_the_draw_with_the_approvals_the_profile_require
     assert replaced.status_code == 303
     pool = _draw(db, task).pools_info["slots"][slot]["members"]
     # The group now: the drawn one plus the engine's replacement (never assign them again).
-    replacement = json.loads(_draw(db, task).record_text)["events"][-1]["replacement"]
+    replacement = ceremony.record(db, _draw(db, task))["events"][-1]["replacement"]
     group = {key for _, key in first["inspectors"]} | {replacement}
     # Outside the group, and with no declared conflict with this target (the draw is random).
-    conflicts = {tuple(pair) for pair in json.loads(_draw(db, task).manifest_text)["conflicts"]}
+    conflicts = {tuple(pair) for pair in drawtexts.manifest(db, _draw(db, task))["conflicts"]}
     spare = next(
         key
         for key in pool
@@ -81,4 +81,4 @@ def test_it_records_events_after_the_draw_with_the_approvals_the_profile_require
     db.expire_all()
     kinds = [e.kind for e in db.query(DrawEvent).filter_by(draw_id=draw.id).order_by("seq")]
     assert kinds == ["replace-inspector", "assign-manual"]
-    assert verify_record(json.loads(_draw(db, task).record_text)).fully_verified
+    assert verify_record(ceremony.record(db, _draw(db, task))).fully_verified

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy.orm import Session
 
+from spotcheck.draws import documents
 from spotcheck.draws.models import Draw, DrawEvent, DrawnTarget, DrawStatus, DrawWitness
 from spotcheck.inspectors.models import Inspector
 from spotcheck.plans.models import Task
@@ -107,21 +108,28 @@ def make_draw(
         profile_code=profile,
         status=DrawStatus.COMPUTED,
         entropy_choice={"drand": False, "dice_digits": 20},
-        manifest_text=canonical_json(manifest),
         digest=digest,
+        entropy_plan=manifest["entropy"],
         committed_at=COMMITTED,
         committed_by="OFFICER",
         secret_hex=(b"s" * 32).hex(),
-        openings=openings,
         strata_map={
             "第1层": {"key": "focus", "name": FOCUS_NAME, "article": "002 第十二条第三款"},
             "第2层": {"key": "general", "name": "其他检查对象", "article": "002 第八条第二款"},
         },
-        pools_info={"执法人员": {i.key: i.name for i in inspectors}},
+        pools_info={
+            "slots": {
+                "执法人员": {
+                    "count": 2,
+                    "draw": None,
+                    "members": {i.key: i.name for i in inspectors},
+                }
+            }
+        },
         dice_value=DICE,
         revealed=entropy,
-        record_text=canonical_json(record),
-        auditor_record_text=canonical_json(auditor),
+        seed=record["seed"],
+        selected_count=len(record["assignments"]),
         computed_at=COMMITTED + dt.timedelta(minutes=20),
         computed_by="OFFICER",
     )
@@ -143,6 +151,15 @@ def make_draw(
             )
         )
     db.add(draw)
+    db.flush()
+    texts = {"manifest": manifest, "openings": openings, "record": record, "auditor": auditor}
+    for kind, value in texts.items():
+        documents.put(db, draw, kind, canonical_json(value))
+    sizes = {s["name"]: (len(s["candidates"]), s["quota"]) for s in manifest["strata"]}
+    draw.strata_map = {
+        name: {**info, "size": sizes[name][0], "quota": sizes[name][1]}
+        for name, info in draw.strata_map.items()
+    }
     by_key = {t.key: t for t in targets}
     for c in [c for cs in record["selected"].values() for c in cs]:
         target = by_key[openings[c]["key"]]

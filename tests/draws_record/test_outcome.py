@@ -4,22 +4,27 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from spotcheck.draws import outcome
+from spotcheck.draws import outcome, visits
+from spotcheck.draws.models import Draw
 from spotcheck.draws.outcome import mask_key
 from tests.conftest import Org
 from tests.draws_record.conftest import Made, make_draw
 from tests.eligibility.conftest import World
 
 
+def _visits(db: Session, draw: Draw) -> list[visits.Visit]:
+    visits.backfill(db, draw)
+    return list(visits.every(db, draw))
+
+
 def test_it_lists_drawn_targets_in_visit_order_with_names_and_certificates(
     db: Session, made: Made
 ) -> None:
     result = outcome.build(db, made.draw)
-    assert [v.commitment for v in result.visits] == [
-        a["target"] for a in made.record["assignments"]
-    ]
+    shown = _visits(db, made.draw)
+    assert [v.commitment for v in shown] == [a["target"] for a in made.record["assignments"]]
     names = {t.key: t.name for t in made.targets}
-    for visit in result.visits:
+    for visit in shown:
         assert visit.name == names[visit.key]
         assert len(visit.members) == 2
         assert visit.members[0].leader and not visit.members[1].leader
@@ -47,8 +52,9 @@ def test_it_follows_a_replaced_target_and_a_replaced_inspector(db: Session, org:
 
     made = make_draw(db, World(db, org), org, events_for=events)
     result = outcome.build(db, made.draw)
+    shown = _visits(db, made.draw)
     applied = made.record["events"]
-    first, second = result.visits[0], result.visits[1]
+    first, second = shown[0], shown[1]
     assert first.commitment == applied[0]["replacement"]
     assert first.replaces and first.name != first.replaces
     assert [[m.slot, m.key] for m in first.members] == applied[0]["group"]

@@ -4,7 +4,6 @@ profile is edited later; versions are immutable; existing rows migrate to versio
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 
 import pytest
@@ -25,6 +24,7 @@ from spotcheck.rulebooks import pinned, versions
 from spotcheck.rulebooks import service as rulebooks_service
 from spotcheck.rulebooks.backfill import backfill
 from spotcheck.rulebooks.models import CustomProfile, RulebookVersion
+from tests import drawtexts
 from tests.draws_ceremony.conftest import (  # noqa: F401  (demo is a fixture)
     NOW,
     approved_task,
@@ -67,7 +67,8 @@ def test_it_keeps_a_computed_draw_on_the_version_it_was_decided_under(
     db.commit()
     assert task.plan is not None
     plan = task.plan
-    manifest_before, record_before = draw.manifest_text, draw.record_text
+    manifest_before = drawtexts.text(db, draw, "manifest")
+    record_before = drawtexts.text(db, draw, "record")
     assert draws.version_of(db, draw).label == "zz-pin@1"  # type: ignore[union-attr]
 
     _edit(db, "zz-pin")
@@ -85,9 +86,10 @@ def test_it_keeps_a_computed_draw_on_the_version_it_was_decided_under(
     assert plans_service.profile_of(db, plan).strata[0].ratio == 0.05
     assert pinned.task_version(db, task).label == "zz-pin@1"  # type: ignore[union-attr]
     # Its stored manifest and record are what they were, and still verify.
-    assert draw.manifest_text == manifest_before and draw.record_text == record_before
-    assert json.loads(draw.manifest_text)["policy"].startswith("zz-pin")
-    verify_everywhere(draw, tmp_path)
+    assert drawtexts.text(db, draw, "manifest") == manifest_before
+    assert drawtexts.text(db, draw, "record") == record_before
+    assert drawtexts.manifest(db, draw)["policy"].startswith("zz-pin")
+    verify_everywhere(db, draw, tmp_path)
     # The record (抽取记录) names version 1 and the approver of version 1.
     html = record_pdf.render_html(db, draw)
     assert "配置编号 zz-pin@1" in html

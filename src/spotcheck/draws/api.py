@@ -6,12 +6,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any, Literal, TypeVar
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from spotcheck.departments import service as departments_service
-from spotcheck.draws import access, ceremony, entropy_input, events, publish
+from spotcheck.draws import access, ceremony, entropy_input, events, publish, visits
 from spotcheck.draws import service as draws
 from spotcheck.draws.models import Draw, DrawWitness
 from spotcheck.errors import NotFound
@@ -26,6 +26,8 @@ router = APIRouter(prefix="/api/v1", tags=["draws"], responses=problems.API_ERRO
 CHANGES = problems.responses(409)
 Officer = Annotated[Principal, Depends(roles(*access.RUN))]
 T = TypeVar("T")
+OUTCOME_PAGE = 100
+ApiPage = Annotated[int, Query(ge=1, le=1_000_000, description="第几页（每页 100 个对象）")]
 
 
 class EntropyIn(BaseModel):
@@ -85,7 +87,8 @@ def _guarded(db: Session, act: Callable[[], T]) -> T:
     return result
 
 
-def _out(db: Session, draw: Draw) -> dict[str, Any]:
+def _out(db: Session, draw: Draw, page: int = 1, q: str = "") -> dict[str, Any]:
+    """The draw; its drawn targets (`outcome`) one page at a time (`outcome_page`)."""
     task = draws.task_of(db, draw)
     out: dict[str, Any] = {
         "id": draw.id,
@@ -116,11 +119,27 @@ def _out(db: Session, draw: Draw) -> dict[str, Any]:
             for e in events.events_of(draw)
         ],
     }
-    if draw.record_text:
+    if draw.computed_at is not None:
+        visits.backfill(db, draw)
+        found = visits.page(db, draw, page, q, per_page=OUTCOME_PAGE)
         out["outcome"] = [
-            {"target_key": c.key, "target_name": c.name, "inspectors": [list(m) for m in c.members]}
-            for c in events.current(db, draw)
+            {
+                "order": v.order,
+                "target_key": v.key,
+                "target_name": v.name,
+                "inspectors": [[m.slot, m.key] for m in v.members],
+            }
+            for v in found.visits
         ]
+        out["outcome_page"] = {
+            "page": found.page,
+            "pages": found.pages,
+            "per_page": found.per_page,
+            "total": found.total,
+            "q": found.query,
+        }
+        out["drawn"] = draw.selected_count
+        out["list_sha256"] = draw.list_sha256
     return out
 
 
@@ -129,15 +148,23 @@ def _draw(db: Session, principal: Principal, draw_id: int) -> Draw:
 
 
 @router.get("/draws/{draw_id:int}")
-def get_draw(principal: LoggedIn, db: Db, draw_id: PathId) -> dict[str, Any]:
-    """Status, digest, plan, witnesses, the current outcome and the events of a draw."""
-    return _out(db, _draw(db, principal, draw_id))
+def get_draw(
+    principal: LoggedIn,
+    db: Db,
+    draw_id: PathId,
+    page: ApiPage = 1,
+    q: Annotated[str, Query(max_length=100, description="按对象名称、代码或检查人员筛选")] = "",
+) -> dict[str, Any]:
+    """Status, digest, plan, witnesses, the events, and one page (100) of the drawn targets
+    with their groups (`outcome`; `outcome_page` says which page of how many)."""
+    return _out(db, _draw(db, principal, draw_id), page, q)
 
 
 @router.get("/draws/{draw_id:int}/record")
-def get_record(principal: LoggedIn, db: Db, draw_id: PathId) -> dict[str, Any]:
-    """The public record (verifiable with `spotcheck verify`)."""
-    return ceremony.record(_draw(db, principal, draw_id))
+def get_record(principal: LoggedIn, db: Db, draw_id: PathId) -> Response:
+    """The public record (verifiable with `spotcheck verify`), as stored."""
+    text = ceremony.record_text(db, _draw(db, principal, draw_id))
+    return Response(text, media_type="application/json; charset=utf-8")
 
 
 @router.post("/tasks/{task_id:int}/draw", status_code=201, responses=CHANGES)

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, Response
 
 from spotcheck.audit.service import record
-from spotcheck.draws import access, attachments
+from spotcheck.draws import access, attachments, ceremony
 from spotcheck.draws.models import Draw
 from spotcheck.errors import NotFound
 from spotcheck.ids import PathId
@@ -46,7 +46,7 @@ def auditor_record(principal: Auditor, db: Db, draw_id: PathId) -> Response:
     """The auditor's copy of the record (all openings), for 纪检监察 and the superior department."""
     # Only the draw's own department and those above it; a joint task's partners are no auditors.
     draw = get_or_404(db, Draw, draw_id, principal.scope, "抽取")
-    if not draw.auditor_record_text:
+    if draw.computed_at is None:
         raise NotFound("该抽取尚未完成计算，没有审计用抽取记录")
     record(
         db,
@@ -59,7 +59,7 @@ def auditor_record(principal: Auditor, db: Db, draw_id: PathId) -> Response:
     db.commit()
     name = f"{draw.code}-auditor.json"
     return Response(
-        draw.auditor_record_text,
+        ceremony.record_text(db, draw, auditor=True),
         media_type="application/json; charset=utf-8",
         headers={
             "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}",

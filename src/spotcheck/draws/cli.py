@@ -6,7 +6,6 @@ the service checked before writing anything, so the only pending row is the refu
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -191,8 +190,8 @@ def register(app: typer.Typer, get_factory: Callable[[], sessionmaker[Session]])
                     object_id=draw.id,
                     summary=f"导出 {draw.code} 的审计用抽取记录（含全部开启值）",
                 )
-            data = ceremony.record(draw, auditor=auditor)
-            out.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+            # The stored canonical text, byte for byte (what the digest and verifiers read).
+            out.write_text(ceremony.record_text(s, draw, auditor=auditor), encoding="utf-8")
             _plain(f"已写出 {out}")
 
     _register_events(cer, get_factory)
@@ -228,7 +227,7 @@ def _register_events(cer: typer.Typer, get_factory: Callable[[], sessionmaker[Se
                 statement=statement,
                 approved_by=approved_by,
             )
-            new = draw.openings[row.payload["replacement"]]["key"]
+            new = row.names[row.payload["replacement"]][0]
             _plain(f"事件 {row.seq}：{target} 由候补对象 {new} 替换（{row.rule}）")
 
     @cer.command("replace-inspector")

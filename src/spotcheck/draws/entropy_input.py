@@ -14,20 +14,19 @@ from spotcheck.audit.service import Actor
 from spotcheck.draws.models import Draw, DrawStatus, DrawWitness
 from spotcheck.draws.service import profile_of, refuse, require_status
 from spotcheck.errors import DomainError
-from spotcheck.sampling import parse_manifest
-from spotcheck.sampling.canonical import parse_json
 from spotcheck.sampling.entropy import check_entropy, utc_text
-from spotcheck.sampling.manifest import DICE, DRAND, PlanItem
+from spotcheck.sampling.manifest import DICE, DRAND, PlanItem, parse_plan
 
 _DIGITS = re.compile(r"\A[0-9]+\Z")
 _HEX = re.compile(r"\A[0-9a-f]+\Z")
 
 
 def planned(draw: Draw, kind: str) -> PlanItem | None:
-    """The planned entropy item of a kind (drand or dice), if any."""
-    if not draw.manifest_text:
+    """The planned entropy item of a kind (drand or dice), if any (from the committed plan,
+    which the draw keeps beside the manifest: these steps never read the manifest)."""
+    if not draw.entropy_plan:
         return None
-    for item in parse_manifest(parse_json(draw.manifest_text)).plan:
+    for item in parse_plan(draw.entropy_plan):
         if item.kind == kind:
             return item
     return None
@@ -159,7 +158,8 @@ def enter_drand(
         "signature": signature,
         "randomness": hashlib.sha256(bytes.fromhex(signature)).hexdigest(),
     }
-    committed = parse_manifest(parse_json(draw.manifest_text)).committed_ts
+    assert draw.committed_at is not None  # a planned drand round means a committed draw
+    committed = int(draw.committed_at.timestamp())
     check = check_entropy([plan], [item], committed)
     if check.problems:
         raise DomainError("drand 随机数未通过校验：" + "；".join(p.zh for p in check.problems))

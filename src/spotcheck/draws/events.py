@@ -22,7 +22,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from spotcheck.accounts.models import User
@@ -30,15 +30,14 @@ from spotcheck.audit import service as audit_service
 from spotcheck.audit.service import Actor
 from spotcheck.db import utcnow
 from spotcheck.departments.models import Department
-from spotcheck.draws import outcome
-from spotcheck.draws.ceremony import record as ceremony_record
-from spotcheck.draws.ceremony import records, target_names
-from spotcheck.draws.models import Draw, DrawEvent, DrawnTarget, DrawStatus
-from spotcheck.draws.service import profile_of, refuse, require_status, task_of
+from spotcheck.draws import visits
+from spotcheck.draws.ceremony import records, store_records
+from spotcheck.draws.models import Draw, DrawEvent, DrawStatus
+from spotcheck.draws.service import profile_of, refuse, require_status
 from spotcheck.errors import DomainError
 from spotcheck.inspectors.models import Inspector
 from spotcheck.rulebooks.schema import Profile
-from spotcheck.sampling import DrawError, canonical_json
+from spotcheck.sampling import DrawError
 from spotcheck.sampling.errors import EventError
 from spotcheck.workflow import approvals
 
@@ -178,26 +177,24 @@ class Current:
 
 
 def current(session: Session, draw: Draw) -> list[Current]:
-    """The targets of a computed draw after its events, in visit order, with their groups."""
-    rec = ceremony_record(draw)
-    order = [a["target"] for a in rec["assignments"]]
-    groups = {a["target"]: [list(m) for m in a["inspectors"]] for a in rec["assignments"]}
-    for event in rec["events"]:
-        outcome._fold(event, order, groups, {})
-    keys = [draw.openings[c]["key"] for c in order]
-    names = target_names(session, draw, keys)
+    """Every target of a computed draw after its events, in visit order, with its group (for
+    the CLI and tests; pages read `visits.page`, a page at a time)."""
+    visits.backfill(session, draw)
     return [
-        Current(c, k, names.get(k, k), [(slot, key) for slot, key in groups[c]])
-        for c, k in zip(order, keys, strict=True)
+        Current(v.commitment, v.key, v.name, [(m.slot, m.key) for m in v.members])
+        for v in visits.every(session, draw)
     ]
 
 
 def _current(session: Session, actor: Actor, draw: Draw, kind: str, target_key: str) -> Current:
     """The target as drawn now; one not (or no longer) on the list is a refusal (409, audited):
     of two concurrent replacements of one target, the second finds it already replaced."""
-    for visit in current(session, draw):
-        if visit.key == target_key:
-            return visit
+    visits.backfill(session, draw)
+    visit = visits.find(session, draw, target_key.strip())
+    if visit is not None:
+        return Current(
+            visit.commitment, visit.key, visit.name, [(m.slot, m.key) for m in visit.members]
+        )
     raise refuse(
         session,
         actor,
@@ -217,19 +214,20 @@ def _append(
     statement: str,
     approved_by: str,
     rule: _Basis,
-) -> DrawEvent:
-    """Recompute the records with the event appended; store them, the approval and the event."""
+) -> tuple[DrawEvent, dict[str, Any]]:
+    """Recompute the records with the event appended (one engine run); store them, the
+    approval and the event. Returns the event row and the public record."""
     events = [*(dict(e.payload) for e in events_of(draw)), event]
     verb = _VERBS[event["type"]]
     try:
-        public, auditor = records(draw, events)
+        public, auditor = records(session, draw, events)
     except EventError as exc:
         raise refuse(session, actor, draw, verb, exc.zh) from exc
     except DrawError as exc:
         raise DomainError(f"重新计算抽取记录被拒绝：{exc.zh}") from exc
     applied: dict[str, Any] = public["events"][-1]
-    draw.record_text = canonical_json(public)
-    draw.auditor_record_text = canonical_json(auditor)
+    store_records(session, draw, public, auditor)
+    del auditor
     approval = None
     if rule.need is not None:
         department = session.get(Department, draw.department_id)
@@ -260,7 +258,7 @@ def _append(
     session.add(row)
     draw.events.append(row)
     session.flush()
-    return row
+    return row, public
 
 
 def replace_target(
@@ -286,7 +284,7 @@ def replace_target(
         "approved_by": approved_by.strip(),
         "at": _at(now or utcnow()),
     }
-    row = _append(
+    row, public = _append(
         session,
         actor,
         draw,
@@ -296,15 +294,13 @@ def replace_target(
         approved_by=approved_by,
         rule=rule,
     )
-    new_key = draw.openings[row.payload["replacement"]]["key"]
-    task = task_of(session, draw)
-    session.execute(
-        delete(DrawnTarget).where(
-            DrawnTarget.task_id == task.id, DrawnTarget.target_key == target_key
-        )
-    )
-    name = target_names(session, draw, [new_key]).get(new_key, "")
-    session.add(DrawnTarget(task_id=task.id, target_key=new_key, target_name=name))
+    new_key = public["openings"][row.payload["replacement"]]["key"]
+    name = visits.replace_target(session, draw, row.payload, new_key)
+    row.names = {
+        visit.commitment: [visit.key, visit.name],
+        row.payload["replacement"]: [new_key, name],
+    }
+    visits.rehash(session, draw)
     _audit(
         session, actor, draw, row, f"{visit.name}（{target_key}）由候补对象 {name or new_key} 替换"
     )
@@ -349,7 +345,7 @@ def replace_inspector(
         "approved_by": approved_by.strip(),
         "at": _at(now or utcnow()),
     }
-    row = _append(
+    row, _public = _append(
         session,
         actor,
         draw,
@@ -359,6 +355,7 @@ def replace_inspector(
         approved_by=approved_by,
         rule=rule,
     )
+    _changed(session, draw, row, visit)
     _audit(
         session,
         actor,
@@ -407,7 +404,7 @@ def assign_manual(
     }
     if replaces:
         event["inspector"] = replaces
-    row = _append(
+    row, _public = _append(
         session,
         actor,
         draw,
@@ -417,6 +414,7 @@ def assign_manual(
         approved_by=approved_by,
         rule=rule,
     )
+    _changed(session, draw, row, visit)
     how = f"替换 {replaces}" if replaces else "增派"
     _audit(
         session,
@@ -426,6 +424,13 @@ def assign_manual(
         f"对象“{visit.name}”的{slot}人工指派 {person.name}（{how}，例外，非随机抽取）",
     )
     return row
+
+
+def _changed(session: Session, draw: Draw, row: DrawEvent, visit: Current) -> None:
+    """A group changed: update the target's row and the list's hash; name the target."""
+    visits.change_member(session, draw, row.payload)
+    row.names = {visit.commitment: [visit.key, visit.name]}
+    visits.rehash(session, draw)
 
 
 def _reason_text(reason: str, statement: str) -> str:

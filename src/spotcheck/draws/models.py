@@ -6,7 +6,7 @@ import datetime as dt
 import enum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from spotcheck.db import Base, UTCDateTime, str_enum, utcnow
@@ -53,25 +53,33 @@ class Draw(Base):
     status: Mapped[DrawStatus] = mapped_column(str_enum(DrawStatus), default=DrawStatus.PREPARED)
     # What the officer chose before commit: {"drand": bool, "dice_digits": int}.
     entropy_choice: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    # Frozen at commit: the canonical manifest text and its digest.
-    manifest_text: Mapped[str] = mapped_column(Text, default="")
+    # Frozen at commit: the manifest's digest (the manifest text itself is a DrawDocument) and
+    # its entropy plan, which the witness and entropy steps read without loading the manifest.
     digest: Mapped[str] = mapped_column(String(64), default="", index=True)
+    entropy_plan: Mapped[list[Any]] = mapped_column(JSON, default=list)
     committed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     committed_by: Mapped[str] = mapped_column(String(60), default="")
-    # Private, for auditors only: the per-draw salt secret (hex), the openings and what each
-    # neutral stratum name stands for ({"第1层": {"key", "name", "article"}}).
+    # Private, for auditors only: the per-draw salt secret (hex; the openings are a
+    # DrawDocument) and what each neutral stratum name stands for
+    # ({"第1层": {"key", "name", "article", "size", "quota"}}).
     secret_hex: Mapped[str] = mapped_column(String(128), default="")
-    openings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     strata_map: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # The eligibility evaluation commit decided on (strata counts, exclusions by reason), so
+    # that the pages read it instead of evaluating the registry again.
+    evaluation: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    candidate_count: Mapped[int] = mapped_column(default=0)
     # Which pool each inspector key came from and why ({slot: {key: name}}), for the pages.
     pools_info: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # Entropy: the planned drand round (unique across draws: never reused) and what was revealed.
     drand_round: Mapped[int | None] = mapped_column(unique=True)
     dice_value: Mapped[str | None] = mapped_column(String(64), unique=True)
     revealed: Mapped[list[Any]] = mapped_column(JSON, default=list)
-    # The computed public record and the auditor's record (all openings), as canonical JSON.
-    record_text: Mapped[str] = mapped_column(Text, default="")
-    auditor_record_text: Mapped[str] = mapped_column(Text, default="")
+    # Set by compute (the records themselves are DrawDocuments): the seed, how many targets
+    # are drawn, and the SHA-256 of the list of drawn targets and groups (after the events),
+    # which the signed 抽取记录 prints and its appendix carries.
+    seed: Mapped[str] = mapped_column(String(64), default="")
+    selected_count: Mapped[int] = mapped_column(default=0)
+    list_sha256: Mapped[str] = mapped_column(String(64), default="")
     computed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     computed_by: Mapped[str] = mapped_column(String(60), default="")
     published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
@@ -160,6 +168,9 @@ class DrawEvent(Base):
     # The typed approval (department, level, person) when the profile names the level.
     approval_id: Mapped[int | None] = mapped_column(ForeignKey("approval.id"))
     rule: Mapped[str] = mapped_column(String(200), default="")
+    # {commitment: [key, name]} of the targets the event names, as they were then (the
+    # pages show events without reading the record).
+    names: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     recorded_by: Mapped[str] = mapped_column(String(60), default="")
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
@@ -181,14 +192,43 @@ class DrawAttachment(Base):
     uploaded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+class DrawDocument(Base):
+    """A large text of a draw, kept out of the draw's row and read only by the steps that need
+    it: the manifest, the openings, the public and the auditor's record (zlib-compressed,
+    with the SHA-256 and size of the text)."""
+
+    __tablename__ = "draw_document"
+    __table_args__ = (UniqueConstraint("draw_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    draw_id: Mapped[int] = mapped_column(ForeignKey("draw.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20))  # manifest / openings / record / auditor
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column()
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    stored_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
 class DrawnTarget(Base):
-    """A target a task's draw selected; the draw writes these, overlap rules read them."""
+    """A target a task's draw selected, as drawn now (after the events): its visit order and
+    group. The draw writes these in bulk; overlap rules, pages and exports read them."""
 
     __tablename__ = "drawn_target"
-    __table_args__ = (UniqueConstraint("task_id", "target_key"),)
+    __table_args__ = (
+        UniqueConstraint("task_id", "target_key"),
+        Index("ix_drawn_target_task_seq", "task_id", "seq"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     task_id: Mapped[int] = mapped_column(ForeignKey("task.id", ondelete="CASCADE"), index=True)
     target_key: Mapped[str] = mapped_column(String(40), index=True)
     target_name: Mapped[str] = mapped_column(String(200), default="")
     drawn_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Visit order (1…n) and commitment in the record; the group as [[slot, key, name, cert]],
+    # the 组长 first; the name of the target this one replaced; a lower-case text of names,
+    # keys and certificate numbers for the pages' search.
+    seq: Mapped[int | None] = mapped_column()
+    commitment: Mapped[str] = mapped_column(String(64), default="")
+    members: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    replaces: Mapped[str] = mapped_column(String(200), default="")
+    search: Mapped[str] = mapped_column(Text, default="")

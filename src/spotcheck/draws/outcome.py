@@ -1,65 +1,32 @@
-"""A computed draw as people read it: targets by name in visit order with their groups after
-every event, inspectors by name and certificate number, the entropy, the events.
+"""A computed draw as people read it: the summary (strata, slots, entropy, events, counts) and,
+a page at a time, the drawn targets with their groups (`draws.visits`).
 
-Built only from the PUBLIC record (plus names from the registries), so whatever is made from
-it (the 抽取记录 PDF, the channel exports, the portal) cannot show an unselected candidate or a
-stratum's real name: those are not in the public record at all.
+Built only from what the public record shows (plus names from the registries), so whatever is
+made from it (the 抽取记录 PDF, the channel exports, the portal) cannot show an unselected
+candidate or a stratum's real name.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from spotcheck.draws.models import Draw, DrawnTarget
+from spotcheck.draws import documents, visits
+from spotcheck.draws.models import Draw, DrawEvent
+from spotcheck.draws.visits import Member, Visit, mask_key
 from spotcheck.errors import DomainError
-from spotcheck.inspectors.models import Inspector
 from spotcheck.plans.models import Task
-from spotcheck.tabular.codes import check_resident_id
+
+__all__ = ["EVENT_LABELS", "EventView", "Member", "Outcome", "Visit", "build", "mask_key"]
 
 EVENT_LABELS = {
     "replace-target": "替换检查对象",
     "replace-inspector": "替换检查人员",
     "assign-manual": "人工指派（例外）",
 }
-
-
-@dataclass
-class Member:
-    """One inspector of a group."""
-
-    slot: str
-    key: str
-    name: str
-    cert_no: str
-    leader: bool = False
-
-    @property
-    def label(self) -> str:
-        """Name with the certificate number (002 第七条: 姓名、执法证号 are public)."""
-        return f"{self.name}（{self.cert_no}）" if self.cert_no else self.name
-
-
-@dataclass
-class Visit:
-    """A drawn target in visit order with its current group."""
-
-    order: int
-    commitment: str
-    key: str
-    name: str
-    members: list[Member]
-    replaces: str = ""  # the name of the target this one replaced, if any
-
-    @property
-    def shown_key(self) -> str:
-        """The key as it may be shown publicly (a resident ID number is masked)."""
-        return mask_key(self.key)
 
 
 @dataclass
@@ -79,186 +46,112 @@ class EventView:
 
 @dataclass
 class Outcome:
-    """Everything the record, the exports and the portal show about one computed draw."""
+    """What the record, the exports and the portal show about one computed draw, except the
+    list of drawn targets itself, which is read a page at a time (`visits.page`)."""
 
     draw: Draw
     task: Task
-    record: dict[str, Any]
-    visits: list[Visit]
+    seed: str
+    drawn_count: int
+    list_sha256: str
     strata: list[dict[str, Any]]  # neutral name, size, quota
     slots: list[dict[str, Any]]  # name, count, pool size, draw
     entropy: list[dict[str, Any]]
     events: list[EventView] = field(default_factory=list)
 
-    @property
-    def drawn_count(self) -> int:
-        """How many targets are drawn (after replacements: the same number)."""
-        return len(self.visits)
 
-
-def mask_key(key: str) -> str:
-    """A key with a resident ID number masked (DESIGN "Confidentiality"); others unchanged."""
-    if len(key) == 18 and check_resident_id(key) is None:
-        return key[:6] + "*" * 8 + key[-4:]
-    return key
-
-
-def _events(draw: Draw, record: dict[str, Any]) -> list[dict[str, Any]]:
-    rows = sorted(draw.events, key=lambda e: e.seq)
-    if rows:
-        return [dict(e.payload) for e in rows]
-    return [dict(e) for e in record.get("events", [])]
-
-
-def _target_names(session: Session, draw: Draw, keys: set[str]) -> dict[str, str]:
-    names: dict[str, str] = {}
-    if not keys:
-        return names
-    for key, name in session.execute(
-        select(DrawnTarget.target_key, DrawnTarget.target_name).where(
-            DrawnTarget.task_id == draw.task_id, DrawnTarget.target_key.in_(keys)
-        )
-    ):
-        if name:
-            names[key] = name
-    missing = keys - names.keys()
-    if missing:
-        from spotcheck.draws.ceremony import target_names
-
-        names.update(target_names(session, draw, sorted(missing)))
-    return names
-
-
-def _inspectors(session: Session, draw: Draw, keys: set[str]) -> dict[str, tuple[str, str]]:
-    found: dict[str, tuple[str, str]] = {}
-    if keys:
-        for row in session.scalars(select(Inspector).where(Inspector.key.in_(keys))):
-            found[row.key] = (row.name, row.cert_no)
-    # pools_info = {"slots": {slot: {"members": {key: label}, …}}, "notes": […], "borrowed": […]}
-    for pool in ((draw.pools_info or {}).get("slots") or {}).values():
-        for key, name in (pool.get("members") or {}).items():
-            if key in keys and key not in found:
-                found[key] = (str(name), "")
-    return found
+def revealed_in_plan_order(draw: Draw) -> list[dict[str, Any]]:
+    """The revealed entropy in the order of the committed plan."""
+    by_kind = {item.get("kind"): item for item in draw.revealed}
+    ordered = [by_kind[p["kind"]] for p in draw.entropy_plan if p.get("kind") in by_kind]
+    return ordered or list(draw.revealed)
 
 
 def build(session: Session, draw: Draw) -> Outcome:
-    """The outcome of a computed (or published) draw; refuses a draw without a record."""
-    if not draw.record_text:
+    """The summary of a computed (or published) draw; refuses a draw without a record."""
+    if not draw.computed_at:
         raise DomainError("该抽取尚未完成计算，没有抽取记录", field="状态")
-    record: dict[str, Any] = json.loads(draw.record_text)
     task = session.get(Task, draw.task_id)
     assert task is not None  # the foreign key guarantees it
-    manifest = record["manifest"]
-    openings: dict[str, dict[str, str]] = record.get("openings", {})
-    key_of = {c: o["key"] for c, o in openings.items()}
-
-    order: list[str] = [a["target"] for a in record["assignments"]]
-    groups: dict[str, list[list[str]]] = {
-        a["target"]: [list(m) for m in a["inspectors"]] for a in record["assignments"]
-    }
-    replaced_from: dict[str, str] = {}
-    raw_events = _events(draw, record)
-    for event in raw_events:
-        _fold(event, order, groups, replaced_from)
-
-    inspector_keys = {key for group in groups.values() for _, key in group}
-    for event in raw_events:
-        if event.get("type") != "replace-target":  # there `replacement` is a target
-            inspector_keys.update(
-                str(event[f]) for f in ("inspector", "replacement") if event.get(f)
-            )
-    people = _inspectors(session, draw, inspector_keys)
-    names = _target_names(session, draw, set(key_of.values()))
-
-    def member(slot: str, key: str, leader: bool) -> Member:
-        name, cert = people.get(key, (key, ""))
-        return Member(slot, key, name, cert, leader)
-
-    def target_name(c: str) -> str:
-        return names.get(key_of.get(c, ""), "") or key_of.get(c, c[:12])
-
-    visits = []
-    for n, c in enumerate(order, start=1):
-        group = groups[c]
-        members = [member(slot, key, i == 0) for i, (slot, key) in enumerate(group)]
-        prior = replaced_from.get(c, "")
-        visits.append(
-            Visit(
-                n,
-                c,
-                key_of.get(c, ""),
-                target_name(c),
-                members,
-                target_name(prior) if prior else "",
-            )
-        )
-
-    events = []
-    rows = {e.seq: e for e in draw.events}
-    for seq, event in enumerate(raw_events, start=1):
-        row = rows.get(seq)
-        events.append(
-            EventView(
-                seq=seq,
-                kind=event.get("type", ""),
-                label=EVENT_LABELS.get(event.get("type", ""), event.get("type", "")),
-                target=target_name(event.get("target", "")),
-                detail=_detail(event, people, target_name),
-                reason=(row.reason if row else "") or str(event.get("reason", "")),
-                approved_by=(row.approved_by if row else "") or str(event.get("approved_by", "")),
-                rule=row.rule if row else "",
-                at=str(event.get("at", "")),
-            )
-        )
+    strata = [
+        {"name": name, "size": info.get("size", 0), "quota": info.get("quota", 0)}
+        for name, info in (draw.strata_map or {}).items()
+    ]
+    slots = [
+        {
+            "name": name,
+            "count": info.get("count", 0),
+            "pool": len(info.get("members") or {}),
+            "draw": info.get("draw"),
+        }
+        for name, info in ((draw.pools_info or {}).get("slots") or {}).items()
+    ]
     return Outcome(
         draw=draw,
         task=task,
-        record=record,
-        visits=visits,
-        strata=[
-            {"name": s["name"], "size": len(s["candidates"]), "quota": s["quota"]}
-            for s in manifest["strata"]
-        ],
-        slots=[
-            {"name": s["name"], "count": s["count"], "pool": len(s["pool"]), "draw": s.get("draw")}
-            for s in manifest["slots"]
-        ],
-        entropy=list(record.get("entropy", [])),
-        events=events,
+        seed=draw.seed,
+        drawn_count=draw.selected_count,
+        list_sha256=draw.list_sha256,
+        strata=strata,
+        slots=slots,
+        entropy=revealed_in_plan_order(draw),
+        events=event_views(session, draw),
     )
 
 
-def _fold(
-    event: dict[str, Any],
-    order: list[str],
-    groups: dict[str, list[list[str]]],
-    replaced_from: dict[str, str],
-) -> None:
-    """Apply one event's derived fields to the current groups (spec "Events after the draw")."""
-    kind, target = event.get("type"), event.get("target", "")
-    if target not in groups:
-        return  # a record that does not verify is the verifier's business, not the page's
-    if kind == "replace-target" and event.get("replacement"):
-        new = event["replacement"]
-        order[order.index(target)] = new
-        groups[new] = [list(m) for m in event.get("group", [])]
-        del groups[target]
-        replaced_from[new] = target
-    elif kind == "replace-inspector" and event.get("replacement"):
-        group = groups[target]
-        pair = [event.get("slot"), event.get("inspector")]
-        if pair in group:
-            group[group.index(pair)] = [event["slot"], event["replacement"]]
-    elif kind == "assign-manual" and event.get("replacement"):
-        group, slot = groups[target], event.get("slot", "")
-        if event.get("inspector") is not None:
-            pair = [slot, event["inspector"]]
-            if pair in group:
-                group[group.index(pair)] = [slot, event["replacement"]]
-            return
-        last = max((i for i, (name, _) in enumerate(group) if name == slot), default=None)
-        group.insert(len(group) if last is None else last + 1, [slot, event["replacement"]])
+def event_views(session: Session, draw: Draw) -> list[EventView]:
+    """The events in words, with target and inspector names."""
+    rows: list[DrawEvent] = sorted(draw.events, key=lambda e: e.seq)
+    if not rows:
+        return []
+    names = _event_names(session, draw, rows)
+    keys: set[str] = set()
+    for row in rows:
+        if row.payload.get("type") != "replace-target":  # there `replacement` is a target
+            keys.update(
+                str(row.payload[f]) for f in ("inspector", "replacement") if row.payload.get(f)
+            )
+    people = visits.inspectors(session, draw, keys)
+
+    def target_name(c: str) -> str:
+        key, name = names.get(c, ("", ""))
+        return name or key or c[:12]
+
+    return [
+        EventView(
+            seq=row.seq,
+            kind=row.kind,
+            label=EVENT_LABELS.get(row.kind, row.kind),
+            target=target_name(str(row.payload.get("target", ""))),
+            detail=_detail(row.payload, people, target_name),
+            reason=row.reason or str(row.payload.get("reason", "")),
+            approved_by=row.approved_by or str(row.payload.get("approved_by", "")),
+            rule=row.rule,
+            at=str(row.payload.get("at", "")),
+        )
+        for row in rows
+    ]
+
+
+def _event_names(session: Session, draw: Draw, rows: list[DrawEvent]) -> dict[str, tuple[str, str]]:
+    """(key, name) of each commitment the events name: recorded with the event since the rows
+    exist; for older events, from the public record's openings."""
+    names: dict[str, tuple[str, str]] = {}
+    for row in rows:
+        for c, pair in (row.names or {}).items():
+            names[c] = (str(pair[0]), str(pair[1]))
+    wanted = {
+        str(row.payload[f])
+        for row in rows
+        for f in ("target", "replacement")
+        if row.payload.get(f) and (f == "target" or row.kind == "replace-target")
+    } - names.keys()
+    if wanted:
+        openings = documents.value(session, draw, documents.RECORD).get("openings", {})
+        keys = {c: openings[c]["key"] for c in wanted if c in openings}
+        found = visits.target_names(session, draw, keys.values())
+        names.update({c: (k, found.get(k, "")) for c, k in keys.items()})
+    return names
 
 
 def _detail(event: dict[str, Any], people: dict[str, tuple[str, str]], target_name: Any) -> str:

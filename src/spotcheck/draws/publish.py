@@ -14,8 +14,8 @@ from spotcheck.channels import exports as channel_exports
 from spotcheck.channels import service as channels_service
 from spotcheck.channels.models import ChannelSubmission
 from spotcheck.db import utcnow
-from spotcheck.draws import outcome as outcome_mod
 from spotcheck.draws import service as draws_service
+from spotcheck.draws import visits
 from spotcheck.draws.models import Draw, DrawStatus
 from spotcheck.errors import DomainError, NotFound
 from spotcheck.rulebooks.schema import Channel
@@ -36,14 +36,15 @@ DONE = (DrawStatus.COMPUTED, DrawStatus.PUBLISHED)
 
 
 def _rows(session: Session, draw: Draw) -> list[list[Any]]:
-    result = outcome_mod.build(session, draw)
+    task = draws_service.task_of(session, draw)
+    visits.backfill(session, draw)
     rows = []
-    for visit in result.visits:
+    for visit in visits.every(session, draw):
         leader = next((m.label for m in visit.members if m.leader), "")
         rows.append(
             [
                 draw.code,
-                result.task.name,
+                task.name,
                 visit.order,
                 visit.name,
                 visit.key,  # an internal filing channel needs the full identifier

@@ -2,6 +2,10 @@
 
 Built from the public outcome only (draws/outcome.py), so the document can be handed out and
 published: strata appear by neutral name, and only drawn targets are named.
+
+The record is a summary that fits on a few pages whatever the size of the draw: it binds the full
+list of drawn targets and groups by its SHA-256 (printed on the first page), and that list is an
+appendix (Excel and CSV, `draws.visits`). Up to LIST_IN_PDF targets it is printed here as well.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from sqlalchemy.orm import Session
 from spotcheck.departments.models import Department
 from spotcheck.draws import outcome as outcome_mod
 from spotcheck.draws import service as draws_service
+from spotcheck.draws import visits
 from spotcheck.draws.models import Draw
 from spotcheck.rulebooks.schema import Profile
 
@@ -28,6 +33,9 @@ _env = Environment(
 )
 ROUNDING = {"ceil": "向上取整", "floor": "向下取整", "round": "四舍五入"}
 BLANK_SIGNATURE_ROWS = 3  # other people present sign too (所有到场人员)
+# Up to this many drawn targets the list is also printed in the record (about 40 pages); a
+# larger list is the appendix alone: thousands of pages would not be read or signed.
+LIST_IN_PDF = 2_000
 
 
 def profile_articles(profile: Profile) -> list[tuple[str, str]]:
@@ -84,7 +92,8 @@ def context(session: Session, draw: Draw) -> dict[str, Any]:
         version = session.get(CheckItemVersion, item.item_version_id)
         label = "主事项" if item.is_main or position == 0 else "关联事项"
         items.append((label, version.name if version else f"#{item.item_id}"))
-    manifest = result.record["manifest"]
+    visits.backfill(session, draw)
+    listed = list(visits.every(session, draw)) if draw.selected_count <= LIST_IN_PDF else None
     return {
         "o": result,
         "draw": draw,
@@ -96,14 +105,16 @@ def context(session: Session, draw: Draw) -> dict[str, Any]:
         "participants": participants,
         "items": items,
         "plan_title": task.plan.title if task.plan else "专项检查（计划外）",
-        "committed_at_utc": manifest["committed_at"],
+        "committed_at_utc": _utc_text(draw.committed_at),
         "committed_at_local": outcome_mod.local_time(draw.committed_at),
         "computed_at_local": outcome_mod.local_time(draw.computed_at),
         "computed_at_utc": _utc_text(draw.computed_at),
-        "entropy_plan": manifest["entropy"],
+        "entropy_plan": draw.entropy_plan,
+        "visits": listed,
+        "list_in_pdf": LIST_IN_PDF,
         "witnesses": list(draw.witnesses),
         "blank_rows": range(BLANK_SIGNATURE_ROWS),
-        "seed": result.record.get("seed", ""),
+        "seed": draw.seed,
     }
 
 

@@ -22,7 +22,7 @@ from spotcheck import clock
 from spotcheck.audit import service as audit_service
 from spotcheck.audit.service import Actor
 from spotcheck.departments.models import Department
-from spotcheck.draws import pools
+from spotcheck.draws import documents, pools
 from spotcheck.draws.models import DRAW_LABELS, Draw, DrawBorrowing, DrawStatus
 from spotcheck.eligibility import service as eligibility
 from spotcheck.errors import DomainError, NotFound, Refused
@@ -380,6 +380,8 @@ def commit(session: Session, actor: Actor, draw: Draw, now: dt.datetime | None =
             "article": stratum.article,
             "rule": stratum.rule_text,
             "quota_text": stratum.quota_text,
+            "size": len(stratum.candidates),
+            "quota": stratum.quota,
         }
     loans = borrowed(session, draw)
     plan = pools.build_slots(
@@ -411,13 +413,16 @@ def commit(session: Session, actor: Actor, draw: Draw, now: dt.datetime | None =
         )
     except DrawError as exc:
         raise DomainError(f"清单不能承诺：{exc.zh}") from exc
-    draw.manifest_text = canonical_json(manifest)
+    documents.put(session, draw, documents.MANIFEST, canonical_json(manifest))
+    documents.put(session, draw, documents.OPENINGS, canonical_json(openings))
     draw.digest = manifest_digest(manifest)
+    draw.entropy_plan = list(manifest["entropy"])
     draw.committed_at = dt.datetime.fromisoformat(manifest["committed_at"].replace("Z", "+00:00"))
     draw.committed_by = actor.name[:60]
     draw.secret_hex = secret.hex()
-    draw.openings = openings
     draw.strata_map = strata_map
+    draw.candidate_count = len(keys)
+    draw.evaluation = eligibility.summary(result)
     draw.pools_info = {"slots": plan.info(), "notes": plan.notes, "borrowed": loans}
     move(
         session,

@@ -14,6 +14,7 @@ from spotcheck.draws import access, view_context
 from spotcheck.draws.models import Draw
 from spotcheck.draws.service import DrawRefused
 from spotcheck.errors import DomainError, Forbidden, NotFound
+from spotcheck.ids import parse_id
 from spotcheck.web.security import Principal, roles
 from spotcheck.web.templating import render
 
@@ -48,6 +49,8 @@ def show(
 ) -> HTMLResponse:
     """The draw page, with a message from the last action."""
     draw = access.draw_or_404(db, draw_id, principal.scope)
+    params = request.query_params
+    number = parse_id(params.get("page")) or 1
     return render(
         request,
         "draws/detail.html",
@@ -55,7 +58,7 @@ def show(
         error=error,
         done=DONE.get(done, ""),
         values=values or {},
-        **view_context.context(db, principal, draw),
+        **view_context.context(db, principal, draw, number, params.get("q", "")[:100]),
     )
 
 

@@ -18,7 +18,7 @@ from spotcheck.accounts.models import User
 from spotcheck.channels import service as channels_service
 from spotcheck.departments import service as departments_service
 from spotcheck.departments.models import Department
-from spotcheck.draws import access, ceremony, entropy_input, events, pools, publish
+from spotcheck.draws import access, entropy_input, events, pools, publish, visits
 from spotcheck.draws import outcome as outcome_mod
 from spotcheck.draws.attachments import KINDS as ATTACHMENT_KINDS
 from spotcheck.draws.attachments import named_for as attachment_name
@@ -169,8 +169,11 @@ def witness_users(session: Session, principal: Principal) -> list[User]:
     return sorted((u for u in users if u.has_role(*access.WITNESS)), key=lambda u: u.username)
 
 
-def context(session: Session, principal: Principal, draw: Draw) -> dict[str, Any]:
-    """Everything the draw page needs."""
+def context(
+    session: Session, principal: Principal, draw: Draw, page: int = 1, query: str = ""
+) -> dict[str, Any]:
+    """Everything the draw page needs; the drawn targets one page at a time (`query` filters
+    them by target name or code, or by inspector)."""
     task = task_of(session, draw)
     profile = profile_of(session, draw)
     runner = access.can_run(session, principal.user, principal.scope, draw)
@@ -201,18 +204,20 @@ def context(session: Session, principal: Principal, draw: Draw) -> dict[str, Any
         "approvers": events.approvers(session, draw) if runner else {},
     }
     if draw.status in publish.DONE:
+        visits.backfill(session, draw)
         ctx["outcome"] = outcome_mod.build(session, draw)
-        ctx["schedule"] = ceremony.schedule(session, draw)
+        ctx["visits"] = visits.page(session, draw, page, query)
         ctx["channels"] = publish.draw_channels(session, draw)
         ctx["submissions"] = channels_service.submissions_for(session, "draw", draw.id)
         ctx["attachment_kinds"] = ATTACHMENT_KINDS
         ctx["attachment_name"] = attachment_name  # the name with its detected type's extension
-        ctx.update(event_choices(draw, profile, ctx["outcome"]))
+        ctx.update(event_choices(draw, profile, ctx["visits"]))
     return ctx
 
 
-def event_choices(draw: Draw, profile: Profile, outcome: Any) -> dict[str, Any]:
-    """What the event forms offer: drawn targets, group members, pool members, rules."""
+def event_choices(draw: Draw, profile: Profile, shown: visits.Page) -> dict[str, Any]:
+    """What the event forms offer: the drawn targets on the page shown (search finds any
+    other), their group members, the pool members, the rules."""
     pool_members = [
         (slot, key, label)
         for slot, info in (draw.pools_info.get("slots") or {}).items()
@@ -228,6 +233,6 @@ def event_choices(draw: Draw, profile: Profile, outcome: Any) -> dict[str, Any]:
         },
         "inspector_reasons": events.INSPECTOR_REASONS,
         "target_reasons": events.TARGET_REASONS,
-        "group_members": [(v, m) for v in (outcome.visits if outcome else []) for m in v.members],
+        "group_members": [(v, m) for v in shown.visits for m in v.members],
         "pool_members": pool_members,
     }

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import UploadFile
 
-from spotcheck.draws import access, attachments, ceremony, publish, record_pdf
+from spotcheck.draws import access, appendix, attachments, ceremony, publish, record_pdf
 from spotcheck.draws.models import Draw
 from spotcheck.draws.view_actions import Runner, act, runnable, show
 from spotcheck.errors import DomainError, NotFound
@@ -98,7 +98,18 @@ def draw_record_pdf(principal: LoggedIn, db: Db, draw_id: PathId) -> Response:
 def draw_record_json(principal: LoggedIn, db: Db, draw_id: PathId) -> Response:
     """The public record (what the portal publishes), to check with `spotcheck verify`."""
     draw = _done(db, principal, draw_id)
-    return download(draw.record_text, MEDIA["json"], f"{draw.code}.json")
+    return download(ceremony.record_text(db, draw), MEDIA["json"], f"{draw.code}.json")
+
+
+@router.get("/draws/{draw_id:int}/appendix.{fmt}")
+def draw_appendix(principal: LoggedIn, db: Db, draw_id: PathId, fmt: str) -> Response:
+    """The record's appendix: the full list of drawn targets and groups (CSV or Excel), whose
+    SHA-256 the signed 抽取记录 prints."""
+    if fmt not in ("csv", "xlsx"):
+        raise NotFound("只提供 CSV 或 xlsx 格式")
+    draw = _done(db, principal, draw_id)
+    data = appendix.csv_bytes(db, draw) if fmt == "csv" else appendix.xlsx_bytes(db, draw)
+    return download(data, MEDIA[fmt], appendix.filename(draw, fmt))
 
 
 @router.post("/draws/{draw_id:int}/attachments", response_class=HTMLResponse)

@@ -181,3 +181,33 @@ def _evaluate(session: Session, task: Task, on: dt.date, shared: Shared | None) 
         profile, ctx.items, result.strata, result.problems, result.warnings
     )
     return result
+
+
+def summary(result: Eligibility) -> dict[str, Any]:
+    """What a decision took from an evaluation, small enough to store with it (a draw's
+    commit): counts per stratum and per exclusion rule, warnings, problems."""
+    return {
+        "on": result.on.isoformat(),
+        "profile": result.profile_code,
+        "in_scope": result.in_scope,
+        "total_candidates": result.total_candidates,
+        "total_quota": result.total_quota,
+        "strata": [
+            {
+                "key": s.key,
+                "name": s.name,
+                "article": s.article,
+                "rule": s.rule_text,
+                "size": len(s.candidates),
+                "quota": s.quota,
+                "quota_text": s.quota_text,
+            }
+            for s in result.strata
+        ],
+        "exclusions": [
+            {"code": code, "label": label, "article": article, "count": n}
+            for code, label, article, n in result.exclusion_counts()
+        ],
+        "warnings": list(result.warnings),
+        "problems": list(result.problems),
+    }

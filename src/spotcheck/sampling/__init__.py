@@ -44,6 +44,7 @@ _WHERE = {
     "parse_manifest": "manifest",
     "DEFAULT_ALTERNATES": "record",
     "compute_record": "record",
+    "compute_records": "record",
     "SPEC": "tickets",
     "commitment": "tickets",
     "inspector_ticket": "tickets",
@@ -76,7 +77,7 @@ if TYPE_CHECKING:
         Reason,
     )
     from .manifest import Manifest, feasibility_problem, manifest_digest, parse_manifest
-    from .record import DEFAULT_ALTERNATES, compute_record
+    from .record import DEFAULT_ALTERNATES, compute_record, compute_records
     from .tickets import SPEC, commitment, inspector_ticket, target_ticket
     from .verify import VerifyResult, is_record, verify_record
 
@@ -112,6 +113,7 @@ __all__ = [
     "check_entropy",
     "commitment",
     "compute_record",
+    "compute_records",
     "derive_seed",
     "dice_plan",
     "drand_plan",

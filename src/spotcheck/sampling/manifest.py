@@ -284,6 +284,11 @@ def _parse_conflicts(value: object, slots: Sequence[Slot]) -> tuple[tuple[str, s
     return tuple(pairs)
 
 
+def parse_plan(value: object) -> tuple[PlanItem, ...]:
+    """The entropy plan of a manifest (its `entropy` list), checked."""
+    return _parse_plan(value)
+
+
 def _parse_plan(value: object) -> tuple[PlanItem, ...]:
     items = _list(value, "manifest.entropy")
     if not items:

@@ -145,34 +145,41 @@ def compute_record(
     (`audience="auditor"`) every candidate. `manifest_digest`, when given, must match.
     Raises a DrawError subclass naming the problem; nothing is returned half-made.
     """
-    if alternates is not None and alternates < 0:
-        raise ValueError("alternates cannot be negative")
     if audience not in ("public", AUDITOR):
         raise ValueError("audience must be 'public' or 'auditor'")
-    return _compute(
+    return compute_records(
         manifest,
         entropy,
         events,
-        openings,
-        alternates,
-        audience,
-        workers,
-        require_signature,
-        manifest_digest,
-    )
+        openings=openings,
+        alternates=alternates,
+        audiences=(audience,),
+        workers=workers,
+        require_signature=require_signature,
+        manifest_digest=manifest_digest,
+    )[0]
 
 
-def _compute(
+def compute_records(
     manifest: Mapping[str, Any],
     entropy: Sequence[Mapping[str, Any]],
-    events: Sequence[Mapping[str, Any]],
-    openings: Mapping[str, Mapping[str, str]] | None,
-    alternates: int | None,
-    audience: str,
-    workers: int | None,
-    require_signature: bool,
-    manifest_digest: str | None,
-) -> dict[str, Any]:
+    events: Sequence[Mapping[str, Any]] = (),
+    *,
+    openings: Mapping[str, Mapping[str, str]] | None = None,
+    alternates: int | None = DEFAULT_ALTERNATES,
+    audiences: Sequence[str] = ("public", AUDITOR),
+    workers: int | None = None,
+    require_signature: bool = False,
+    manifest_digest: str | None = None,
+) -> list[dict[str, Any]]:
+    """One engine run, one record per audience (they differ only in the openings they carry).
+
+    Arguments as compute_record; the records come in the order of `audiences`.
+    """
+    if alternates is not None and alternates < 0:
+        raise ValueError("alternates cannot be negative")
+    if any(a not in ("public", AUDITOR) for a in audiences):
+        raise ValueError("audience must be 'public' or 'auditor'")
     m = parse_manifest(manifest)
     problem = feasibility_problem(m)
     if problem is not None:
@@ -196,7 +203,10 @@ def _compute(
             code="digest-mismatch",
         )
     applied = [apply_event(draw.state, n, e) for n, e in enumerate(parsed)]
-    return assemble(draw, check, list(entropy), applied, openings, alternates, audience)
+    return [
+        assemble(draw, check, list(entropy), applied, openings, alternates, audience)
+        for audience in audiences
+    ]
 
 
 def assemble(

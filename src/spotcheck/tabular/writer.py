@@ -86,11 +86,15 @@ def write_xlsx(
     *,
     text_columns: Collection[str] = (),
     sheet_title: str = "数据",
+    title: str = "",
 ) -> None:
-    """Write one sheet: a bold header row, then ``rows``; ``text_columns`` (header names) as text '@'."""
+    """Write one sheet: a bold header row, then ``rows``; ``text_columns`` (header names) as
+    text '@'. A ``title`` goes in a first row above the headers."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(sheet_title)
     _set_widths(sheet, headers)
+    if title:
+        sheet.append([_clean(title)])
     sheet.append([_header_cell(sheet, h) for h in headers])
     make_row = _RowMaker(sheet, [h in text_columns for h in headers])
     for row in rows:

@@ -1,0 +1,213 @@
+"""draws at national scale: large texts in draw_document, drawn targets carry order and group
+
+The manifest, openings and both records move out of the draw's row into draw_document
+(compressed, with their SHA-256); the draw keeps its entropy plan, seed and counts; drawn targets
+get their visit order, commitment, group and search text (draws computed before this are filled
+in from their record the first time they are read: spotcheck.draws.visits.backfill); events
+remember the names of the targets they touch.
+
+Revision ID: 0014
+Revises: 0013
+Create Date: 2026-12-03 20:00:00.000000
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import zlib
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import op
+
+from spotcheck.db import UTCDateTime
+
+revision = "0014"
+down_revision = "0013"
+branch_labels = None
+depends_on = None
+
+_MOVED = ("manifest_text", "openings", "record_text", "auditor_record_text")
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def upgrade() -> None:
+    op.create_table(
+        "draw_document",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("draw_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("body", sa.LargeBinary(), nullable=False),
+        sa.Column("stored_at", UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["draw_id"], ["draw.id"], name=op.f("fk_draw_document_draw_id_draw"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_draw_document")),
+        sa.UniqueConstraint("draw_id", "kind", name=op.f("uq_draw_document_draw_id_kind")),
+    )
+    with op.batch_alter_table("draw") as batch:
+        batch.add_column(sa.Column("entropy_plan", sa.JSON(), nullable=True))
+        batch.add_column(sa.Column("evaluation", sa.JSON(), nullable=True))
+        batch.add_column(
+            sa.Column("candidate_count", sa.Integer(), nullable=False, server_default="0")
+        )
+        batch.add_column(sa.Column("seed", sa.String(length=64), nullable=False, server_default=""))
+        batch.add_column(
+            sa.Column("selected_count", sa.Integer(), nullable=False, server_default="0")
+        )
+        batch.add_column(
+            sa.Column("list_sha256", sa.String(length=64), nullable=False, server_default="")
+        )
+    with op.batch_alter_table("draw_event") as batch:
+        batch.add_column(sa.Column("names", sa.JSON(), nullable=True))
+    with op.batch_alter_table("drawn_target") as batch:
+        batch.add_column(sa.Column("seq", sa.Integer(), nullable=True))
+        batch.add_column(
+            sa.Column("commitment", sa.String(length=64), nullable=False, server_default="")
+        )
+        batch.add_column(sa.Column("members", sa.JSON(), nullable=True))
+        batch.add_column(
+            sa.Column("replaces", sa.String(length=200), nullable=False, server_default="")
+        )
+        batch.add_column(sa.Column("search", sa.Text(), nullable=False, server_default=""))
+        batch.create_index("ix_drawn_target_task_seq", ["task_id", "seq"])
+    _move_texts()
+    empty = {("draw", "entropy_plan"): "[]", ("draw", "evaluation"): "{}"}
+    empty |= {("draw_event", "names"): "{}", ("drawn_target", "members"): "[]"}
+    for (table, column), value in empty.items():
+        op.execute(f"UPDATE {table} SET {column} = '{value}' WHERE {column} IS NULL")
+    with op.batch_alter_table("draw") as batch:
+        for column in _MOVED:
+            batch.drop_column(column)
+        batch.alter_column("entropy_plan", existing_type=sa.JSON(), nullable=False)
+        batch.alter_column("evaluation", existing_type=sa.JSON(), nullable=False)
+    with op.batch_alter_table("draw_event") as batch:
+        batch.alter_column("names", existing_type=sa.JSON(), nullable=False)
+    with op.batch_alter_table("drawn_target") as batch:
+        batch.alter_column("members", existing_type=sa.JSON(), nullable=False)
+
+
+def _move_texts() -> None:
+    bind = op.get_bind()
+    draw = sa.table(
+        "draw",
+        sa.column("id", sa.Integer()),
+        sa.column("manifest_text", sa.Text()),
+        sa.column("openings", sa.JSON()),
+        sa.column("record_text", sa.Text()),
+        sa.column("auditor_record_text", sa.Text()),
+        sa.column("strata_map", sa.JSON()),
+        sa.column("entropy_plan", sa.JSON()),
+        sa.column("seed", sa.String()),
+        sa.column("selected_count", sa.Integer()),
+        sa.column("candidate_count", sa.Integer()),
+    )
+    document = sa.table(
+        "draw_document",
+        sa.column("draw_id", sa.Integer()),
+        sa.column("kind", sa.String()),
+        sa.column("sha256", sa.String()),
+        sa.column("size", sa.Integer()),
+        sa.column("body", sa.LargeBinary()),
+        sa.column("stored_at", UTCDateTime()),
+    )
+    import datetime as dt
+
+    now = dt.datetime.now(dt.UTC)
+    ids = [row[0] for row in bind.execute(sa.select(draw.c.id))]
+    for ident in ids:
+        row = bind.execute(sa.select(draw).where(draw.c.id == ident)).mappings().one()
+        if not row["manifest_text"]:
+            continue
+        texts = {
+            "manifest": row["manifest_text"],
+            "openings": _canonical(row["openings"] or {}),
+            "record": row["record_text"],
+            "auditor": row["auditor_record_text"],
+        }
+        for kind, text in texts.items():
+            if not text:
+                continue
+            data = text.encode("utf-8")
+            bind.execute(
+                document.insert().values(
+                    draw_id=ident,
+                    kind=kind,
+                    sha256=hashlib.sha256(data).hexdigest(),
+                    size=len(data),
+                    body=zlib.compress(data, 1),
+                    stored_at=now,
+                )
+            )
+        try:
+            manifest = json.loads(row["manifest_text"])
+            record = json.loads(row["record_text"]) if row["record_text"] else None
+        except ValueError:  # not a draw's texts: moved as they are, nothing derived
+            continue
+        strata_map = dict(row["strata_map"] or {})
+        for stratum in manifest["strata"]:
+            entry = dict(strata_map.get(stratum["name"], {}))
+            entry.update(size=len(stratum["candidates"]), quota=stratum["quota"])
+            strata_map[stratum["name"]] = entry
+        values: dict[str, Any] = {
+            "entropy_plan": manifest["entropy"],
+            "strata_map": strata_map,
+            "candidate_count": sum(len(s["candidates"]) for s in manifest["strata"]),
+        }
+        if record is not None:
+            values["seed"] = record["seed"]
+            values["selected_count"] = len(record["assignments"])
+        bind.execute(draw.update().where(draw.c.id == ident).values(**values))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("draw") as batch:
+        batch.add_column(sa.Column("manifest_text", sa.Text(), nullable=False, server_default=""))
+        batch.add_column(sa.Column("openings", sa.JSON(), nullable=True))
+        batch.add_column(sa.Column("record_text", sa.Text(), nullable=False, server_default=""))
+        batch.add_column(
+            sa.Column("auditor_record_text", sa.Text(), nullable=False, server_default="")
+        )
+    bind = op.get_bind()
+    columns = {
+        "manifest": "manifest_text",
+        "record": "record_text",
+        "auditor": "auditor_record_text",
+    }
+    draw = sa.table(
+        "draw",
+        sa.column("id", sa.Integer()),
+        sa.column("openings", sa.JSON()),
+        *(sa.column(c, sa.Text()) for c in columns.values()),
+    )
+    rows = bind.execute(sa.text("SELECT draw_id, kind, body FROM draw_document")).all()
+    for draw_id, kind, body in rows:
+        text = zlib.decompress(body).decode("utf-8")
+        if kind == "openings":
+            values: dict[str, Any] = {"openings": json.loads(text)}
+        else:
+            values = {columns[kind]: text}
+        bind.execute(draw.update().where(draw.c.id == draw_id).values(**values))
+    with op.batch_alter_table("drawn_target") as batch:
+        batch.drop_index("ix_drawn_target_task_seq")
+        for column in ("seq", "commitment", "members", "replaces", "search"):
+            batch.drop_column(column)
+    with op.batch_alter_table("draw_event") as batch:
+        batch.drop_column("names")
+    with op.batch_alter_table("draw") as batch:
+        for column in (
+            "entropy_plan",
+            "evaluation",
+            "candidate_count",
+            "seed",
+            "selected_count",
+            "list_sha256",
+        ):
+            batch.drop_column(column)
+    op.drop_table("draw_document")

@@ -1,0 +1,47 @@
+"""The appendix of the 抽取记录: the full list of drawn targets and their groups, as CSV and
+Excel, bound to the signed record by the SHA-256 it prints (`Draw.list_sha256`).
+
+The CSV is the list itself: its SHA-256 is the list's, so anyone can check a copy with
+`sha256sum`. The Excel file carries the same rows under a first line naming that SHA-256.
+"""
+
+from __future__ import annotations
+
+import io
+
+from sqlalchemy.orm import Session
+
+from spotcheck.draws import visits
+from spotcheck.draws.models import Draw
+from spotcheck.tabular.writer import write_xlsx
+
+TEXT_COLUMNS = ("检查对象标识（统一社会信用代码等）",)
+
+
+def filename(draw: Draw, fmt: str) -> str:
+    """The appendix's file name."""
+    return f"{draw.code}-抽取名单.{fmt}"
+
+
+def csv_bytes(session: Session, draw: Draw) -> bytes:
+    """The appendix as CSV (UTF-8 with BOM); its SHA-256 is `draw.list_sha256`."""
+    visits.backfill(session, draw)
+    return visits.appendix_csv(session, draw)
+
+
+def xlsx_bytes(session: Session, draw: Draw) -> bytes:
+    """The appendix as an Excel workbook, the list's SHA-256 on its first line."""
+    visits.backfill(session, draw)
+    stream = io.BytesIO()
+    write_xlsx(
+        stream,
+        visits.APPENDIX_HEADERS,
+        (visits.appendix_row(v) for v in visits.every(session, draw)),
+        text_columns=TEXT_COLUMNS,
+        sheet_title="抽取名单",
+        title=(
+            f"抽取记录 {draw.code} 附件：抽取名单（共 {draw.selected_count} 个对象）。"
+            f"名单 SHA-256：{draw.list_sha256}（即同名 CSV 文件的 SHA-256）"
+        ),
+    )
+    return stream.getvalue()

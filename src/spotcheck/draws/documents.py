@@ -1,0 +1,110 @@
+"""The large texts of a draw (manifest, openings, public and auditor's records), kept in
+`draw_document` rows outside the draw's own row and read only by the steps that need them.
+
+A 1,000,000-target draw has a manifest of ~60 MB and records of ~100 and ~250 MB: loading them
+with the draw at every step (adding a witness, entering a digit, showing a page) cost seconds
+and gigabytes. They are stored zlib-compressed with the SHA-256 and size of the text; reading
+one checks the hash, so a quietly altered text is an error, not a different draw.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import zlib
+from typing import Any
+
+from sqlalchemy import event, insert, select, update
+from sqlalchemy.orm import Session
+
+from spotcheck.db import utcnow
+from spotcheck.draws.models import Draw, DrawDocument
+from spotcheck.errors import DomainError
+from spotcheck.sampling.canonical import parse_json
+
+MANIFEST, OPENINGS, RECORD, AUDITOR = "manifest", "openings", "record", "auditor"
+KINDS = {
+    MANIFEST: "抽取清单",
+    OPENINGS: "开启值",
+    RECORD: "公开抽取记录",
+    AUDITOR: "审计用抽取记录",
+}
+# Level 1: the texts are mostly random hex, which no level compresses much beyond half;
+# higher levels cost seconds more on a record of a million targets for a few percent.
+LEVEL = 1
+_CACHE = "spotcheck.draw_documents"
+
+
+def put(session: Session, draw: Draw, kind: str, text: str) -> str:
+    """Store (or replace) a text of the draw; returns its SHA-256."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown draw document kind {kind!r}")
+    data = text.encode("utf-8")
+    digest = hashlib.sha256(data).hexdigest()
+    values = {
+        "sha256": digest,
+        "size": len(data),
+        "body": zlib.compress(data, LEVEL),
+        "stored_at": utcnow(),
+    }
+    where = (DrawDocument.draw_id == draw.id, DrawDocument.kind == kind)
+    found = session.scalar(select(DrawDocument.id).where(*where))
+    if found is None:
+        session.execute(insert(DrawDocument).values(draw_id=draw.id, kind=kind, **values))
+    else:
+        session.execute(update(DrawDocument).where(DrawDocument.id == found).values(**values))
+    return digest
+
+
+def has(session: Session, draw: Draw, kind: str) -> bool:
+    """Whether the draw has this text (without reading it)."""
+    where = (DrawDocument.draw_id == draw.id, DrawDocument.kind == kind)
+    return session.scalar(select(DrawDocument.id).where(*where)) is not None
+
+
+def info(session: Session, draw: Draw, kind: str) -> tuple[str, int] | None:
+    """(SHA-256, size in bytes) of the text, without reading it; None when there is none."""
+    where = (DrawDocument.draw_id == draw.id, DrawDocument.kind == kind)
+    row = session.execute(select(DrawDocument.sha256, DrawDocument.size).where(*where)).first()
+    return None if row is None else (row[0], row[1])
+
+
+def text(session: Session, draw: Draw, kind: str) -> str:
+    """The text; refused when the draw has none yet, an error when its hash does not match."""
+    where = (DrawDocument.draw_id == draw.id, DrawDocument.kind == kind)
+    digest = session.scalar(select(DrawDocument.sha256).where(*where))
+    if digest is None:
+        raise DomainError(f"抽取 {draw.code} 尚无{KINDS[kind]}")
+    cache = _cache(session)
+    if (draw.id, kind, digest) in cache:  # read before in this session, and unchanged since
+        return cache[(draw.id, kind, digest)]
+    body = session.scalar(select(DrawDocument.body).where(*where))
+    assert body is not None
+    data = zlib.decompress(body)
+    if hashlib.sha256(data).hexdigest() != digest:
+        raise RuntimeError(f"the stored {kind} of draw {draw.code} does not match its SHA-256")
+    value = data.decode("utf-8")
+    cache[(draw.id, kind, digest)] = value
+    return value
+
+
+def value(session: Session, draw: Draw, kind: str) -> Any:
+    """The text parsed as (canonical) JSON."""
+    return parse_json(text(session, draw, kind))
+
+
+def forget(session: Session) -> None:
+    """Drop the texts this session keeps in memory (after a step that no longer needs them)."""
+    _cache(session).clear()
+
+
+def _cache(session: Session) -> dict[tuple[int, str, str], str]:
+    # Per session (one request, one CLI command), by SHA-256: a step that reads the manifest
+    # twice reads it from the database once, and a text replaced since is read afresh.
+    found: dict[tuple[int, str, str], str] = session.info.setdefault(_CACHE, {})
+    return found
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_on_rollback(session: Session) -> None:
+    # A rolled-back transaction may have put texts that were never stored.
+    session.info.pop(_CACHE, None)

@@ -1,0 +1,448 @@
+"""The drawn targets of a computed draw as rows (`drawn_target`): visit order, target, group.
+
+Compute writes them in bulk from the public record; every event after the draw updates the rows
+it touches. Pages, exports and the 抽取记录's appendix read these rows a page at a time, never
+the whole record: a national draw selects ~145,000 targets from 1,000,000.
+
+The list's SHA-256 (`Draw.list_sha256`) is the SHA-256 of the appendix CSV (`appendix_csv`),
+so a person can check a downloaded appendix with `sha256sum` against the signed record.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from spotcheck.db import utcnow
+from spotcheck.departments import service as departments_service
+from spotcheck.departments.models import Department
+from spotcheck.draws.models import Draw, DrawnTarget
+from spotcheck.inspectors.models import Inspector
+from spotcheck.tabular.codes import check_resident_id
+from spotcheck.tabular.writer import neutralise
+from spotcheck.targets.models import Target
+
+BATCH = 5_000  # keys per lookup: far below either database's limit on parameters
+PER_PAGE = 50
+APPENDIX_HEADERS = (
+    "检查顺序",
+    "检查对象名称",
+    "检查对象标识（统一社会信用代码等）",
+    "组长",
+    "检查人员（岗位：姓名（执法证号））",
+    "替换说明",
+)
+
+
+@dataclass
+class Member:
+    """One inspector of a group."""
+
+    slot: str
+    key: str
+    name: str
+    cert_no: str
+    leader: bool = False
+
+    @property
+    def label(self) -> str:
+        """Name with the certificate number (002 第七条: 姓名、执法证号 are public)."""
+        return f"{self.name}（{self.cert_no}）" if self.cert_no else self.name
+
+
+@dataclass
+class Visit:
+    """A drawn target in visit order with its current group."""
+
+    order: int
+    commitment: str
+    key: str
+    name: str
+    members: list[Member]
+    replaces: str = ""  # the name of the target this one replaced, if any
+
+    @property
+    def shown_key(self) -> str:
+        """The key as it may be shown publicly (a resident ID number is masked)."""
+        return mask_key(self.key)
+
+
+@dataclass
+class Page:
+    """One page of a draw's visits, with what the pager needs."""
+
+    visits: list[Visit]
+    total: int
+    page: int
+    per_page: int
+    query: str
+
+    @property
+    def pages(self) -> int:
+        """How many pages the (filtered) list has."""
+        return max(1, -(-self.total // self.per_page))
+
+
+def mask_key(key: str) -> str:
+    """A key with a resident ID number masked (DESIGN "Confidentiality"); others unchanged."""
+    if len(key) == 18 and check_resident_id(key) is None:
+        return key[:6] + "*" * 8 + key[-4:]
+    return key
+
+
+# ---- lookups in batches ----------------------------------------------------------------------
+
+
+def chunks(values: Sequence[str], size: int = BATCH) -> Iterator[Sequence[str]]:
+    """The values in slices of `size` (one `IN (…)` each)."""
+    for at in range(0, len(values), size):
+        yield values[at : at + size]
+
+
+def target_names(session: Session, draw: Draw, keys: Iterable[str]) -> dict[str, str]:
+    """Names of targets by key, from the initiating agency's registries (batched lookups)."""
+    wanted = sorted(set(keys))
+    department = session.get(Department, draw.department_id)
+    if department is None or not wanted:
+        return {}
+    scope = departments_service.acting_scope(session, department)
+    names: dict[str, str] = {}
+    for part in chunks(wanted):
+        rows = session.execute(
+            select(Target.key, Target.name).where(
+                Target.department_id.in_(scope), Target.key.in_(part)
+            )
+        )
+        names.update((key, name) for key, name in rows)
+    return names
+
+
+def inspectors(session: Session, draw: Draw, keys: Iterable[str]) -> dict[str, tuple[str, str]]:
+    """(name, certificate number) of inspectors by key; people known only from the frozen
+    pools (borrowed from another agency) by their label there."""
+    wanted = sorted(set(keys))
+    found: dict[str, tuple[str, str]] = {}
+    for part in chunks(wanted):
+        for key, name, cert in session.execute(
+            select(Inspector.key, Inspector.name, Inspector.cert_no).where(Inspector.key.in_(part))
+        ):
+            found[key] = (name, cert)
+    for pool in ((draw.pools_info or {}).get("slots") or {}).values():
+        for key, label in (pool.get("members") or {}).items():
+            if key in wanted and key not in found:
+                found[key] = (str(label), "")
+    return found
+
+
+# ---- writing ---------------------------------------------------------------------------------
+
+
+def _group(group: Sequence[Sequence[str]], people: dict[str, tuple[str, str]]) -> list[list[str]]:
+    out = []
+    for slot, key in group:
+        name, cert = people.get(key, (key, ""))
+        out.append([slot, key, name, cert])
+    return out
+
+
+def _search(name: str, key: str, members: Sequence[Sequence[str]]) -> str:
+    parts = [name, key, *(f"{m[2]} {m[3]} {m[1]}" for m in members)]
+    return " ".join(parts).lower()
+
+
+def write(session: Session, draw: Draw, record: dict[str, Any]) -> None:
+    """Write the drawn targets of a just-computed draw (its public record) in bulk."""
+    openings: dict[str, dict[str, str]] = record["openings"]
+    assignments = record["assignments"]
+    keys = [openings[a["target"]]["key"] for a in assignments]
+    names = target_names(session, draw, keys)
+    people = inspectors(session, draw, {k for a in assignments for _, k in a["inspectors"]})
+    now = utcnow()
+    rows = []
+    for seq, (assignment, key) in enumerate(zip(assignments, keys, strict=True), start=1):
+        members = _group(assignment["inspectors"], people)
+        name = names.get(key, "")
+        rows.append(
+            {
+                "task_id": draw.task_id,
+                "target_key": key,
+                "target_name": name,
+                "drawn_at": now,
+                "seq": seq,
+                "commitment": assignment["target"],
+                "members": members,
+                "replaces": "",
+                "search": _search(name, key, members),
+            }
+        )
+    for at in range(0, len(rows), BATCH):
+        session.execute(insert(DrawnTarget), rows[at : at + BATCH])
+    draw.selected_count = len(rows)
+    draw.list_sha256 = hashlib.sha256(_csv(_appendix_rows_of(rows))).hexdigest()
+
+
+def replace_target(session: Session, draw: Draw, event: dict[str, Any], new_key: str) -> str:
+    """Apply a replace-target event: the new target takes the old one's place and order."""
+    old = _row(session, draw, event["target"])
+    name = target_names(session, draw, [new_key]).get(new_key, "")
+    people = inspectors(session, draw, {k for _, k in event.get("group", [])})
+    members = _group(event.get("group", []), people)
+    session.execute(delete(DrawnTarget).where(DrawnTarget.id == old.id))
+    session.execute(
+        insert(DrawnTarget).values(
+            task_id=draw.task_id,
+            target_key=new_key,
+            target_name=name,
+            drawn_at=utcnow(),
+            seq=old.seq,
+            commitment=event["replacement"],
+            members=members,
+            replaces=old.target_name or old.target_key,
+            search=_search(name, new_key, members),
+        )
+    )
+    return name
+
+
+def change_member(session: Session, draw: Draw, event: dict[str, Any]) -> None:
+    """Apply a replace-inspector or assign-manual event to the target's group."""
+    row = _row(session, draw, event["target"])
+    group = [list(m) for m in row.members]
+    slot, new = event.get("slot", ""), event["replacement"]
+    person = inspectors(session, draw, [new]).get(new, (new, ""))
+    member = [slot, new, person[0], person[1]]
+    old = event.get("inspector")
+    at = next((i for i, m in enumerate(group) if m[0] == slot and m[1] == old), None)
+    if old is not None and at is not None:
+        group[at] = member
+    elif old is None:  # an added member goes after the slot's last one
+        last = max((i for i, m in enumerate(group) if m[0] == slot), default=None)
+        group.insert(len(group) if last is None else last + 1, member)
+    session.execute(
+        update(DrawnTarget)
+        .where(DrawnTarget.id == row.id)
+        .values(members=group, search=_search(row.target_name, row.target_key, group))
+    )
+
+
+def rehash(session: Session, draw: Draw) -> None:
+    """Recompute the list's SHA-256 after an event changed it."""
+    draw.list_sha256 = hashlib.sha256(appendix_csv(session, draw)).hexdigest()
+
+
+def _row(session: Session, draw: Draw, commitment: str) -> DrawnTarget:
+    row = session.scalar(
+        select(DrawnTarget).where(
+            DrawnTarget.task_id == draw.task_id, DrawnTarget.commitment == commitment
+        )
+    )
+    if row is None:
+        raise LookupError(f"no drawn target with commitment {commitment} in draw {draw.code}")
+    return row
+
+
+def backfill(session: Session, draw: Draw) -> None:
+    """Write the rows of a draw computed before drawn targets carried their visit order and
+    group: from its stored public record and events (once; later reads find the rows)."""
+    if draw.computed_at is None or any_written(session, draw):
+        return
+    from spotcheck.draws import documents
+
+    record = documents.value(session, draw, documents.RECORD)
+    order: list[str] = [a["target"] for a in record["assignments"]]
+    groups = {a["target"]: [list(m) for m in a["inspectors"]] for a in record["assignments"]}
+    replaced_from: dict[str, str] = {}
+    payloads = [dict(e.payload) for e in sorted(draw.events, key=lambda e: e.seq)]
+    for event in payloads or record.get("events", []):
+        _fold(event, order, groups, replaced_from)
+    session.execute(delete(DrawnTarget).where(DrawnTarget.task_id == draw.task_id))
+    openings = record["openings"]
+    names = target_names(session, draw, [openings[c]["key"] for c in order])
+    folded = {
+        **record,
+        "assignments": [{"target": c, "inspectors": groups[c]} for c in order],
+    }
+    write(session, draw, folded)
+    for c, old in replaced_from.items():
+        key = openings[old]["key"]
+        session.execute(
+            update(DrawnTarget)
+            .where(DrawnTarget.task_id == draw.task_id, DrawnTarget.commitment == c)
+            .values(replaces=names.get(key, "") or target_names(session, draw, [key]).get(key, key))
+        )
+    draw.seed = str(record.get("seed", ""))
+    rehash(session, draw)
+
+
+def _fold(
+    event: dict[str, Any],
+    order: list[str],
+    groups: dict[str, list[list[str]]],
+    replaced_from: dict[str, str],
+) -> None:
+    """Apply one event's derived fields to the current groups (spec "Events after the draw")."""
+    kind, target = event.get("type"), event.get("target", "")
+    if target not in groups:
+        return  # a record that does not verify is the verifier's business, not the page's
+    if kind == "replace-target" and event.get("replacement"):
+        new = event["replacement"]
+        order[order.index(target)] = new
+        groups[new] = [list(m) for m in event.get("group", [])]
+        del groups[target]
+        replaced_from[new] = target
+    elif kind == "replace-inspector" and event.get("replacement"):
+        group = groups[target]
+        pair = [event.get("slot"), event.get("inspector")]
+        if pair in group:
+            group[group.index(pair)] = [event["slot"], event["replacement"]]
+    elif kind == "assign-manual" and event.get("replacement"):
+        group, slot = groups[target], event.get("slot", "")
+        if event.get("inspector") is not None:
+            pair = [slot, event["inspector"]]
+            if pair in group:
+                group[group.index(pair)] = [slot, event["replacement"]]
+            return
+        last = max((i for i, (name, _) in enumerate(group) if name == slot), default=None)
+        group.insert(len(group) if last is None else last + 1, [slot, event["replacement"]])
+
+
+# ---- reading ---------------------------------------------------------------------------------
+
+
+def _make(
+    seq: int, commitment: str, key: str, name: str, members: Sequence[Sequence[str]], replaces: str
+) -> Visit:
+    group = [Member(m[0], m[1], m[2], m[3], leader=i == 0) for i, m in enumerate(members)]
+    return Visit(seq, commitment, key, name or key, group, replaces)
+
+
+def _visit(row: DrawnTarget) -> Visit:
+    return _make(
+        row.seq or 0,
+        row.commitment,
+        row.target_key,
+        row.target_name,
+        row.members or [],
+        row.replaces,
+    )
+
+
+def _ordered(draw: Draw) -> Any:
+    return (
+        select(DrawnTarget)
+        .where(DrawnTarget.task_id == draw.task_id, DrawnTarget.seq.is_not(None))
+        .order_by(DrawnTarget.seq)
+    )
+
+
+def page(
+    session: Session, draw: Draw, number: int = 1, query: str = "", per_page: int = PER_PAGE
+) -> Page:
+    """One page of the visits, optionally only those whose target (name or code) or
+    inspectors (name, certificate number or key) contain `query`."""
+    statement = _ordered(draw)
+    count = (
+        select(func.count())
+        .select_from(DrawnTarget)
+        .where(DrawnTarget.task_id == draw.task_id, DrawnTarget.seq.is_not(None))
+    )
+    words = query.strip().lower().split()
+    for word in words[:5]:
+        escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        like = DrawnTarget.search.like(f"%{escaped}%", escape="\\")
+        statement, count = statement.where(like), count.where(like)
+    total = session.scalar(count) or 0
+    last = max(1, -(-total // per_page))
+    number = min(max(1, number), last)
+    rows = session.scalars(statement.offset((number - 1) * per_page).limit(per_page))
+    return Page([_visit(r) for r in rows], total, number, per_page, query.strip())
+
+
+def find(session: Session, draw: Draw, target_key: str) -> Visit | None:
+    """The visit of a target as drawn now (None: not, or no longer, drawn)."""
+    row = session.scalar(
+        select(DrawnTarget).where(
+            DrawnTarget.task_id == draw.task_id,
+            DrawnTarget.target_key == target_key,
+            DrawnTarget.seq.is_not(None),
+        )
+    )
+    return None if row is None else _visit(row)
+
+
+def by_commitments(session: Session, draw: Draw, commitments: Iterable[str]) -> dict[str, Visit]:
+    """The current visits of these commitments (a replaced target is no longer among them)."""
+    wanted = sorted(set(commitments))
+    found: dict[str, Visit] = {}
+    for part in chunks(wanted):
+        for row in session.scalars(
+            select(DrawnTarget).where(
+                DrawnTarget.task_id == draw.task_id, DrawnTarget.commitment.in_(part)
+            )
+        ):
+            found[row.commitment] = _visit(row)
+    return found
+
+
+def every(session: Session, draw: Draw) -> Iterator[Visit]:
+    """All visits in order, read in batches (for exports)."""
+    for row in session.scalars(_ordered(draw).execution_options(yield_per=BATCH)):
+        yield _visit(row)
+
+
+def any_written(session: Session, draw: Draw) -> bool:
+    """Whether the draw's visits are rows (draws computed before the rows existed are not)."""
+    return (
+        session.scalar(
+            select(DrawnTarget.id)
+            .where(DrawnTarget.task_id == draw.task_id, DrawnTarget.seq.is_not(None))
+            .limit(1)
+        )
+        is not None
+    )
+
+
+# ---- the appendix ----------------------------------------------------------------------------
+
+
+def appendix_row(visit: Visit) -> list[str]:
+    """One line of the appendix: the target (resident ID numbers masked) and its group."""
+    leader = next((m.label for m in visit.members if m.leader), "")
+    people = "、".join(f"{m.slot}：{m.label}" for m in visit.members)
+    replaced = f"替换“{visit.replaces}”" if visit.replaces else ""
+    cells = [str(visit.order), visit.name, visit.shown_key, leader, people, replaced]
+    return [neutralise(c) for c in cells]
+
+
+def _appendix_rows_of(rows: list[dict[str, Any]]) -> Iterator[list[str]]:
+    for row in rows:
+        yield appendix_row(
+            _make(
+                row["seq"],
+                row["commitment"],
+                row["target_key"],
+                row["target_name"],
+                row["members"],
+                row["replaces"],
+            )
+        )
+
+
+def _csv(rows: Iterable[Sequence[str]]) -> bytes:
+    stream = io.StringIO()
+    writer = csv.writer(stream, lineterminator="\r\n")
+    writer.writerow(APPENDIX_HEADERS)
+    writer.writerows(rows)
+    return ("\ufeff" + stream.getvalue()).encode("utf-8")
+
+
+def appendix_csv(session: Session, draw: Draw) -> bytes:
+    """The appendix as CSV (UTF-8 with BOM, opens in Excel); its SHA-256 is the list's."""
+    return _csv(appendix_row(v) for v in every(session, draw))
