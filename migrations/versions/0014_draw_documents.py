@@ -1,4 +1,5 @@
-"""draws at national scale: large texts in draw_document, drawn targets carry order and group
+"""draws at national scale: large texts in draw_document, drawn targets carry order and group;
+the revision counter of what eligibility reads (data_revision)
 
 The manifest, openings and both records move out of the draw's row into draw_document
 (compressed, with their SHA-256); the draw keeps its entropy plan, seed and counts; drawn targets
@@ -15,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import zlib
 from typing import Any
 
 import sqlalchemy as sa
@@ -35,7 +35,25 @@ def _canonical(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
+def _core(record_text: str) -> str:
+    """The record as now stored: without the manifest it embeds (draws.ceremony.record_core)."""
+    if not record_text:
+        return ""
+    try:
+        record = json.loads(record_text)
+    except ValueError:
+        return record_text
+    return _canonical({**record, "manifest": 0})
+
+
 def upgrade() -> None:
+    op.create_table(
+        "data_revision",
+        sa.Column("name", sa.String(length=40), nullable=False),
+        sa.Column("value", sa.Integer(), nullable=False),
+        sa.Column("series", sa.String(length=32), nullable=False),
+        sa.PrimaryKeyConstraint("name", name=op.f("pk_data_revision")),
+    )
     op.create_table(
         "draw_document",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -51,6 +69,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_draw_document")),
         sa.UniqueConstraint("draw_id", "kind", name=op.f("uq_draw_document_draw_id_kind")),
     )
+    if op.get_bind().dialect.name == "postgresql":
+        # The texts are stored as they are (draws.documents): no TOAST compression either.
+        op.execute("ALTER TABLE draw_document ALTER COLUMN body SET STORAGE EXTERNAL")
     with op.batch_alter_table("draw") as batch:
         batch.add_column(sa.Column("entropy_plan", sa.JSON(), nullable=True))
         batch.add_column(sa.Column("evaluation", sa.JSON(), nullable=True))
@@ -71,7 +92,7 @@ def upgrade() -> None:
         batch.add_column(
             sa.Column("commitment", sa.String(length=64), nullable=False, server_default="")
         )
-        batch.add_column(sa.Column("members", sa.JSON(), nullable=True))
+        batch.add_column(sa.Column("members", sa.Text(), nullable=False, server_default=""))
         batch.add_column(
             sa.Column("replaces", sa.String(length=200), nullable=False, server_default="")
         )
@@ -79,9 +100,10 @@ def upgrade() -> None:
         batch.create_index("ix_drawn_target_task_seq", ["task_id", "seq"])
     _move_texts()
     empty = {("draw", "entropy_plan"): "[]", ("draw", "evaluation"): "{}"}
-    empty |= {("draw_event", "names"): "{}", ("drawn_target", "members"): "[]"}
+    empty |= {("draw_event", "names"): "{}"}
     for (table, column), value in empty.items():
-        op.execute(f"UPDATE {table} SET {column} = '{value}' WHERE {column} IS NULL")
+        # Names and values are the constants above, never input.
+        op.execute(f"UPDATE {table} SET {column} = '{value}' WHERE {column} IS NULL")  # noqa: S608
     with op.batch_alter_table("draw") as batch:
         for column in _MOVED:
             batch.drop_column(column)
@@ -89,8 +111,6 @@ def upgrade() -> None:
         batch.alter_column("evaluation", existing_type=sa.JSON(), nullable=False)
     with op.batch_alter_table("draw_event") as batch:
         batch.alter_column("names", existing_type=sa.JSON(), nullable=False)
-    with op.batch_alter_table("drawn_target") as batch:
-        batch.alter_column("members", existing_type=sa.JSON(), nullable=False)
 
 
 def _move_texts() -> None:
@@ -128,8 +148,7 @@ def _move_texts() -> None:
         texts = {
             "manifest": row["manifest_text"],
             "openings": _canonical(row["openings"] or {}),
-            "record": row["record_text"],
-            "auditor": row["auditor_record_text"],
+            "record": _core(row["record_text"]),
         }
         for kind, text in texts.items():
             if not text:
@@ -141,7 +160,7 @@ def _move_texts() -> None:
                     kind=kind,
                     sha256=hashlib.sha256(data).hexdigest(),
                     size=len(data),
-                    body=zlib.compress(data, 1),
+                    body=data,
                     stored_at=now,
                 )
             )
@@ -175,24 +194,31 @@ def downgrade() -> None:
             sa.Column("auditor_record_text", sa.Text(), nullable=False, server_default="")
         )
     bind = op.get_bind()
-    columns = {
-        "manifest": "manifest_text",
-        "record": "record_text",
-        "auditor": "auditor_record_text",
-    }
+    columns = ("manifest_text", "record_text", "auditor_record_text")
     draw = sa.table(
         "draw",
         sa.column("id", sa.Integer()),
         sa.column("openings", sa.JSON()),
-        *(sa.column(c, sa.Text()) for c in columns.values()),
+        *(sa.column(c, sa.Text()) for c in columns),
     )
+    from spotcheck.draws.ceremony import assemble
+
     rows = bind.execute(sa.text("SELECT draw_id, kind, body FROM draw_document")).all()
+    texts: dict[int, dict[str, str]] = {}
     for draw_id, kind, body in rows:
-        text = zlib.decompress(body).decode("utf-8")
-        if kind == "openings":
-            values: dict[str, Any] = {"openings": json.loads(text)}
-        else:
-            values = {columns[kind]: text}
+        texts.setdefault(draw_id, {})[kind] = bytes(body).decode("utf-8")
+    for draw_id, parts in texts.items():
+        values: dict[str, Any] = {"manifest_text": parts.get("manifest", "")}
+        if "openings" in parts:
+            values["openings"] = json.loads(parts["openings"])
+        core = parts.get("record", "")
+        if core and '"manifest":0' in core:
+            values["record_text"] = assemble(core, parts["manifest"])
+            values["auditor_record_text"] = assemble(
+                core, parts["manifest"], parts.get("openings", "{}")
+            )
+        else:  # not a draw's record (moved as it was): back as it is
+            values["record_text"] = core
         bind.execute(draw.update().where(draw.c.id == draw_id).values(**values))
     with op.batch_alter_table("drawn_target") as batch:
         batch.drop_index("ix_drawn_target_task_seq")
@@ -211,3 +237,4 @@ def downgrade() -> None:
         ):
             batch.drop_column(column)
     op.drop_table("draw_document")
+    op.drop_table("data_revision")

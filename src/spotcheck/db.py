@@ -187,6 +187,7 @@ def import_all_models() -> None:
     from spotcheck.deadlines import models as _deadlines  # noqa: F401
     from spotcheck.departments import models as _departments  # noqa: F401
     from spotcheck.draws import models as _draws  # noqa: F401
+    from spotcheck.eligibility import models as _eligibility  # noqa: F401
     from spotcheck.history import models as _history  # noqa: F401
     from spotcheck.inspectors import models as _inspectors  # noqa: F401
     from spotcheck.plans import models as _plans  # noqa: F401

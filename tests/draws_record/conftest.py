@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy.orm import Session
 
-from spotcheck.draws import documents
+from spotcheck.draws import ceremony, documents
 from spotcheck.draws.models import Draw, DrawEvent, DrawnTarget, DrawStatus, DrawWitness
 from spotcheck.inspectors.models import Inspector
 from spotcheck.plans.models import Task
@@ -40,6 +40,7 @@ class Made:
     inspectors: list[Inspector]
     record: dict  # type: ignore[type-arg]
     openings: dict  # type: ignore[type-arg]
+    auditor: dict  # type: ignore[type-arg]  # the engine's own auditor record
 
     def key_of(self, commitment: str) -> str:
         """The target key behind a commitment."""
@@ -152,9 +153,9 @@ def make_draw(
         )
     db.add(draw)
     db.flush()
-    texts = {"manifest": manifest, "openings": openings, "record": record, "auditor": auditor}
-    for kind, value in texts.items():
-        documents.put(db, draw, kind, canonical_json(value))
+    documents.put(db, draw, documents.MANIFEST, canonical_json(manifest))
+    documents.put(db, draw, documents.OPENINGS, canonical_json(openings))
+    documents.put(db, draw, documents.RECORD, ceremony.record_core(record))
     sizes = {s["name"]: (len(s["candidates"]), s["quota"]) for s in manifest["strata"]}
     draw.strata_map = {
         name: {**info, "size": sizes[name][0], "quota": sizes[name][1]}
@@ -165,7 +166,7 @@ def make_draw(
         target = by_key[openings[c]["key"]]
         db.add(DrawnTarget(task_id=task.id, target_key=target.key, target_name=target.name))
     db.commit()
-    return Made(draw, task, targets, inspectors, record, openings)
+    return Made(draw, task, targets, inspectors, record, openings, auditor)
 
 
 @pytest.fixture

@@ -27,51 +27,88 @@ def _revealed_in_plan_order(draw: Draw, plan: list[dict[str, Any]]) -> list[dict
     return [by_kind[p["kind"]] for p in plan]
 
 
+# The stored public record holds this in place of the manifest; the auditor's record is the
+# public one with every opening and `"audience":"auditor"` (spec "The published record").
+_NO_MANIFEST = '"manifest":0,"manifest_digest":'
+_OPENINGS, _AFTER_OPENINGS = ',"openings":{', '},"seed":"'
+_ENTROPY = ',"entropy":['
+
+
+def record_core(public: dict[str, Any]) -> str:
+    """The public record's canonical text without the manifest (what is stored)."""
+    return canonical_json({**public, "manifest": 0})
+
+
+def _once(text: str, marker: str, start: int = 0) -> int:
+    at = text.find(marker, start)
+    if at < 0:
+        raise RuntimeError(f"a stored record lacks {marker!r}")
+    return at
+
+
+def assemble(core: str, manifest: str, openings: str | None = None) -> str:
+    """The record's canonical text from the stored parts: the core with the manifest put back,
+    and for the auditor's copy every opening and its audience.
+
+    Canonical JSON sorts keys and escapes every quote inside strings, so each marker below can
+    only be the top-level key it names, and the first match is that key (tests compare the result
+    with the engine's own auditor record, byte for byte)."""
+    if openings is not None:
+        start = _once(core, _OPENINGS)
+        end = _once(core, _AFTER_OPENINGS, start)
+        core = core[: start + len(_OPENINGS) - 1] + openings + core[end + 1 :]
+        at = _once(core, _ENTROPY)
+        core = core[:at] + ',"audience":"auditor"' + core[at:]
+    at = _once(core, _NO_MANIFEST)
+    cut = len('"manifest":0')
+    return core[:at] + '"manifest":' + manifest + core[at + cut :]
+
+
 def record_text(session: Session, draw: Draw, auditor: bool = False) -> str:
-    """The stored public (or auditor's) record of a computed draw, as canonical JSON text."""
-    kind = documents.AUDITOR if auditor else documents.RECORD
-    if draw.computed_at is None or not documents.has(session, draw, kind):
+    """The public (or auditor's) record of a computed draw, as canonical JSON text."""
+    if draw.computed_at is None or not documents.has(session, draw, documents.RECORD):
         raise DomainError(f"抽取 {draw.code} 尚未完成，没有抽取记录")
-    return documents.text(session, draw, kind)
+    core = documents.text(session, draw, documents.RECORD)
+    manifest = documents.text(session, draw, documents.MANIFEST)
+    openings = documents.text(session, draw, documents.OPENINGS) if auditor else None
+    return assemble(core, manifest, openings)
 
 
 def record(session: Session, draw: Draw, auditor: bool = False) -> dict[str, Any]:
-    """The stored public (or auditor's) record of a computed draw."""
+    """The public (or auditor's) record of a computed draw."""
     value: dict[str, Any] = parse_json(record_text(session, draw, auditor))
     return value
 
 
 def records(
     session: Session, draw: Draw, events: list[dict[str, Any]] | None = None
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The public and the auditor's record of the committed draw with these events, from one
-    run of the engine (DrawError)."""
+) -> dict[str, Any]:
+    """The public record of the committed draw with these events, from one run of the engine
+    (DrawError). The auditor's record is the same run with every opening: `assemble`."""
     manifest = documents.value(session, draw, documents.MANIFEST)
     entropy = _revealed_in_plan_order(draw, manifest["entropy"])
     openings = documents.value(session, draw, documents.OPENINGS)
     with paused_gc():
-        public, auditor = compute_records(
+        (public,) = compute_records(
             manifest,
             entropy,
             events or [],
             openings=openings,
             manifest_digest=draw.digest,
-            audiences=("public", "auditor"),
+            audiences=("public",),
             require_signature=True,
         )
-    return public, auditor
+    return public
 
 
-def store_records(
-    session: Session, draw: Draw, public: dict[str, Any], auditor: dict[str, Any]
-) -> None:
-    """Store both records (canonical JSON, compressed, outside the draw's row)."""
-    documents.put(session, draw, documents.RECORD, canonical_json(public))
-    documents.put(session, draw, documents.AUDITOR, canonical_json(auditor))
+def store_record(session: Session, draw: Draw, public: dict[str, Any]) -> None:
+    """Store the public record (without its manifest, which is stored already)."""
+    documents.put(session, draw, documents.RECORD, record_core(public))
 
 
 def compute(session: Session, actor: Actor, draw: Draw) -> Draw:
-    """Compute the draw once: both records from one engine run, then the drawn targets."""
+    """Compute the draw once: one engine run, the public record (the auditor's is put together
+    from it and the openings when asked for), then the drawn targets."""
     require_status(session, actor, draw, {DrawStatus.COMMITTED}, "计算抽取结果")
     witnesses = profile_of(session, draw).witnesses
     if len(draw.witnesses) < witnesses.required:
@@ -81,11 +118,10 @@ def compute(session: Session, actor: Actor, draw: Draw) -> Draw:
             f"（{kinds}），现登记 {len(draw.witnesses)} 名"
         )
     try:
-        public, auditor = records(session, draw)
+        public = records(session, draw)
     except DrawError as exc:
         raise DomainError(f"抽取计算被拒绝：{exc.zh}") from exc
-    store_records(session, draw, public, auditor)
-    del auditor
+    store_record(session, draw, public)
     documents.forget(session)
     draw.computed_at = utcnow()
     draw.computed_by = actor.name[:60]

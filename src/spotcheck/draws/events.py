@@ -31,7 +31,7 @@ from spotcheck.audit.service import Actor
 from spotcheck.db import utcnow
 from spotcheck.departments.models import Department
 from spotcheck.draws import visits
-from spotcheck.draws.ceremony import records, store_records
+from spotcheck.draws.ceremony import records, store_record
 from spotcheck.draws.models import Draw, DrawEvent, DrawStatus
 from spotcheck.draws.service import profile_of, refuse, require_status
 from spotcheck.errors import DomainError
@@ -220,14 +220,13 @@ def _append(
     events = [*(dict(e.payload) for e in events_of(draw)), event]
     verb = _VERBS[event["type"]]
     try:
-        public, auditor = records(session, draw, events)
+        public = records(session, draw, events)
     except EventError as exc:
         raise refuse(session, actor, draw, verb, exc.zh) from exc
     except DrawError as exc:
         raise DomainError(f"重新计算抽取记录被拒绝：{exc.zh}") from exc
     applied: dict[str, Any] = public["events"][-1]
-    store_records(session, draw, public, auditor)
-    del auditor
+    store_record(session, draw, public)
     approval = None
     if rule.need is not None:
         department = session.get(Department, draw.department_id)

@@ -194,15 +194,15 @@ class DrawAttachment(Base):
 
 class DrawDocument(Base):
     """A large text of a draw, kept out of the draw's row and read only by the steps that need
-    it: the manifest, the openings, the public and the auditor's record (zlib-compressed,
-    with the SHA-256 and size of the text)."""
+    it: the manifest, the openings, the public record without its manifest (UTF-8, with the
+    SHA-256 and size of the text; see draws.documents)."""
 
     __tablename__ = "draw_document"
     __table_args__ = (UniqueConstraint("draw_id", "kind"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     draw_id: Mapped[int] = mapped_column(ForeignKey("draw.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(20))  # manifest / openings / record / auditor
+    kind: Mapped[str] = mapped_column(String(20))  # manifest / openings / record
     sha256: Mapped[str] = mapped_column(String(64))
     size: Mapped[int] = mapped_column()
     body: Mapped[bytes] = mapped_column(LargeBinary)
@@ -224,11 +224,12 @@ class DrawnTarget(Base):
     target_key: Mapped[str] = mapped_column(String(40), index=True)
     target_name: Mapped[str] = mapped_column(String(200), default="")
     drawn_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    # Visit order (1…n) and commitment in the record; the group as [[slot, key, name, cert]],
-    # the 组长 first; the name of the target this one replaced; a lower-case text of names,
-    # keys and certificate numbers for the pages' search.
+    # Visit order (1…n) and commitment in the record; the group (the 组长 first) as text,
+    # "slot␟key␟name␟cert" per member joined by "␞" (draws.visits: read and written in bulk,
+    # where JSON per row cost more than the rest); the name of the target this one replaced;
+    # a lower-case text of names, keys and certificate numbers for the pages' search.
     seq: Mapped[int | None] = mapped_column()
     commitment: Mapped[str] = mapped_column(String(64), default="")
-    members: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    members: Mapped[str] = mapped_column(Text, default="")
     replaces: Mapped[str] = mapped_column(String(200), default="")
     search: Mapped[str] = mapped_column(Text, default="")

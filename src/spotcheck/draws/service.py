@@ -175,7 +175,8 @@ def prepare(session: Session, actor: Actor, task: Task, on: dt.date | None = Non
     if existing is not None:
         message = f"任务已有抽取 {existing.code}（每个任务只抽取一次）"
         raise refuse(session, actor, existing, "准备抽取", message)
-    blockers = plans_service.draw_blockers(session, task, on)
+    # The registry is not evaluated here (commit does it, once, and refuses what it finds).
+    blockers = plans_service.draw_check(session, task, on, with_eligibility=False).blockers
     if blockers:
         raise DomainError("任务尚不能抽取：" + "；".join(blockers))
     department = session.get(Department, task.department_id)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from spotcheck import clock
 from spotcheck.accounts.models import User
 from spotcheck.channels import service as channels_service
+from spotcheck.db import make_session_factory
 from spotcheck.departments import service as departments_service
 from spotcheck.departments.models import Department
 from spotcheck.draws import access, entropy_input, events, pools, publish, visits
@@ -25,7 +26,7 @@ from spotcheck.draws.attachments import named_for as attachment_name
 from spotcheck.draws.models import Draw, DrawStatus
 from spotcheck.draws.service import borrowed as borrowed_loans
 from spotcheck.draws.service import profile_of, task_of, version_of
-from spotcheck.eligibility import service as eligibility
+from spotcheck.eligibility import cache as eligibility_cache
 from spotcheck.rulebooks.schema import Profile
 from spotcheck.sampling.entropy import round_time
 from spotcheck.sampling.manifest import DICE, DRAND
@@ -110,21 +111,28 @@ def stage(session: Session, draw: Draw, prepared: dict[str, Any], state: dict[st
 
 
 def prepared_view(session: Session, draw: Draw) -> dict[str, Any]:
-    """Before commit: the strata with real names, the pools, who was left out, the problems."""
+    """Before commit: the strata with real names, the pools, who was left out, the problems.
+
+    The strata come from the cached preview (eligibility.cache): computed once per change of
+    the registry and the rest, as a job with progress when the registry is large."""
     task = task_of(session, draw)
     profile = profile_of(session, draw)
-    result = eligibility.evaluate(session, task)
+    factory = make_session_factory(session.get_bind())  # type: ignore[arg-type]
+    result = eligibility_cache.preview(session, task, factory)
+    if isinstance(result, eligibility_cache.Pending):
+        return {"pending": result, "problems": [], "strata": [], "slots": [], "notes": []}
     borrowed = borrowed_loans(session, draw)
     plan = pools.build_slots(
         session, task, profile, result.on, total_quota=result.total_quota, borrowed=borrowed
     )
     return {
+        "pending": None,
         "strata": [
             {
                 "name": s.name,
                 "article": s.article,
                 "rule": s.rule_text,
-                "size": len(s.candidates),
+                "size": s.size,
                 "quota": s.quota,
                 "quota_text": s.quota_text,
             }

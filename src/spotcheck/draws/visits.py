@@ -15,9 +15,9 @@ import hashlib
 import io
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import Table, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from spotcheck.db import utcnow
@@ -143,6 +143,27 @@ def inspectors(session: Session, draw: Draw, keys: Iterable[str]) -> dict[str, t
 
 # ---- writing ---------------------------------------------------------------------------------
 
+_FIELD, _MEMBER = "\x1f", "\x1e"  # unit and record separators: never in a name or a key
+_SEPARATORS = str.maketrans({_FIELD: " ", _MEMBER: " "})
+
+
+def pack(members: Sequence[Sequence[str]]) -> str:
+    """A group as stored: "slot␟key␟name␟cert" per member, joined by "␞"."""
+    return _MEMBER.join(_FIELD.join(str(v).translate(_SEPARATORS) for v in m) for m in members)
+
+
+def unpack(text: str) -> list[list[str]]:
+    """The stored group as [[slot, key, name, cert], …]."""
+    return [m.split(_FIELD) for m in text.split(_MEMBER)] if text else []
+
+
+def _insert(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Insert rows of drawn_target in batches (a multi-row INSERT each, no ORM objects)."""
+    table = cast(Table, DrawnTarget.__table__)
+    connection = session.connection()
+    for at in range(0, len(rows), BATCH):
+        connection.execute(table.insert(), rows[at : at + BATCH])
+
 
 def _group(group: Sequence[Sequence[str]], people: dict[str, tuple[str, str]]) -> list[list[str]]:
     out = []
@@ -177,13 +198,12 @@ def write(session: Session, draw: Draw, record: dict[str, Any]) -> None:
                 "drawn_at": now,
                 "seq": seq,
                 "commitment": assignment["target"],
-                "members": members,
+                "members": pack(members),
                 "replaces": "",
                 "search": _search(name, key, members),
             }
         )
-    for at in range(0, len(rows), BATCH):
-        session.execute(insert(DrawnTarget), rows[at : at + BATCH])
+    _insert(session, rows)
     draw.selected_count = len(rows)
     draw.list_sha256 = hashlib.sha256(_csv(_appendix_rows_of(rows))).hexdigest()
 
@@ -195,26 +215,25 @@ def replace_target(session: Session, draw: Draw, event: dict[str, Any], new_key:
     people = inspectors(session, draw, {k for _, k in event.get("group", [])})
     members = _group(event.get("group", []), people)
     session.execute(delete(DrawnTarget).where(DrawnTarget.id == old.id))
-    session.execute(
-        insert(DrawnTarget).values(
-            task_id=draw.task_id,
-            target_key=new_key,
-            target_name=name,
-            drawn_at=utcnow(),
-            seq=old.seq,
-            commitment=event["replacement"],
-            members=members,
-            replaces=old.target_name or old.target_key,
-            search=_search(name, new_key, members),
-        )
-    )
+    row = {
+        "task_id": draw.task_id,
+        "target_key": new_key,
+        "target_name": name,
+        "drawn_at": utcnow(),
+        "seq": old.seq,
+        "commitment": event["replacement"],
+        "members": pack(members),
+        "replaces": old.target_name or old.target_key,
+        "search": _search(name, new_key, members),
+    }
+    _insert(session, [row])
     return name
 
 
 def change_member(session: Session, draw: Draw, event: dict[str, Any]) -> None:
     """Apply a replace-inspector or assign-manual event to the target's group."""
     row = _row(session, draw, event["target"])
-    group = [list(m) for m in row.members]
+    group = unpack(row.members)
     slot, new = event.get("slot", ""), event["replacement"]
     person = inspectors(session, draw, [new]).get(new, (new, ""))
     member = [slot, new, person[0], person[1]]
@@ -228,7 +247,7 @@ def change_member(session: Session, draw: Draw, event: dict[str, Any]) -> None:
     session.execute(
         update(DrawnTarget)
         .where(DrawnTarget.id == row.id)
-        .values(members=group, search=_search(row.target_name, row.target_key, group))
+        .values(members=pack(group), search=_search(row.target_name, row.target_key, group))
     )
 
 
@@ -323,20 +342,24 @@ def _make(
     return Visit(seq, commitment, key, name or key, group, replaces)
 
 
-def _visit(row: DrawnTarget) -> Visit:
-    return _make(
-        row.seq or 0,
-        row.commitment,
-        row.target_key,
-        row.target_name,
-        row.members or [],
-        row.replaces,
-    )
+_COLUMNS = (
+    DrawnTarget.seq,
+    DrawnTarget.commitment,
+    DrawnTarget.target_key,
+    DrawnTarget.target_name,
+    DrawnTarget.members,
+    DrawnTarget.replaces,
+)
+
+
+def _visit(row: Any) -> Visit:
+    seq, commitment, key, name, members, replaces = row
+    return _make(seq or 0, commitment, key, name, unpack(members), replaces)
 
 
 def _ordered(draw: Draw) -> Any:
     return (
-        select(DrawnTarget)
+        select(*_COLUMNS)
         .where(DrawnTarget.task_id == draw.task_id, DrawnTarget.seq.is_not(None))
         .order_by(DrawnTarget.seq)
     )
@@ -361,19 +384,19 @@ def page(
     total = session.scalar(count) or 0
     last = max(1, -(-total // per_page))
     number = min(max(1, number), last)
-    rows = session.scalars(statement.offset((number - 1) * per_page).limit(per_page))
+    rows = session.execute(statement.offset((number - 1) * per_page).limit(per_page))
     return Page([_visit(r) for r in rows], total, number, per_page, query.strip())
 
 
 def find(session: Session, draw: Draw, target_key: str) -> Visit | None:
     """The visit of a target as drawn now (None: not, or no longer, drawn)."""
-    row = session.scalar(
-        select(DrawnTarget).where(
+    row = session.execute(
+        select(*_COLUMNS).where(
             DrawnTarget.task_id == draw.task_id,
             DrawnTarget.target_key == target_key,
             DrawnTarget.seq.is_not(None),
         )
-    )
+    ).first()
     return None if row is None else _visit(row)
 
 
@@ -382,18 +405,18 @@ def by_commitments(session: Session, draw: Draw, commitments: Iterable[str]) -> 
     wanted = sorted(set(commitments))
     found: dict[str, Visit] = {}
     for part in chunks(wanted):
-        for row in session.scalars(
-            select(DrawnTarget).where(
+        for row in session.execute(
+            select(*_COLUMNS).where(
                 DrawnTarget.task_id == draw.task_id, DrawnTarget.commitment.in_(part)
             )
         ):
-            found[row.commitment] = _visit(row)
+            found[row[1]] = _visit(row)
     return found
 
 
 def every(session: Session, draw: Draw) -> Iterator[Visit]:
     """All visits in order, read in batches (for exports)."""
-    for row in session.scalars(_ordered(draw).execution_options(yield_per=BATCH)):
+    for row in session.execute(_ordered(draw).execution_options(yield_per=BATCH)):
         yield _visit(row)
 
 
@@ -429,7 +452,7 @@ def _appendix_rows_of(rows: list[dict[str, Any]]) -> Iterator[list[str]]:
                 row["commitment"],
                 row["target_key"],
                 row["target_name"],
-                row["members"],
+                unpack(row["members"]),
                 row["replaces"],
             )
         )

@@ -16,6 +16,7 @@ from spotcheck import clock
 from spotcheck.catalog.models import METHODS
 from spotcheck.departments.models import Department
 from spotcheck.draws import service as draws_service
+from spotcheck.eligibility import cache as eligibility_cache
 from spotcheck.eligibility import service as eligibility
 from spotcheck.errors import DomainError, Forbidden
 from spotcheck.ids import PathId, Year
@@ -34,7 +35,6 @@ from spotcheck.web.templating import render
 
 router = APIRouter()
 Planner = Annotated[Principal, Depends(roles(*access.TASKS))]
-EXCLUDED_SHOWN = 500  # more than this goes to the CSV download
 
 
 def _form(
@@ -360,16 +360,18 @@ def task_eligibility(
     """Counts per stratum and per exclusion reason, the excluded targets, the merges; never
     the candidates (who would be drawn stays unknown until the draw)."""
     task = tasks_service.get_or_404(db, task_id, principal.scope)
-    result = eligibility.evaluate(db, task)
+    # Computed once per change of the registry, history, exemptions, task or rulebook
+    # (eligibility.cache); a large registry is computed as a job while the page shows progress.
+    result = eligibility_cache.preview(db, task, request.app.state.session_factory)
     return render(
         request,
         "plans/eligibility.html",
         task=task,
         result=result,
+        pending=isinstance(result, eligibility_cache.Pending),
         profile=tasks_service.profile_of_task(db, task),
-        excluded=result.exclusions[:EXCLUDED_SHOWN],
-        shown=EXCLUDED_SHOWN,
-        check=plans_service.draw_check(db, task),
+        shown=eligibility_cache.SHOWN,
+        check=plans_service.draw_check(db, task, with_eligibility=False),
     )
 
 

@@ -13,7 +13,7 @@ from spotcheck import clock
 from spotcheck.catalog.models import CheckItem, CheckItemVersion
 from spotcheck.db import settle
 from spotcheck.departments.models import Department, DepartmentLevel
-from spotcheck.eligibility import annual
+from spotcheck.eligibility import cache as eligibility_cache
 from spotcheck.errors import DomainError
 from spotcheck.ids import PathId, Year
 from spotcheck.plans import access
@@ -170,8 +170,11 @@ def _detail(
     today = clock.today()
     profile = plans_service.profile_of(db, plan)
     department = db.get(Department, plan.department_id)
-    summary = annual.summarise(db, plan)
-    quotas = {t.id: n for t, n in summary.planned}
+    # Computed once per change of its inputs (eligibility.cache); a large registry as a job.
+    counted = eligibility_cache.annual_summary(db, plan, request.app.state.session_factory)
+    computing = counted if isinstance(counted, eligibility_cache.Pending) else None
+    summary = counted.summary if isinstance(counted, eligibility_cache.Annual) else None
+    quotas = counted.quotas if isinstance(counted, eligibility_cache.Annual) else {}
     pending = next(
         (
             v
@@ -208,6 +211,7 @@ def _detail(
         badges=BADGES,
         tasks=tasks,
         summary=summary,
+        computing=computing,
         versions=plans_service.versions(db, plan),
         based_on=db.get(AnnualPlan, plan.based_on_id) if plan.based_on_id else None,
         pending=pending,
