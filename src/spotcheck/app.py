@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from urllib.parse import quote
 
@@ -13,8 +13,11 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.routing import iter_route_contexts
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DBAPIError
+from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import HTTPConnection
 from starlette.routing import compile_path
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from spotcheck import gcpause
 from spotcheck.config import Settings, get_settings
@@ -163,32 +166,63 @@ def _install_error_handlers(app: FastAPI) -> None:
         return await _crash(request, exc)
 
 
-def _install_middleware(app: FastAPI, settings: Settings) -> None:
-    @app.middleware("http")
-    async def _browser_id_and_headers(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
+_SECURITY_HEADERS = (
+    (b"content-security-policy", CSP.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"same-origin"),
+)
+_NO_STORE = ("/admin", "/account", "/api")
+
+
+class BrowserIdAndHeaders:
+    """Give a new browser its id cookie (CSRF tokens are bound to it) and add the security
+    headers to every response; mark the request as served (gcpause).
+
+    A plain ASGI middleware: Starlette's `BaseHTTPMiddleware` (``@app.middleware``) cost more per
+    request than the portal's cached pages themselves (issue 12's throughput target)."""
+
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app = app
+        self.settings = settings
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
         new_bid = None
-        if BROWSER_COOKIE not in request.cookies:
+        path: str = scope.get("path", "")
+        # The portal has no forms: its pages, cached for everyone, set no cookie.
+        if not path.startswith("/public/") and BROWSER_COOKIE not in HTTPConnection(scope).cookies:
             new_bid = new_browser_id()
-            request.state.browser_id = new_bid
+            scope.setdefault("state", {})["browser_id"] = new_bid
+
+        async def start(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in _SECURITY_HEADERS:
+                    if name.decode() not in headers:
+                        headers.append(name.decode(), value.decode())
+                if path.startswith(_NO_STORE) and "cache-control" not in headers:
+                    headers.append("cache-control", "no-store")
+                if new_bid is not None:
+                    cookie = Response()
+                    cookie.set_cookie(
+                        BROWSER_COOKIE,
+                        new_bid,
+                        httponly=True,
+                        samesite="lax",
+                        secure=self.settings.secure_cookies,
+                    )
+                    headers.append("set-cookie", cookie.headers["set-cookie"])
+            await send(message)
+
         with gcpause.serving():  # never pause the collector of the whole server process
-            response = await call_next(request)
-        if new_bid is not None:
-            response.set_cookie(
-                BROWSER_COOKIE,
-                new_bid,
-                httponly=True,
-                samesite="lax",
-                secure=settings.secure_cookies,
-            )
-        response.headers.setdefault("Content-Security-Policy", CSP)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        if request.url.path.startswith(("/admin", "/account", "/api")):
-            response.headers.setdefault("Cache-Control", "no-store")
-        return response
+            await self.app(scope, receive, start)
+
+
+def _install_middleware(app: FastAPI, settings: Settings) -> None:
+    app.add_middleware(BrowserIdAndHeaders, settings=settings)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -11,6 +11,7 @@ from spotcheck.calendar import service as calendar_service
 from spotcheck.config import REPO_ROOT, Settings
 from spotcheck.db import make_engine, make_session_factory, unit_of_work
 from spotcheck.deadlines import service as deadlines_service
+from spotcheck.draws import visits
 from spotcheck.plans import readiness
 
 
@@ -55,6 +56,8 @@ def upgrade(settings: Settings, engine: Engine | None = None) -> int:
             )
         readiness.open_missing_plan_dues(session)
         deadlines_service.resolve_pending(session)
+        # Draws computed before drawn targets carried their order and group (migration 0014).
+        visits.backfill_all(session)
     return added
 
 

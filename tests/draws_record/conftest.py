@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy.orm import Session
 
-from spotcheck.draws import ceremony, documents
+from spotcheck.draws import ceremony, documents, visits
 from spotcheck.draws.models import Draw, DrawEvent, DrawnTarget, DrawStatus, DrawWitness
 from spotcheck.inspectors.models import Inspector
 from spotcheck.plans.models import Task
@@ -165,6 +165,8 @@ def make_draw(
     for c in [c for cs in record["selected"].values() for c in cs]:
         target = by_key[openings[c]["key"]]
         db.add(DrawnTarget(task_id=task.id, target_key=target.key, target_name=target.name))
+    db.flush()
+    visits.backfill(db, draw)  # as `spotcheck db upgrade` does for a draw made before the rows
     db.commit()
     return Made(draw, task, targets, inspectors, record, openings, auditor)
 

@@ -120,7 +120,6 @@ def _out(db: Session, draw: Draw, page: int = 1, q: str = "") -> dict[str, Any]:
         ],
     }
     if draw.computed_at is not None:
-        visits.backfill(db, draw)
         found = visits.page(db, draw, page, q, per_page=OUTCOME_PAGE)
         out["outcome"] = [
             {

@@ -25,13 +25,11 @@ def filename(draw: Draw, fmt: str) -> str:
 
 def csv_bytes(session: Session, draw: Draw) -> bytes:
     """The appendix as CSV (UTF-8 with BOM); its SHA-256 is `draw.list_sha256`."""
-    visits.backfill(session, draw)
     return visits.appendix_csv(session, draw)
 
 
 def xlsx_bytes(session: Session, draw: Draw) -> bytes:
     """The appendix as an Excel workbook, the list's SHA-256 on its first line."""
-    visits.backfill(session, draw)
     stream = io.BytesIO()
     write_xlsx(
         stream,

@@ -146,7 +146,6 @@ def target_names(session: Session, draw: Draw, keys: list[str]) -> dict[str, str
 
 def schedule(session: Session, draw: Draw) -> Iterator[dict[str, Any]]:
     """检查日程和人员安排表: visit order, target, and per slot the inspectors with certificates."""
-    visits.backfill(session, draw)
     for visit in visits.every(session, draw):
         yield {
             "order": visit.order,

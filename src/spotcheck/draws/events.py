@@ -30,7 +30,7 @@ from spotcheck.audit import service as audit_service
 from spotcheck.audit.service import Actor
 from spotcheck.db import utcnow
 from spotcheck.departments.models import Department
-from spotcheck.draws import visits
+from spotcheck.draws import changes, visits
 from spotcheck.draws.ceremony import records, store_record
 from spotcheck.draws.models import Draw, DrawEvent, DrawStatus
 from spotcheck.draws.service import profile_of, refuse, require_status
@@ -179,7 +179,6 @@ class Current:
 def current(session: Session, draw: Draw) -> list[Current]:
     """Every target of a computed draw after its events, in visit order, with its group (for
     the CLI and tests; pages read `visits.page`, a page at a time)."""
-    visits.backfill(session, draw)
     return [
         Current(v.commitment, v.key, v.name, [(m.slot, m.key) for m in v.members])
         for v in visits.every(session, draw)
@@ -189,7 +188,6 @@ def current(session: Session, draw: Draw) -> list[Current]:
 def _current(session: Session, actor: Actor, draw: Draw, kind: str, target_key: str) -> Current:
     """The target as drawn now; one not (or no longer) on the list is a refusal (409, audited):
     of two concurrent replacements of one target, the second finds it already replaced."""
-    visits.backfill(session, draw)
     visit = visits.find(session, draw, target_key.strip())
     if visit is not None:
         return Current(
@@ -257,6 +255,7 @@ def _append(
     session.add(row)
     draw.events.append(row)
     session.flush()
+    changes.bump()
     return row, public
 
 

@@ -37,7 +37,6 @@ DONE = (DrawStatus.COMPUTED, DrawStatus.PUBLISHED)
 
 def _rows(session: Session, draw: Draw) -> list[list[Any]]:
     task = draws_service.task_of(session, draw)
-    visits.backfill(session, draw)
     rows = []
     for visit in visits.every(session, draw):
         leader = next((m.label for m in visit.members if m.leader), "")

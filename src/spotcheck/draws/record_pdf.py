@@ -92,7 +92,6 @@ def context(session: Session, draw: Draw) -> dict[str, Any]:
         version = session.get(CheckItemVersion, item.item_version_id)
         label = "主事项" if item.is_main or position == 0 else "关联事项"
         items.append((label, version.name if version else f"#{item.item_id}"))
-    visits.backfill(session, draw)
     listed = list(visits.every(session, draw)) if draw.selected_count <= LIST_IN_PDF else None
     return {
         "o": result,

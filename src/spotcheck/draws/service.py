@@ -22,7 +22,7 @@ from spotcheck import clock
 from spotcheck.audit import service as audit_service
 from spotcheck.audit.service import Actor
 from spotcheck.departments.models import Department
-from spotcheck.draws import documents, pools
+from spotcheck.draws import changes, documents, pools
 from spotcheck.draws.models import DRAW_LABELS, Draw, DrawBorrowing, DrawStatus
 from spotcheck.eligibility import service as eligibility
 from spotcheck.errors import DomainError, NotFound, Refused
@@ -154,6 +154,7 @@ def move(
     workflow_service.move(
         session, DRAW, draw, to, actor, summary=summary, rule=Basis("", _RULES[to]), after=after
     )
+    changes.bump()
 
 
 def _code(session: Session, task: Task, department: Department) -> str:

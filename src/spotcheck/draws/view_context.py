@@ -212,7 +212,6 @@ def context(
         "approvers": events.approvers(session, draw) if runner else {},
     }
     if draw.status in publish.DONE:
-        visits.backfill(session, draw)
         ctx["outcome"] = outcome_mod.build(session, draw)
         ctx["visits"] = visits.page(session, draw, page, query)
         ctx["channels"] = publish.draw_channels(session, draw)

@@ -282,9 +282,20 @@ def _row(session: Session, draw: Draw, commitment: str) -> DrawnTarget:
     return row
 
 
+def backfill_all(session: Session) -> int:
+    """Backfill every computed draw that needs it (run by `spotcheck db upgrade`)."""
+    done = 0
+    for draw in session.scalars(select(Draw).where(Draw.computed_at.is_not(None))):
+        if not any_written(session, draw):
+            backfill(session, draw)
+            done += 1
+    return done
+
+
 def backfill(session: Session, draw: Draw) -> None:
     """Write the rows of a draw computed before drawn targets carried their visit order and
-    group: from its stored public record and events (once; later reads find the rows)."""
+    group, from its stored public record and events (`spotcheck db upgrade` does it for every
+    such draw; a draw that has its rows is left as it is)."""
     if draw.computed_at is None or any_written(session, draw):
         return
     from spotcheck.draws import documents

@@ -10,16 +10,21 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+import threading
+import time
 from collections import OrderedDict
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from spotcheck.departments.models import Department
-from spotcheck.draws import appendix, ceremony, record_pdf, visits
+from spotcheck.draws import appendix, ceremony, changes, record_pdf, visits
 from spotcheck.draws import outcome as outcome_mod
 from spotcheck.draws.models import Draw, DrawStatus
 from spotcheck.errors import NotFound
@@ -27,7 +32,7 @@ from spotcheck.ids import Page
 from spotcheck.portal import access
 from spotcheck.sampling.entropy import round_time
 from spotcheck.sampling.standalone_verifier import build_script
-from spotcheck.web.security import Db, PublicUser
+from spotcheck.web.security import Anonymous, Db, PublicUser
 from spotcheck.web.templating import render
 
 router = APIRouter(prefix="/public")
@@ -40,6 +45,60 @@ LIST_PAGE = 50
 PUBLIC_CACHE = "public, max-age=60"
 _PDF_CACHE: OrderedDict[str, bytes] = OrderedDict()
 _PDF_CACHE_SIZE = 8
+# Rendered portal pages by (page, validator): a published draw changes only with an event, the
+# list only with a publication, so the HTML is made once per version and then served as bytes.
+# Portal pages carry nothing per visitor (portal/layout.html), so one copy serves everyone.
+_PAGES: OrderedDict[tuple[object, ...], bytes] = OrderedDict()
+_PAGES_SIZE = 256
+_PAGES_LOCK = threading.Lock()
+
+
+# Which version of a page was current, and when that was checked: for FRESH_SECONDS a request
+# is answered from memory without a query (a publication or an event shows within a second).
+FRESH_SECONDS = 1.0
+_CHECKED: dict[tuple[Any, ...], tuple[float, int, tuple[Any, ...], str]] = {}
+
+
+def _checked(short: tuple[Any, ...], key: tuple[Any, ...], etag: str) -> None:
+    with _PAGES_LOCK:
+        _CHECKED[short] = (time.monotonic(), changes.current(), key, etag)
+        if len(_CHECKED) > 4 * _PAGES_SIZE:
+            _CHECKED.clear()
+
+
+def _hot(request: Request, short: tuple[Any, ...]) -> Response | None:
+    """The page from memory when its version was checked less than FRESH_SECONDS ago."""
+    with _PAGES_LOCK:
+        seen = _CHECKED.get(short)
+        if seen is None or time.monotonic() - seen[0] > FRESH_SECONDS:
+            return None
+        if seen[1] != changes.current():  # this process changed a draw since
+            return None
+        body = _PAGES.get(seen[2])
+    if body is None:
+        return None
+    etag = seen[3]
+    if etag and (unchanged := _not_modified(request, etag)):
+        return unchanged
+    headers = {"Cache-Control": PUBLIC_CACHE, **({"ETag": etag} if etag else {})}
+    return HTMLResponse(body, headers=headers)
+
+
+def _cached(key: tuple[object, ...], make: Callable[[], Response]) -> Response:
+    with _PAGES_LOCK:
+        body = _PAGES.get(key)
+        if body is not None:
+            _PAGES.move_to_end(key)
+    if body is None:
+        made = make()
+        if made.status_code != 200:
+            return made
+        body = bytes(made.body)
+        with _PAGES_LOCK:
+            _PAGES[key] = body
+            while len(_PAGES) > _PAGES_SIZE:
+                _PAGES.popitem(last=False)
+    return HTMLResponse(body, headers={"Cache-Control": PUBLIC_CACHE})
 
 
 def _download(
@@ -55,7 +114,8 @@ def _download(
 def etag_of(draw: Draw) -> str:
     """A validator for everything the portal shows of a draw: it changes with any event."""
     stamp = draw.published_at.isoformat() if draw.published_at else ""
-    raw = f"{draw.id}|{draw.code}|{stamp}|{draw.list_sha256}|{len(draw.events)}|{draw.status}"
+    # Every event after the draw changes the list (and so its SHA-256): no need to count them.
+    raw = f"{draw.id}|{draw.code}|{stamp}|{draw.list_sha256}|{draw.status}"
     return '"' + hashlib.sha256(raw.encode("utf-8")).hexdigest()[:32] + '"'
 
 
@@ -67,12 +127,27 @@ def _not_modified(request: Request, etag: str) -> Response | None:
 
 
 @router.get("/draws", response_class=HTMLResponse)
-def draw_list(request: Request, _principal: PublicUser, db: Db, page: Page = 1) -> HTMLResponse:
+async def draw_list(request: Request, _anyone: Anonymous, page: Page = 1) -> Response:
     """Published draws, newest first, 50 a page: task code, department, date, number drawn."""
+    hit = _hot(request, ("list", page))
+    return hit if hit is not None else await run_in_threadpool(_list, request, page)
+
+
+def _list(request: Request, page: int) -> Response:
+    with request.app.state.session_factory() as db:
+        published = Draw.status == DrawStatus.PUBLISHED
+        total, latest, highest = db.execute(
+            select(func.count(), func.max(Draw.published_at), func.max(Draw.id)).where(published)
+        ).one()
+        pages = max(1, -(-total // LIST_PAGE))
+        number = min(max(1, page), pages)
+        key = ("list", number, total, latest, highest)
+        _checked(("list", page), key, "")
+        return _cached(key, lambda: _draw_list(request, db, number, pages, total))
+
+
+def _draw_list(request: Request, db: Session, page: int, pages: int, total: int) -> HTMLResponse:
     published = Draw.status == DrawStatus.PUBLISHED
-    total = db.scalar(select(func.count()).select_from(Draw).where(published)) or 0
-    pages = max(1, -(-total // LIST_PAGE))
-    page = min(max(1, page), pages)
     draws = db.execute(
         select(
             Draw.code, Draw.department_id, Draw.published_at, Draw.selected_count, Department.name
@@ -140,23 +215,40 @@ def commitments(request: Request, _principal: PublicUser, db: Db) -> HTMLRespons
 
 
 @router.get("/draws/{code}", response_class=HTMLResponse)
-def draw_detail(
+async def draw_detail(
     request: Request,
-    _principal: PublicUser,
-    db: Db,
+    _anyone: Anonymous,
     code: str,
     page: Page = 1,
     q: Annotated[str, Query(max_length=100)] = "",
 ) -> Response:
     """One published draw as the public may see it; its drawn targets 50 a page, searchable by
     target name or code and by inspector."""
-    draw = access.published_draw_or_404(db, code)
-    etag = etag_of(draw)
-    if not q and page == 1 and (unchanged := _not_modified(request, etag)):
-        return unchanged
+    short = ("draw", code, page, q.strip())
+    hit = _hot(request, short)
+    return hit if hit is not None else await run_in_threadpool(_detail, request, short)
+
+
+def _detail(request: Request, short: tuple[Any, ...]) -> Response:
+    _kind, code, page, q = short
+    with request.app.state.session_factory() as db:
+        draw = access.published_draw_or_404(db, code)
+        etag = etag_of(draw)
+        key = ("draw", draw.code, etag, page, q)
+        # Only the unfiltered first page carries the ETag: it is what links and browsers reload.
+        shown = etag if not q and page == 1 else ""
+        _checked(short, key, shown)
+        if shown and (unchanged := _not_modified(request, shown)):
+            return unchanged
+        response = _cached(key, lambda: _draw_detail(request, db, draw, page, q))
+    if shown:
+        response.headers["ETag"] = shown
+    return response
+
+
+def _draw_detail(request: Request, db: Session, draw: Draw, page: int, q: str) -> HTMLResponse:
     department = db.get(Department, draw.department_id)
-    visits.backfill(db, draw)
-    response = render(
+    return render(
         request,
         "portal/detail.html",
         draw=draw,
@@ -169,10 +261,6 @@ def draw_detail(
         committed=outcome_mod.local_time(draw.committed_at),
         verifier_name=VERIFIER_NAME,
     )
-    response.headers["Cache-Control"] = PUBLIC_CACHE
-    if not q and page == 1:
-        response.headers["ETag"] = etag
-    return response
 
 
 @router.get("/draws/{code}/record.json")

@@ -159,6 +159,14 @@ async def _public(request: Request, db: Annotated[Session, Depends(get_db)]) -> 
 public = _mark(_public, "公开（无需登录）")
 
 
+async def _anonymous() -> None:
+    """Pages for everyone that read no session at all (the portal's cached pages)."""
+    return None
+
+
+anonymous = _mark(_anonymous, "公开（无需登录）")
+
+
 def _require_login(request: Request, db: Session) -> Principal:
     principal = _load_principal(request, db)
     if principal is None:
@@ -211,6 +219,7 @@ def shared_setting(*allowed: Role) -> Callable[..., Awaitable[Principal]]:
 
 
 PublicUser = Annotated[Principal | None, Depends(public)]
+Anonymous = Annotated[None, Depends(anonymous)]
 LoggedIn = Annotated[Principal, Depends(login_required)]
 Db = Annotated[Session, Depends(get_db)]
 _ = get_settings  # re-exported for views
