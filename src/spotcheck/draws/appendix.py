@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session
 
 from spotcheck.draws import visits
 from spotcheck.draws.models import Draw
-from spotcheck.tabular.writer import write_xlsx
+from spotcheck.tabular import bulk_xlsx
 
-TEXT_COLUMNS = ("检查对象标识（统一社会信用代码等）",)
+WIDTHS = (10, 40, 26, 30, 70, 30)
 
 
 def filename(draw: Draw, fmt: str) -> str:
@@ -31,15 +31,15 @@ def csv_bytes(session: Session, draw: Draw) -> bytes:
 def xlsx_bytes(session: Session, draw: Draw) -> bytes:
     """The appendix as an Excel workbook, the list's SHA-256 on its first line."""
     stream = io.BytesIO()
-    write_xlsx(
+    bulk_xlsx.write(
         stream,
         visits.APPENDIX_HEADERS,
         (visits.appendix_row(v) for v in visits.every(session, draw)),
-        text_columns=TEXT_COLUMNS,
         sheet_title="抽取名单",
         title=(
             f"抽取记录 {draw.code} 附件：抽取名单（共 {draw.selected_count} 个对象）。"
             f"名单 SHA-256：{draw.list_sha256}（即同名 CSV 文件的 SHA-256）"
         ),
+        widths=WIDTHS,
     )
     return stream.getvalue()

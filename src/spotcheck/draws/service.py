@@ -31,7 +31,7 @@ from spotcheck.plans.models import Task
 from spotcheck.rulebooks import pinned
 from spotcheck.rulebooks.models import RulebookVersion
 from spotcheck.rulebooks.schema import Profile
-from spotcheck.sampling import DrawError, build_manifest, canonical_json, manifest_digest
+from spotcheck.sampling import DrawError, build_manifest, canonical_json
 from spotcheck.sampling.build import dice_plan, drand_plan
 from spotcheck.sampling.entropy import first_safe_round
 from spotcheck.workflow import approvals
@@ -415,9 +415,10 @@ def commit(session: Session, actor: Actor, draw: Draw, now: dt.datetime | None =
         )
     except DrawError as exc:
         raise DomainError(f"清单不能承诺：{exc.zh}") from exc
-    documents.put(session, draw, documents.MANIFEST, canonical_json(manifest))
+    # The manifest's digest is the SHA-256 of its canonical text (spec "Commit"): the stored
+    # text's hash, not a second serialisation of a million commitments.
+    draw.digest = documents.put(session, draw, documents.MANIFEST, canonical_json(manifest))
     documents.put(session, draw, documents.OPENINGS, canonical_json(openings))
-    draw.digest = manifest_digest(manifest)
     draw.entropy_plan = list(manifest["entropy"])
     draw.committed_at = dt.datetime.fromisoformat(manifest["committed_at"].replace("Z", "+00:00"))
     draw.committed_by = actor.name[:60]
