@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from spotcheck.draws import documents
 from spotcheck.draws.models import Draw
+from spotcheck.draws.openings import Openings
 
 
 def manifest(db: Session, draw: Draw) -> dict[str, Any]:
@@ -18,8 +19,8 @@ def manifest(db: Session, draw: Draw) -> dict[str, Any]:
 
 def openings(db: Session, draw: Draw) -> dict[str, Any]:
     """The private openings {commitment: {key, salt}}."""
-    value: dict[str, Any] = documents.value(db, draw, documents.OPENINGS)
-    return value
+    stored = Openings(documents.text(db, draw, documents.OPENINGS), bytes.fromhex(draw.secret_hex))
+    return dict(stored.items())
 
 
 def text(db: Session, draw: Draw, kind: str) -> str:

@@ -123,6 +123,7 @@ def _move_texts() -> None:
         sa.column("record_text", sa.Text()),
         sa.column("auditor_record_text", sa.Text()),
         sa.column("strata_map", sa.JSON()),
+        sa.column("secret_hex", sa.String()),
         sa.column("entropy_plan", sa.JSON()),
         sa.column("seed", sa.String()),
         sa.column("selected_count", sa.Integer()),
@@ -147,7 +148,9 @@ def _move_texts() -> None:
             continue
         texts = {
             "manifest": row["manifest_text"],
-            "openings": _canonical(row["openings"] or {}),
+            "openings": "".join(
+                f"{c}\t{o['key']}\n" for c, o in sorted((row["openings"] or {}).items())
+            ),
             "record": _core(row["record_text"]),
         }
         for kind, text in texts.items():
@@ -202,20 +205,26 @@ def downgrade() -> None:
         *(sa.column(c, sa.Text()) for c in columns),
     )
     from spotcheck.draws.ceremony import assemble
+    from spotcheck.draws.openings import Openings, canonical
 
+    secrets = dict(bind.execute(sa.text("SELECT id, secret_hex FROM draw")).all())
     rows = bind.execute(sa.text("SELECT draw_id, kind, body FROM draw_document")).all()
     texts: dict[int, dict[str, str]] = {}
     for draw_id, kind, body in rows:
         texts.setdefault(draw_id, {})[kind] = bytes(body).decode("utf-8")
     for draw_id, parts in texts.items():
         values: dict[str, Any] = {"manifest_text": parts.get("manifest", "")}
-        if "openings" in parts:
-            values["openings"] = json.loads(parts["openings"])
+        lines = parts.get("openings", "")
+        try:
+            secret = bytes.fromhex(secrets.get(draw_id) or "")
+            values["openings"] = dict(Openings(lines, secret).items())
+        except ValueError:  # not a draw's texts (moved as they were): nothing to rebuild
+            secret, values["openings"] = b"", {}
         core = parts.get("record", "")
-        if core and '"manifest":0' in core:
+        if core and '"manifest":0' in core and secret:
             values["record_text"] = assemble(core, parts["manifest"])
             values["auditor_record_text"] = assemble(
-                core, parts["manifest"], parts.get("openings", "{}")
+                core, parts["manifest"], canonical(lines, secret)
             )
         else:  # not a draw's record (moved as it was): back as it is
             values["record_text"] = core

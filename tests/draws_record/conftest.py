@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from spotcheck.draws import ceremony, documents, visits
 from spotcheck.draws.models import Draw, DrawEvent, DrawnTarget, DrawStatus, DrawWitness
+from spotcheck.draws.openings import text_of
 from spotcheck.inspectors.models import Inspector
 from spotcheck.plans.models import Task
 from spotcheck.sampling import (
@@ -154,7 +155,7 @@ def make_draw(
     db.add(draw)
     db.flush()
     documents.put(db, draw, documents.MANIFEST, canonical_json(manifest))
-    documents.put(db, draw, documents.OPENINGS, canonical_json(openings))
+    documents.put(db, draw, documents.OPENINGS, text_of(openings))
     documents.put(db, draw, documents.RECORD, ceremony.record_core(record))
     sizes = {s["name"]: (len(s["candidates"]), s["quota"]) for s in manifest["strata"]}
     draw.strata_map = {

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from spotcheck.audit.service import Actor
 from spotcheck.db import utcnow
 from spotcheck.draws import documents, visits
+from spotcheck.draws import openings as openings_mod
 from spotcheck.draws.models import Draw, DrawStatus
 from spotcheck.draws.service import move, profile_of, require_status
 from spotcheck.errors import DomainError
@@ -70,8 +71,11 @@ def record_text(session: Session, draw: Draw, auditor: bool = False) -> str:
         raise DomainError(f"抽取 {draw.code} 尚未完成，没有抽取记录")
     core = documents.text(session, draw, documents.RECORD)
     manifest = documents.text(session, draw, documents.MANIFEST)
-    openings = documents.text(session, draw, documents.OPENINGS) if auditor else None
-    return assemble(core, manifest, openings)
+    every = None
+    if auditor:
+        secret = bytes.fromhex(draw.secret_hex)
+        every = openings_mod.canonical(documents.text(session, draw, documents.OPENINGS), secret)
+    return assemble(core, manifest, every)
 
 
 def record(session: Session, draw: Draw, auditor: bool = False) -> dict[str, Any]:
@@ -87,7 +91,8 @@ def records(
     (DrawError). The auditor's record is the same run with every opening: `assemble`."""
     manifest = documents.value(session, draw, documents.MANIFEST)
     entropy = _revealed_in_plan_order(draw, manifest["entropy"])
-    openings = documents.value(session, draw, documents.OPENINGS)
+    stored = documents.text(session, draw, documents.OPENINGS)
+    openings = openings_mod.Openings(stored, bytes.fromhex(draw.secret_hex))
     with paused_gc():
         (public,) = compute_records(
             manifest,

@@ -28,7 +28,7 @@ from spotcheck.sampling.canonical import parse_json
 MANIFEST, OPENINGS, RECORD, AUDITOR = "manifest", "openings", "record", "auditor"
 KINDS = {
     MANIFEST: "抽取清单",
-    OPENINGS: "开启值",
+    OPENINGS: "开启值",  # "commitment<TAB>key" lines (draws.openings)
     RECORD: "公开抽取记录",  # without the manifest (see the module's doc)
     AUDITOR: "审计用抽取记录",  # a name for messages: never stored
 }

@@ -23,6 +23,7 @@ from spotcheck.audit import service as audit_service
 from spotcheck.audit.service import Actor
 from spotcheck.departments.models import Department
 from spotcheck.draws import changes, documents, pools
+from spotcheck.draws import openings as openings_mod
 from spotcheck.draws.models import DRAW_LABELS, Draw, DrawBorrowing, DrawStatus
 from spotcheck.eligibility import service as eligibility
 from spotcheck.errors import DomainError, NotFound, Refused
@@ -418,7 +419,7 @@ def commit(session: Session, actor: Actor, draw: Draw, now: dt.datetime | None =
     # The manifest's digest is the SHA-256 of its canonical text (spec "Commit"): the stored
     # text's hash, not a second serialisation of a million commitments.
     draw.digest = documents.put(session, draw, documents.MANIFEST, canonical_json(manifest))
-    documents.put(session, draw, documents.OPENINGS, canonical_json(openings))
+    documents.put(session, draw, documents.OPENINGS, openings_mod.text_of(openings))
     draw.entropy_plan = list(manifest["entropy"])
     draw.committed_at = dt.datetime.fromisoformat(manifest["committed_at"].replace("Z", "+00:00"))
     draw.committed_by = actor.name[:60]

@@ -1,0 +1,59 @@
+"""A draw's openings as stored: one line per candidate, "commitment<TAB>key", in commitment
+order; the salt of each is HMAC-SHA256 of the draw's secret and the key (sampling.salt_for),
+so it is derived when needed instead of stored.
+
+A national manifest has a million candidates: as JSON the openings were 170 MB to write at
+commit and to parse into a million dicts at compute. As lines they are half that, and compute
+turns into {key, salt} only the openings the public record carries (the drawn targets and the
+replacements), each checked against its commitment by the engine. The auditor's record,
+which opens every candidate, is written out from the lines when an auditor asks for it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+
+from spotcheck.sampling.build import salt_for
+
+
+def text_of(openings: Mapping[str, Mapping[str, str]]) -> str:
+    """The stored text of openings {commitment: {key, salt}} (the salts are not kept)."""
+    return "".join(f"{c}\t{openings[c]['key']}\n" for c in sorted(openings))
+
+
+class Openings(Mapping[str, dict[str, str]]):
+    """The stored openings as the engine reads them: commitment -> {key, salt}."""
+
+    def __init__(self, text: str, secret: bytes) -> None:
+        self._keys = dict(line.split("\t", 1) for line in text.splitlines() if line)
+        self._secret = secret
+
+    def __getitem__(self, commitment: str) -> dict[str, str]:
+        key = self._keys[commitment]
+        return {"key": key, "salt": salt_for(self._secret, key).hex()}
+
+    def __contains__(self, commitment: object) -> bool:
+        return commitment in self._keys
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def key_of(self, commitment: str) -> str:
+        """The target key behind a commitment."""
+        return self._keys[commitment]
+
+
+def canonical(text: str, secret: bytes) -> str:
+    """Every opening as the canonical JSON object the auditor's record carries."""
+    dumps = json.dumps
+    parts = []
+    for line in text.splitlines():
+        if line:
+            c, key = line.split("\t", 1)
+            salt = salt_for(secret, key).hex()
+            parts.append(f'"{c}":{{"key":{dumps(key, ensure_ascii=False)},"salt":"{salt}"}}')
+    return "{" + ",".join(parts) + "}"
