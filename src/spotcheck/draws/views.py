@@ -19,7 +19,7 @@ from spotcheck.draws.models import Draw, DrawWitness
 from spotcheck.draws.view_actions import Runner, act, form_of, runnable, show
 from spotcheck.errors import DomainError, Forbidden, NotFound
 from spotcheck.ids import PathId, parse_id
-from spotcheck.plans import service as plans_service
+from spotcheck.plans import readiness
 from spotcheck.plans import tasks as tasks_service
 from spotcheck.plans.models import Task
 from spotcheck.web.security import Db, LoggedIn
@@ -58,7 +58,7 @@ def task_draw(request: Request, principal: LoggedIn, db: Db, task_id: PathId) ->
         request,
         "draws/start.html",
         task=task,
-        check=plans_service.draw_check(db, task),
+        check=readiness.shown_draw_check(db, task, request.app.state.session_factory),
         runner=principal.has_role(*access.RUN)
         and not tasks_service.is_participant(task, principal.scope, db),
         error="",
@@ -80,7 +80,7 @@ def task_draw_prepare(request: Request, principal: Runner, db: Db, task_id: Path
             "draws/start.html",
             status_code=exc.status_code,
             task=task,
-            check=plans_service.draw_check(db, task),
+            check=readiness.shown_draw_check(db, task, request.app.state.session_factory),
             runner=True,
             error=exc.message,
         )

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from spotcheck import clock
 from spotcheck.calendar import service as calendar_service
@@ -211,6 +211,25 @@ def draw_check(
     result = eligibility.evaluate(session, task, on=today)
     blockers.extend(p for p in result.problems if p not in blockers)
     return DrawCheck(blockers, warnings)
+
+
+def shown_draw_check(
+    session: Session, task: Task, factory: sessionmaker[Session] | None = None
+) -> DrawCheck:
+    """What the pages show: the checks that need no registry, then (for a task otherwise ready)
+    the problems of its cached eligibility preview (eligibility.cache: computed once per change
+    of the inputs; a large registry as a job, meanwhile a warning says so)."""
+    from spotcheck.eligibility import cache as eligibility_cache
+
+    check = draw_check(session, task, with_eligibility=False)
+    if check.blockers:
+        return check
+    result = eligibility_cache.preview(session, task, factory)
+    if isinstance(result, eligibility_cache.Pending):
+        note = "名录库较大，抽取范围正在后台计算，算完后本页列出其中的问题（抽取前仍会重新计算）"
+        return DrawCheck(check.blockers, [*check.warnings, note])
+    problems = [p for p in result.problems if p not in check.blockers]
+    return DrawCheck([*check.blockers, *problems], check.warnings)
 
 
 def draw_blockers(session: Session, task: Task, today: dt.date | None = None) -> list[str]:

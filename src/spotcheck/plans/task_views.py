@@ -20,7 +20,7 @@ from spotcheck.eligibility import cache as eligibility_cache
 from spotcheck.eligibility import service as eligibility
 from spotcheck.errors import DomainError, Forbidden
 from spotcheck.ids import PathId, Year
-from spotcheck.plans import access, task_form
+from spotcheck.plans import access, readiness, task_form
 from spotcheck.plans import service as plans_service
 from spotcheck.plans import tasks as tasks_service
 from spotcheck.plans.models import EDITABLE, AnnualPlan, Task
@@ -224,10 +224,8 @@ def task_list(request: Request, principal: LoggedIn, db: Db, year: Year = None) 
     tasks = tasks_service.get_all(db, principal.scope, year)
     rows = []
     for task in tasks:
-        # The cheap checks first; the eligibility engine only runs for tasks otherwise ready.
-        check = plans_service.draw_check(db, task, with_eligibility=False)
-        if not check.blockers:
-            check = plans_service.draw_check(db, task)
+        # The cheap checks first; eligibility (cached) only for tasks otherwise ready.
+        check = readiness.shown_draw_check(db, task, request.app.state.session_factory)
         rows.append(
             {
                 "task": task,
@@ -271,7 +269,7 @@ def task_detail(
         participants=[db.get(Department, p.department_id) for p in task.participants],
         items=item_rows(db, task),
         sub_registry=sub,
-        check=plans_service.draw_check(db, task),
+        check=readiness.shown_draw_check(db, task, request.app.state.session_factory),
         saved=bool(saved),
         can_edit=editable and not tasks_service.is_participant(task, principal.scope, db),
         overlap_hint=task_form.overlap_hint(profile),
