@@ -10,9 +10,10 @@ PGUSER ?= postgres
 HOST ?= 127.0.0.1
 PORT ?= 8000
 SYSTEM_PACKAGES := chromium fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0
+BENCH_PACKAGES := wrk
 SRC := $(wildcard src tests migrations bench)
 
-.PHONY: run serve test lint fmt typecheck test-sqlite test-postgres bench screenshots system-deps venv clean
+.PHONY: run serve test lint fmt typecheck test-sqlite test-postgres bench bench-deps screenshots system-deps venv clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,8 +41,11 @@ serve: $(VENV)/.installed-run
 	$(BIN)/spotcheck serve --host $(HOST) --port $(PORT)
 
 ## system-deps: Debian packages the tests need (Chromium for Playwright, Noto CJK fonts)
-system-deps:
-	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+system-deps: PACKAGES = $(SYSTEM_PACKAGES)
+## bench-deps: what the benchmarks need besides (wrk, the HTTP load generator of the ceremony benchmark)
+bench-deps: PACKAGES = $(SYSTEM_PACKAGES) $(BENCH_PACKAGES)
+system-deps bench-deps:
+	@missing=""; for p in $(PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
 	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
@@ -82,11 +86,14 @@ test-postgres: $(VENV)/.installed-test
 	SPOTCHECK_TEST_DATABASE_URL="postgresql+psycopg://$(PGUSER)@$(PGHOST):$(PGPORT)/$$db" $(BIN)/pytest -q
 
 ## bench: speed and memory benchmarks (draw engine; registry import and search, eligibility preview
-## on SQLite and PostgreSQL); results go to docs/benchmarks.md. Takes about 35 minutes on 2 cores.
-bench: $(VENV)/.installed-test
+## and the whole draw ceremony at 1,000,000 targets with its pages and portal throughput, on SQLite
+## and PostgreSQL); results go to docs/benchmarks.md. Takes about 35 minutes on 2 cores, plus
+## CEREMONY_MINUTES for the ceremony benchmark.
+bench: bench-deps $(VENV)/.installed-test
 	$(BIN)/python -m bench.draw_bench
 	$(BIN)/python -m bench.registry_bench --backend both
 	$(BIN)/python -m bench.eligibility_bench --backend both
+	$(BIN)/python -m bench.ceremony_bench --backend both --rows 1000000
 
 ## screenshots: refresh docs/screenshots/ from a real browser session on the demo data
 screenshots: system-deps $(VENV)/.installed-test
