@@ -612,15 +612,26 @@ def _selected_of(path: Path) -> int | None:
 def _pages_before(browser: Browser, w: CeremonyWorld, limit: int) -> tuple[list[Measure], int]:
     """Before prepare: the draw start page, the preview and plan pages (twice), the API preview."""
     t, p = w.task, w.plan
-    pages = [
-        browser.request("draw start page", f"/tasks/{t}/draw", "page", limit),
-        browser.request("eligibility preview page", f"/tasks/{t}/eligibility", "page", limit),
-        browser.request(
-            "eligibility preview page, again", f"/tasks/{t}/eligibility", "page", limit
-        ),
-        browser.request("plan page", f"/plans/{p}", "page", limit),
-        browser.request("plan page, again", f"/plans/{p}", "page", limit),
-    ]
+    pages = [browser.request("draw start page", f"/tasks/{t}/draw", "page", limit)]
+    # Above 200,000 targets the preview and the plan's summary are computed as a background job
+    # (eligibility.cache): the first request shows its progress; the job's time is recorded,
+    # then the pages are measured once computed.
+    for label, path, marker in (
+        ("eligibility preview page", f"/tasks/{t}/eligibility", 'id="eligibility-pending"'),
+        ("plan page", f"/plans/{p}", 'id="annual-pending"'),
+    ):
+        first = browser.request(label, path, "page", limit, keep=True)
+        pages.append(first)
+        started = time.perf_counter()
+        while (
+            first.ok and marker.encode() in browser.last and time.perf_counter() - started < limit
+        ):
+            time.sleep(1)
+            browser.request(label, path, "page", limit, keep=True)
+        if first.ok and marker.encode() not in browser.last:
+            waited = time.perf_counter() - started
+            pages.append(Measure(f"{label}: background job", "ok", seconds=waited, kind="job"))
+        pages.append(browser.request(f"{label}, again", path, "page", limit))
     api = browser.request(
         "eligibility API (quota)",
         f"/api/v1/tasks/{t}/eligibility?limit=0",
@@ -656,6 +667,8 @@ def _pages_after(
             ("record JSON (officer)", f"/draws/{d}/record.json", "download"),
             ("auditor's record JSON", f"/draws/{d}/record-auditor.json", "download"),
             ("schedule CSV (检查日程和人员安排表)", f"/draws/{d}/schedule.csv", "download"),
+            ("appendix CSV (抽取名单)", f"/draws/{d}/appendix.csv", "download"),
+            ("appendix Excel (抽取名单)", f"/draws/{d}/appendix.xlsx", "download"),
             ("record JSON (portal)", f"/public/draws/{code}/record.json", "download"),
             ("抽取记录 PDF (portal)", f"/public/draws/{code}/record.pdf", "download"),
             ("verifier.py (portal)", "/public/verifier.py", "download"),
@@ -946,7 +959,13 @@ def _verdicts(r: BackendResult) -> list[tuple[str, bool | None, str]]:
         out.append(
             ("the 抽取记录 PDF < 5 s", _step_goal(pdf)[1], f"{_outcome(pdf)}, {_s(pdf.seconds)}")
         )
-    out.append(("its appendix (Excel/CSV) < 15 s", None, "no appendix download exists yet"))
+    parts = [x for x in r.pages if x.label.startswith("appendix")]
+    if parts:
+        held = all(x.ok and x.seconds < 15 for x in parts)
+        said = ", ".join(f"{x.label} {_outcome(x)} {_s(x.seconds)}" for x in parts)
+        out.append(("its appendix (Excel/CSV) < 15 s", held, said))
+    else:
+        out.append(("its appendix (Excel/CSV) < 15 s", None, "not measured"))
     if r.naive_s:
         ratio = r.ceremony_s / r.naive_s
         bound = "" if r.complete else " (ceremony incomplete: a lower bound)"
