@@ -87,8 +87,8 @@ test-postgres: $(VENV)/.installed-test
 
 ## bench: speed and memory benchmarks (draw engine; registry import and search, eligibility preview
 ## and the whole draw ceremony at 1,000,000 targets with its pages and portal throughput, on SQLite
-## and PostgreSQL); results go to docs/benchmarks.md. Takes about 35 minutes on 2 cores, plus
-## CEREMONY_MINUTES for the ceremony benchmark.
+## and PostgreSQL); results go to docs/benchmarks.md. Takes about 35 minutes on 2 cores, plus about
+## 30 minutes for the ceremony benchmark (a 1,000,000-target world is built for each database).
 bench: bench-deps $(VENV)/.installed-test
 	$(BIN)/python -m bench.draw_bench
 	$(BIN)/python -m bench.registry_bench --backend both

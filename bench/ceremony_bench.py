@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.ceremony_world import CeremonyWorld
+from bench.docs import write_section
 from bench.draw_bench import _tree
 from bench.registry_bench import _machine, _ok, _version
 
@@ -1167,14 +1168,8 @@ def render(results: Sequence[BackendResult], o: Options) -> str:
 
 
 def write_doc(section: str) -> None:
-    """Replace this benchmark's section (appended at the end when absent); keep the rest."""
-    text = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n"
-    if START in text and END in text:
-        head, rest = text.split(START, 1)
-        text = head + section + rest.split(END, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    DOC.write_text(text, encoding="utf-8")
+    """Replace this benchmark's section of docs/benchmarks.md; keep the rest."""
+    write_section(section, START, END, DOC)
 
 
 def _child_build(url: str, rows: int) -> None:

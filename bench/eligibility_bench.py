@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench.docs import write_section
 from bench.eligibility_data import World, build
 from bench.registry_bench import Run, _machine, _ok, _version, run
 
@@ -295,14 +296,8 @@ def render(results: Sequence[BackendResult], rows: int, runs: int) -> str:
 
 
 def write_doc(section: str) -> None:
-    """Replace this benchmark's section (appended at the end when absent); keep the rest."""
-    text = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n"
-    if START in text and END in text:
-        head, rest = text.split(START, 1)
-        text = head + section + rest.split(END, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    DOC.write_text(text, encoding="utf-8")
+    """Replace this benchmark's section of docs/benchmarks.md; keep the rest."""
+    write_section(section, START, END, DOC)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
