@@ -19,12 +19,14 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
-# Re-install whenever pyproject.toml changes.
-$(VENV)/.installed-run: pyproject.toml | $(BIN)/python
+# Re-install whenever pyproject.toml or the compiled kernels of the draw change (pip builds
+# src/spotcheck/sampling/_native.c into the source tree of the editable install).
+NATIVE_SOURCES := setup.py src/spotcheck/sampling/_native.c
+$(VENV)/.installed-run: pyproject.toml $(NATIVE_SOURCES) | $(BIN)/python
 	$(BIN)/pip install -q -e .
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+$(VENV)/.installed-test: pyproject.toml $(NATIVE_SOURCES) | $(BIN)/python
 	$(BIN)/pip install -q -e '.[test,bench]'
 	touch $@ $(VENV)/.installed-run
 

@@ -20,6 +20,14 @@ from typing import Any
 
 from .tickets import TAG_INSPECTOR
 
+try:  # the compiled kernels (setup.py); without a compiler the pure-Python code below runs
+    from . import _native
+except ImportError:  # pragma: no cover - depends on the build
+    _native = None  # type: ignore[assignment]
+
+#: Whether the compiled kernels are used; tests switch it off to compare both paths.
+NATIVE = _native is not None
+
 _STRIDE = 67  # 64 hex digits and the separator '","'
 _BLOCK = 512
 _BLOCKS: dict[str, struct.Struct] = {}
@@ -155,8 +163,13 @@ def _tickets(prefix: bytes, items: Sequence[bytes]) -> Iterator[bytes]:
     """H(prefix ‖ item) for every item, lazily.
 
     Copying a hash state that has absorbed the prefix and feeding it the item, all through
-    map() in C, is cheaper than building every message and hashing it from scratch.
+    map() in C, is cheaper than building every message and hashing it from scratch; the
+    compiled kernel, when built, hashes all items in one call.
     """
+    if NATIVE and items:
+        joined = b"".join(items)
+        if len(joined) == 32 * len(items):
+            return iter(split32(_native.digests(prefix, joined, 32)))
     start = _sha256(prefix)
     states = list(map(_copy, itertools.repeat(start, len(items))))
     collections.deque(map(_update, states, items), maxlen=0)
@@ -175,6 +188,11 @@ def rank_targets(
     ticket is suffixed with its index so that plain sorting ranks it.
     """
     head = TAG_INSPECTOR + seed
+    if NATIVE and targets:
+        joined = b"".join(targets)
+        if len(joined) == 32 * len(targets):
+            ranked = [_native.rank(head, joined, list(keys)) for keys in lp_keys]
+            return list(zip(*ranked, strict=True)) if ranked else [() for _ in targets]
     out: list[tuple[bytes, ...]] = []
     # Small batches keep the hash states' memory warm and reused; one huge batch is slower.
     for at in range(0, len(targets), 256):
