@@ -54,7 +54,7 @@ def test_it_moves_the_texts_out_of_the_draw_row_and_keeps_the_records(tmp_path: 
         digest=manifest_digest(manifest),
         secret_hex=SECRET.hex(),
         manifest_text=canonical_json(manifest),
-        openings=openings,
+        openings=dict(openings),  # the old column held the openings as JSON
         record_text=canonical_json(public),
         auditor_record_text=canonical_json(auditor),
         strata_map={"第1层": {"key": "all", "name": "全部对象", "article": "002 第八条"}},

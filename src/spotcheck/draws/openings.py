@@ -14,11 +14,14 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping
 
+from spotcheck.sampling.build import Openings as Built
 from spotcheck.sampling.build import salt_for
 
 
 def text_of(openings: Mapping[str, Mapping[str, str]]) -> str:
     """The stored text of openings {commitment: {key, salt}} (the salts are not kept)."""
+    if isinstance(openings, Built):
+        return openings.lines()
     return "".join(f"{c}\t{openings[c]['key']}\n" for c in sorted(openings))
 
 

@@ -8,7 +8,7 @@ the task's sub-registry (its tag) and filters. Only the columns the eligibility 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -155,31 +155,28 @@ def load(
             Target.id,
             Target.key,
             Target.name,
-            Target.risk_class,
+            func.coalesce(Target.risk_class, ""),
             Target.status,
             Target.abnormal,
             Target.dishonest,
-            Target.complaints,
+            func.coalesce(Target.complaints, 0),
         )
         .where(*scope_where(session, task, department, profile))
         .order_by(Target.id)
     )
+    # Rows as the database driver gives them: SQLite's booleans are 0/1, which the rules read
+    # as truth values like True/False.
+    rows = list(map(Row._make, _raw(session, query)))
+    keys = [row.key for row in rows]
+    if len(set(keys)) == len(keys):
+        return rows, 0
     seen: set[str] = set()
-    rows: list[Row] = []
-    duplicates = 0
-    statuses: dict[str, str] = {}  # one string per status instead of one per target
-    for tid, key, name, risk, status, abnormal, dishonest, complaints in _stream(session, query):
-        if key in seen:
-            duplicates += 1
-            continue
-        seen.add(key)
-        status = statuses.setdefault(status, status)
-        rows.append(
-            Row(
-                tid, key, name, risk or "", status, bool(abnormal), bool(dishonest), complaints or 0
-            )
-        )
-    return rows, duplicates
+    unique: list[Row] = []
+    for row in rows:  # ordered by id: the lowest id of a key wins
+        if row.key not in seen:
+            seen.add(row.key)
+            unique.append(row)
+    return unique, len(rows) - len(unique)
 
 
 def _stream(session: Session, query: Executable) -> Iterable[Any]:
@@ -187,6 +184,25 @@ def _stream(session: Session, query: Executable) -> Iterable[Any]:
     if session.autoflush:
         session.flush()  # as the ORM would before a query: pending changes are seen
     return session.connection().execute(query.execution_options(yield_per=_BATCH))
+
+
+def _raw(session: Session, query: Executable) -> Iterator[tuple[Any, ...]]:
+    """The rows of a column query as the driver's own tuples, in batches (PostgreSQL streams
+    them from a server-side cursor). Past SQLAlchemy's per-row processing: the caller takes
+    the driver's types (SQLite: dates as ISO text, booleans as 0/1)."""
+    result = _stream(session, query)
+    cursor = result.cursor  # type: ignore[attr-defined]
+    try:
+        # With yield_per, SQLAlchemy may already have read the first rows into its buffer
+        # (they are the driver's tuples too): those come first.
+        early = getattr(result.cursor_strategy, "_rowbuffer", None)  # type: ignore[attr-defined]
+        if early:
+            yield from list(early)
+            early.clear()
+        while batch := cursor.fetchmany(_BATCH):
+            yield from batch
+    finally:
+        result.close()  # type: ignore[attr-defined]
 
 
 def history(
@@ -214,10 +230,16 @@ def history(
         queries = [columns.where(CheckRecord.target_key.in_(keys_in_scope))]
     out: dict[str, list[Check]] = {}
     codes: dict[str, str] = {}  # one string per item code instead of one per record
+    days: dict[Any, dt.date] = {}  # SQLite gives days as text: each is parsed once
     for query in queries:
-        for key, day, cid, department_id, code, problem in _stream(session, query):
+        for key, day, cid, department_id, code, problem in _raw(session, query):
             if key in wanted:
-                check = Check(day, cid, department_id, codes.setdefault(code, code), problem)
+                when = days.get(day)
+                if when is None:
+                    when = days[day] = (
+                        day if isinstance(day, dt.date) else dt.date.fromisoformat(day)
+                    )
+                check = Check(when, cid, department_id, codes.setdefault(code, code), bool(problem))
                 out.setdefault(key, []).append(check)
     for checks in out.values():
         if len(checks) > 1:

@@ -18,9 +18,9 @@ from spotcheck.rulebooks.schema import Condition, HighRisk, Profile, Stratum
 def has_flag(row: Row, flag: str, complaints_min: int) -> bool:
     """Whether the target carries the flag (投诉举报 = at least complaints_min complaints)."""
     if flag == "经营异常":
-        return row.abnormal
+        return bool(row.abnormal)
     if flag == "严重违法失信":
-        return row.dishonest
+        return bool(row.dishonest)
     return row.complaints >= complaints_min
 
 

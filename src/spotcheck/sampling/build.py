@@ -6,10 +6,12 @@ import datetime as dt
 import hashlib
 import hmac
 import itertools
-from collections.abc import Iterable, Mapping, Sequence
+import unicodedata
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from .canonical import check_string
+from . import kernels
+from .canonical import _FORBIDDEN_CHARS, check_string
 from .entropy import to_timestamp, utc_text
 from .errors import ManifestError
 from .manifest import DICE, DRAND, REQUIRED_FIELDS, feasibility_problem, parse_manifest
@@ -33,6 +35,102 @@ def salt_for(secret: bytes, key: str) -> bytes:
     return hmac.digest(secret, key.encode("utf-8"), "sha256")
 
 
+def commit_all(secret: bytes, keys: Sequence[str]) -> tuple[list[bytes], list[str]]:
+    """The salts (salt_for) and the hex commitments of keys, in the order of keys.
+
+    The compiled kernel does all of them in one call when it is built and no key holds a NUL
+    character (its separator); otherwise each goes through hmac and hashlib.
+    """
+    joined = "\x00".join(keys)
+    if kernels.NATIVE and keys and "\x00" not in joined:
+        raw_salts, hexes = kernels.commitments(secret, (joined + "\x00").encode("utf-8"))
+        text = hexes.decode("ascii")
+        return kernels.split32(raw_salts), [text[i : i + 64] for i in range(0, len(text), 64)]
+    salts = [salt_for(secret, key) for key in keys]
+    commitments = [
+        hashlib.sha256(TAG_COMMIT + salt + lp(key.encode("utf-8"))).hexdigest()
+        for salt, key in zip(salts, keys, strict=True)
+    ]
+    return salts, commitments
+
+
+class Openings(Mapping[str, dict[str, str]]):
+    """The private openings of a built manifest: commitment -> {"key", "salt"}.
+
+    Held as three parallel lists, not a million small dicts; the index by commitment is made
+    on first lookup. `lines()` gives the stored form (draws.openings).
+    """
+
+    def __init__(self) -> None:
+        self._commitments: list[str] = []
+        self._keys: list[str] = []
+        self._salts: list[bytes] = []
+        self._index: dict[str, int] | None = None
+        self._runs: list[list[str]] = []
+
+    def extend(
+        self, commitments: list[str], keys: Sequence[str], salts: list[bytes], ordered: list[str]
+    ) -> None:
+        """Add openings; `ordered` is the same commitments sorted."""
+        self._runs.append(ordered)
+        self._commitments.extend(commitments)
+        self._keys.extend(keys)
+        self._salts.extend(salts)
+        self._index = None
+
+    def _position(self, commitment: str) -> int:
+        if self._index is None:
+            self._index = dict(zip(self._commitments, itertools.count(), strict=False))
+        return self._index[commitment]
+
+    def __getitem__(self, commitment: str) -> dict[str, str]:
+        at = self._position(commitment)
+        return {"key": self._keys[at], "salt": self._salts[at].hex()}
+
+    def __contains__(self, commitment: object) -> bool:
+        try:
+            self._position(commitment)  # type: ignore[arg-type]
+        except (KeyError, TypeError):
+            return False
+        return True
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._commitments)
+
+    def __len__(self) -> int:
+        return len(self._commitments)
+
+    def lines(self) -> str:
+        """One line "commitment<TAB>key" per opening, in commitment order."""
+        # The strata's candidate lists are sorted runs, which sorting merges in linear time.
+        runs = self._runs if sum(map(len, self._runs)) == len(self) else [self._commitments]
+        key_of = dict(zip(self._commitments, self._keys, strict=True))
+        return "".join([f"{c}\t{key_of[c]}\n" for c in sorted(itertools.chain(*runs))])
+
+
+def _check_keys(name: object, keys: Sequence[Any], n: int) -> None:
+    """Refuse a non-string, empty or non-canonical key, naming it.
+
+    All keys are checked at once on their join (a space separates them: it is allowed and
+    changes neither check); only when that finds a problem is each key checked to name it.
+    """
+    try:
+        joined = " ".join(keys)
+    except TypeError:
+        joined = None
+    if joined is not None and all(keys) and check_joined(joined):
+        return
+    for key in keys:
+        check_string(key, f"strata[{n}] key")
+        if not key:
+            raise ManifestError(f"分层 {name!r} 有空的对象标识", f"stratum {name!r}: empty key")
+
+
+def check_joined(text: str) -> bool:
+    """True when text has no forbidden character and is in NFC (canonical.string_problem)."""
+    return _FORBIDDEN_CHARS.search(text) is None and unicodedata.is_normalized("NFC", text)
+
+
 def build_manifest(
     *,
     task: str,
@@ -44,7 +142,7 @@ def build_manifest(
     secret: bytes,
     conflicts: Iterable[tuple[str, str]] = (),
     extra: Mapping[str, Any] | None = None,
-) -> tuple[dict[str, Any], dict[str, dict[str, str]]]:
+) -> tuple[dict[str, Any], Openings]:
     """Build a well-formed, feasible manifest and its private openings.
 
     `strata`: [{"name", "quota", "keys": target keys}]; `slots`: [{"name", "count", "pool":
@@ -57,8 +155,8 @@ def build_manifest(
     """
     if len(secret) < MIN_SECRET_BYTES:
         raise ValueError(f"the per-draw secret must have at least {MIN_SECRET_BYTES} bytes")
-    openings: dict[str, dict[str, str]] = {}
-    by_key: dict[str, tuple[str, str]] = {}  # target key -> (commitment, stratum name)
+    openings = Openings()
+    by_key: dict[str, str] = {}  # target key -> commitment
     built_strata = []
     for n, stratum in enumerate(strata):
         name = stratum.get("name")
@@ -67,25 +165,15 @@ def build_manifest(
             raise ManifestError(
                 f"分层 {name!r} 的 keys 应为对象标识列表", f"stratum {name!r}: keys must be a list"
             )
-        candidates = []
-        for key in keys:
-            check_string(key, f"strata[{n}] key")
-            if not key:
-                raise ManifestError(f"分层 {name!r} 有空的对象标识", f"stratum {name!r}: empty key")
-            if key in by_key:
-                where = by_key[key][1]
-                raise ManifestError(
-                    f"对象 {key!r} 同时出现在分层 {where!r} 和 {name!r}（或在同一分层出现两次）",
-                    f"target {key!r} appears in both strata {where!r} and {name!r} "
-                    "(or twice in one stratum)",
-                )
-            salt = salt_for(secret, key)
-            commitment = hashlib.sha256(TAG_COMMIT + salt + lp(key.encode("utf-8"))).hexdigest()
-            by_key[key] = (commitment, str(name))
-            openings[commitment] = {"key": key, "salt": salt.hex()}
-            candidates.append(commitment)
-        candidates.sort()
-        built_strata.append({"name": name, "quota": stratum.get("quota"), "candidates": candidates})
+        _check_keys(name, keys, n)
+        salts, candidates = commit_all(secret, keys)
+        before = len(by_key)
+        by_key.update(zip(keys, candidates, strict=True))
+        if len(by_key) != before + len(keys):
+            _refuse_duplicate(strata[: n + 1])
+        ordered = sorted(candidates)
+        openings.extend(candidates, keys, salts, ordered)
+        built_strata.append({"name": name, "quota": stratum.get("quota"), "candidates": ordered})
     manifest: dict[str, Any] = {
         "spec": SPEC,
         "task": task,
@@ -105,6 +193,22 @@ def build_manifest(
     if problem is not None:
         raise problem
     return manifest, openings
+
+
+def _refuse_duplicate(strata: Sequence[Mapping[str, Any]]) -> None:
+    """Name the first key found twice among the strata, and where."""
+    seen: dict[str, str] = {}
+    for stratum in strata:
+        name = str(stratum.get("name"))
+        for key in stratum["keys"]:
+            if key in seen:
+                raise ManifestError(
+                    f"对象 {key!r} 同时出现在分层 {seen[key]!r} 和 {name!r}（或在同一分层出现两次）",
+                    f"target {key!r} appears in both strata {seen[key]!r} and {name!r} "
+                    "(or twice in one stratum)",
+                )
+            seen[key] = name
+    raise AssertionError("a duplicate was counted but not found")  # pragma: no cover
 
 
 def _utc(moment: str | dt.datetime) -> str:
@@ -136,9 +240,7 @@ def _slot(slot: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _conflicts(
-    pairs: Iterable[tuple[str, str]], by_key: Mapping[str, tuple[str, str]]
-) -> list[list[str]]:
+def _conflicts(pairs: Iterable[tuple[str, str]], by_key: Mapping[str, str]) -> list[list[str]]:
     found: set[tuple[str, str]] = set()
     for inspector, target_key in pairs:
         if target_key not in by_key:
@@ -146,5 +248,5 @@ def _conflicts(
                 f"回避关系中的对象 {target_key!r} 不在任何分层中",
                 f"the conflict names target {target_key!r}, which is in no stratum",
             )
-        found.add((inspector, by_key[target_key][0]))
+        found.add((inspector, by_key[target_key]))
     return [list(pair) for pair in sorted(found)]

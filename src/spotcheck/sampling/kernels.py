@@ -18,7 +18,7 @@ from array import array
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from .tickets import TAG_INSPECTOR
+from .tickets import TAG_COMMIT, TAG_INSPECTOR
 
 try:  # the compiled kernels (setup.py); without a compiler the pure-Python code below runs
     from . import _native
@@ -215,6 +215,13 @@ def _rank_slot(starts: list[Any], keys: Sequence[bytes]) -> list[bytes]:
     if not wide:
         return list(map(bytes, map(map, itertools.repeat(_LAST), ranked)))
     return [pack_order([int.from_bytes(t[32:], "big") for t in r], size) for r in ranked]
+
+
+def commitments(secret: bytes, keys: bytes) -> tuple[bytes, bytes]:
+    """The compiled kernel's salts and hex commitments of NUL-terminated UTF-8 keys
+    (build.commit_all is the caller; it checks NATIVE first)."""
+    assert _native is not None
+    return _native.commitments(secret, keys, TAG_COMMIT)
 
 
 def pack_order(order: Sequence[int], size: int) -> bytes:
