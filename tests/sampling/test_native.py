@@ -113,3 +113,26 @@ def test_kernels_agree_with_and_without_native(monkeypatch: pytest.MonkeyPatch) 
         kernels.rank_targets(seed, targets, pools),
     )
     assert fast == slow
+
+
+def test_commit_all_uses_the_kernel_and_matches_the_python_path(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from spotcheck.sampling import build
+
+    keys = [f"91370300MA{n:08d}" for n in range(50)] + ["带\x00空字符"]
+    calls: list[int] = []
+    real = kernels.commitments
+
+    def counting(secret: bytes, blob: bytes) -> tuple[bytes, bytes]:
+        calls.append(blob.count(b"\0"))
+        return real(secret, blob)
+
+    monkeypatch.setattr(kernels, "commitments", counting)
+    fast = build.commit_all(b"s" * 32, keys[:-1])
+    assert calls == [50]  # one compiled call for all keys
+    with_nul = build.commit_all(b"s" * 32, keys)  # a NUL in a key: the Python path
+    assert calls == [50]
+    monkeypatch.setattr(kernels, "NATIVE", False)
+    assert build.commit_all(b"s" * 32, keys) == with_nul
+    assert build.commit_all(b"s" * 32, keys[:-1]) == fast
