@@ -15,6 +15,9 @@ import typer
 from sqlalchemy.orm import Session, sessionmaker
 
 from spotcheck.audit.service import record
+from spotcheck.cli_acting import Acting, acting
+from spotcheck.cli_acting import fail as _fail
+from spotcheck.cli_acting import plain as _plain
 from spotcheck.db import unit_of_work
 from spotcheck.departments import service as departments_service
 from spotcheck.draws import access, ceremony, entropy_input, events
@@ -25,7 +28,6 @@ from spotcheck.draws.outcome import EVENT_LABELS
 from spotcheck.errors import DomainError, NotFound
 from spotcheck.plans import delegation
 from spotcheck.plans import tasks as tasks_service
-from spotcheck.plans.cli import Acting, _fail, _plain, acting
 
 UserOpt = Annotated[str, typer.Option("--user", help="以哪个用户的身份操作（登录用户名）")]
 TaskArg = Annotated[int, typer.Argument(help="抽查任务编号（id）")]

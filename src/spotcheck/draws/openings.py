@@ -12,10 +12,11 @@ which opens every candidate, is written out from the lines when an auditor asks 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 
 from spotcheck.sampling.build import Openings as Built
-from spotcheck.sampling.build import salt_for
+from spotcheck.sampling.build import commit_all, salt_for
+from spotcheck.sampling.errors import OpeningError
 
 
 def text_of(openings: Mapping[str, Mapping[str, str]]) -> str:
@@ -29,8 +30,42 @@ class Openings(Mapping[str, dict[str, str]]):
     """The stored openings as the engine reads them: commitment -> {key, salt}."""
 
     def __init__(self, text: str, secret: bytes) -> None:
-        self._keys = dict(line.split("\t", 1) for line in text.splitlines() if line)
+        # "c\tk\nc\tk\n…" split at both separators alternates commitments and keys.
+        parts = text.replace("\n", "\t").split("\t")
+        if parts and parts[-1] == "":
+            parts.pop()
+        if len(parts) % 2:
+            raise ValueError("the stored openings are not commitment<TAB>key lines")
+        pairs = iter(parts)
+        self._keys = dict(zip(pairs, pairs, strict=True))
         self._secret = secret
+
+    def open_many(self, commitments: Sequence[str]) -> dict[str, dict[str, str]]:
+        """{key, salt} of each commitment, checked against it in one pass (the engine's
+        sampling.record uses this instead of checking the openings one by one).
+
+        Raises OpeningError for a commitment without an opening or whose key and derived salt
+        do not give it back (a stored text altered since the commit).
+        """
+        missing = [c for c in commitments if c not in self._keys]
+        if missing:
+            raise OpeningError(
+                f"缺少对象 {missing[0]} 的开启值",
+                f"no opening for target {missing[0]}",
+                code="opening-missing",
+            )
+        keys = [self._keys[c] for c in commitments]
+        salts, derived = commit_all(self._secret, keys)
+        if derived != list(commitments):
+            bad = next(c for c, d in zip(commitments, derived, strict=True) if c != d)
+            raise OpeningError(
+                f"开启值与承诺值不符：{bad}（key {self._keys[bad]!r}）",
+                f"the opening does not match its commitment {bad} (key {self._keys[bad]!r})",
+                code="opening-mismatch",
+            )
+        return {
+            c: {"key": k, "salt": s.hex()} for c, k, s in zip(commitments, keys, salts, strict=True)
+        }
 
     def __getitem__(self, commitment: str) -> dict[str, str]:
         key = self._keys[commitment]

@@ -22,10 +22,9 @@ from spotcheck import clock
 from spotcheck.audit import service as audit_service
 from spotcheck.audit.service import Actor
 from spotcheck.departments.models import Department
-from spotcheck.draws import changes, documents, pools
+from spotcheck.draws import changes, documents
 from spotcheck.draws import openings as openings_mod
 from spotcheck.draws.models import DRAW_LABELS, Draw, DrawBorrowing, DrawStatus
-from spotcheck.eligibility import service as eligibility
 from spotcheck.errors import DomainError, NotFound, Refused
 from spotcheck.plans import service as plans_service
 from spotcheck.plans.models import Task
@@ -172,6 +171,8 @@ def prepare(session: Session, actor: Actor, task: Task, on: dt.date | None = Non
 
     The task's row is locked first: of concurrent requests one prepares, the others find its
     draw and are refused (409, audited on that draw)."""
+    from spotcheck.eligibility import service as eligibility  # only when preparing
+
     workflow_service.lock(session, task)
     existing = for_task(session, task)
     if existing is not None:
@@ -269,6 +270,8 @@ def borrow(
     document: str,
 ) -> DrawBorrowing:
     """Add another department's eligible inspectors to a short slot, with its typed approval."""
+    from spotcheck.draws import pools
+
     require_status(session, actor, draw, {DrawStatus.PREPARED}, "借调人员")
     profile = profile_of(session, draw)
     need = approvals.requirement(profile, "borrow")
@@ -363,6 +366,10 @@ def _next_round(session: Session, now: dt.datetime) -> int:
 
 def commit(session: Session, actor: Actor, draw: Draw, now: dt.datetime | None = None) -> Draw:
     """Freeze the manifest: candidates now, neutral strata, pools, conflicts, entropy plan."""
+    # Imported here: the other steps of the ceremony do not need the eligibility engine.
+    from spotcheck.draws import pools
+    from spotcheck.eligibility import service as eligibility
+
     require_status(session, actor, draw, {DrawStatus.PREPARED}, "承诺（冻结清单）")
     now = now or clock.utcnow()
     task = task_of(session, draw)

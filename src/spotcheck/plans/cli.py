@@ -10,18 +10,14 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from sqlalchemy.orm import Session, sessionmaker
 
 from spotcheck import clock
-from spotcheck.accounts import service as accounts_service
-from spotcheck.accounts.models import ROLE_LABELS, Role, User
-from spotcheck.audit.service import Actor
+from spotcheck.cli_acting import Acting, acting, err, fail, plain
 from spotcheck.db import unit_of_work
 from spotcheck.departments import service as departments_service
 from spotcheck.departments.models import Department
@@ -38,9 +34,6 @@ from spotcheck.signatures import NO_DEFAULT, with_signature
 from spotcheck.tabular.writer import write_csv
 from spotcheck.workflow.models import WorkflowStep
 
-console = Console()
-err = Console(stderr=True)
-
 CSV_HEADERS = ["统一社会信用代码", "名称", "排除原因", "依据条款", "规则"]
 
 UserOpt = Annotated[str, typer.Option("--user", help="以哪个用户的身份操作（登录用户名）")]
@@ -49,39 +42,8 @@ ReadUserOpt = Annotated[
 ]
 
 
-@dataclass(frozen=True)
-class Acting:
-    """Who the command acts as: the user, the departments they see (None = all), the actor."""
-
-    user: User | None
-    scope: list[int] | None
-    actor: Actor
-
-
-def acting(session: Session, username: str | None, roles: tuple[Role, ...] = ()) -> Acting:
-    """The named account with its scope; refused like the web refuses it."""
-    if username is None:
-        return Acting(None, None, Actor(None, "命令行"))
-    user = accounts_service.get_by_username(session, username)
-    if user is None or not user.active:
-        raise DomainError(f"用户“{username}”不存在或已停用")
-    if roles and not user.has_role(*roles):
-        names = "、".join(ROLE_LABELS[r] for r in roles)
-        raise Forbidden(f"此功能仅限{names}使用（用户 {username} 没有这些角色）")
-    scope = departments_service.acting_scope(session, user.department)
-    actor = Actor(user.id, user.full_name, user.department_id, "命令行")
-    return Acting(user, scope, actor)
-
-
-def _plain(lines: list[str] | str) -> None:
-    # One fact a line whatever the terminal width, and no rich markup in user data.
-    text = lines if isinstance(lines, str) else "\n".join(lines)
-    console.print(text, soft_wrap=True, markup=False, highlight=False)
-
-
-def _fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(message, style="red", soft_wrap=True, markup=False, highlight=False)
-    return typer.Exit(code)
+_plain = plain
+_fail = fail
 
 
 def _invalid(exc: TaskInvalid) -> typer.Exit:

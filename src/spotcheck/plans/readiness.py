@@ -13,7 +13,6 @@ from spotcheck.calendar import service as calendar_service
 from spotcheck.catalog.models import CheckItem
 from spotcheck.deadlines import service as deadlines_service
 from spotcheck.deadlines.models import Deadline, DeadlineState
-from spotcheck.eligibility import service as eligibility
 from spotcheck.plans import task_rules
 from spotcheck.plans.models import PLAN_LABELS, PLAN_ORDER, AnnualPlan, PlanStatus, Task
 from spotcheck.rulebooks import pinned
@@ -208,6 +207,8 @@ def draw_check(
             blockers.append(problem)
     if not with_eligibility:
         return DrawCheck(blockers, warnings)
+    from spotcheck.eligibility import service as eligibility  # heavy: only when evaluating
+
     result = eligibility.evaluate(session, task, on=today)
     blockers.extend(p for p in result.problems if p not in blockers)
     return DrawCheck(blockers, warnings)

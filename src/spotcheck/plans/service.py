@@ -13,7 +13,6 @@ from spotcheck.accounts.models import User
 from spotcheck.audit import service as audit_service
 from spotcheck.audit.service import Actor
 from spotcheck.departments.models import Department
-from spotcheck.eligibility import service as eligibility
 from spotcheck.errors import DomainError, NotFound
 from spotcheck.plans import readiness, task_rules, workflow
 from spotcheck.plans.models import EDITABLE, AnnualPlan, PlanStatus
@@ -198,6 +197,8 @@ def _move(
 
 def submit(session: Session, actor: Actor, plan: AnnualPlan, opinion: str = "") -> WorkflowStep:
     """Send the plan for approval: it needs at least one task and every task valid."""
+    from spotcheck.eligibility import service as eligibility  # heavy; only submission needs it
+
     profile = profile_of(session, plan)
     approval = profile.plan.approval
     rule = _basis(approval, f"年度计划报{approval.by}审定")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import binascii
 import collections
 import hashlib
+import importlib
 import itertools
 import operator
 import struct
@@ -20,10 +21,22 @@ from typing import Any
 
 from .tickets import TAG_COMMIT, TAG_INSPECTOR
 
-try:  # the compiled kernels (setup.py); without a compiler the pure-Python code below runs
-    from . import _native
-except ImportError:  # pragma: no cover - depends on the build
-    _native = None  # type: ignore[assignment]
+
+def _compiled() -> Any:
+    """The compiled kernels (setup.py builds them from _native.c), or None without them.
+
+    Looked up by name, not imported: this module is also part of the standalone verifier
+    script (standalone_verifier), which has no package and runs the pure-Python code.
+    """
+    if not __package__:
+        return None
+    try:
+        return importlib.import_module(f"{__package__}._native")
+    except ImportError:  # pragma: no cover - no compiler where the package was installed
+        return None
+
+
+_native = _compiled()
 
 #: Whether the compiled kernels are used; tests switch it off to compare both paths.
 NATIVE = _native is not None
@@ -221,7 +234,8 @@ def commitments(secret: bytes, keys: bytes) -> tuple[bytes, bytes]:
     """The compiled kernel's salts and hex commitments of NUL-terminated UTF-8 keys
     (build.commit_all is the caller; it checks NATIVE first)."""
     assert _native is not None
-    return _native.commitments(secret, keys, TAG_COMMIT)
+    salts, hexes = _native.commitments(secret, keys, TAG_COMMIT)
+    return bytes(salts), bytes(hexes)
 
 
 def pack_order(order: Sequence[int], size: int) -> bytes:

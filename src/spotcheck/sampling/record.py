@@ -250,6 +250,10 @@ def _openings(
         needed: list[str] = sorted(c for s in draw.manifest.strata for c in s.candidates)
     else:
         needed = sorted({c for row in draw.selected for c in row} | set(draw.state.replacements))
+    open_many = getattr(openings, "open_many", None)
+    if open_many is not None:  # openings that check themselves in bulk (draws.openings)
+        opened: dict[str, dict[str, str]] = open_many(needed)
+        return opened
     out: dict[str, dict[str, str]] = {}
     for target in needed:
         if target not in openings:

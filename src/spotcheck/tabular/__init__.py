@@ -8,29 +8,52 @@ Pure: no database or web imports. Typical use::
         write_error_report(out, table, result.errors)
 """
 
-from spotcheck.tabular.reader import Cell, Table, TableError, open_table
-from spotcheck.tabular.schema import (
-    ERROR_COLUMN,
-    Column,
-    Record,
-    Records,
-    Result,
-    RowError,
-    Spec,
-    ValidationStream,
-    format_record,
-    validate,
-)
-from spotcheck.tabular.specs import INSPECTORS, ITEMS, SPECS, TARGETS
-from spotcheck.tabular.writer import (
-    export_csv,
-    export_xlsx,
-    neutralise,
-    write_csv,
-    write_error_report,
-    write_template,
-    write_xlsx,
-)
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+# Where each public name lives. They are imported on first use, so that a module needing one
+# small helper (a code check, the formula guard) does not load openpyxl with the package.
+_HOME = {
+    **dict.fromkeys(["Cell", "Table", "TableError", "open_table"], "reader"),
+    **dict.fromkeys(
+        [
+            "ERROR_COLUMN",
+            "Column",
+            "Record",
+            "Records",
+            "Result",
+            "RowError",
+            "Spec",
+            "ValidationStream",
+            "format_record",
+            "validate",
+        ],
+        "schema",
+    ),
+    **dict.fromkeys(["INSPECTORS", "ITEMS", "SPECS", "TARGETS"], "specs"),
+    **dict.fromkeys(
+        [
+            "export_csv",
+            "export_xlsx",
+            "write_csv",
+            "write_error_report",
+            "write_template",
+            "write_xlsx",
+        ],
+        "writer",
+    ),
+    "neutralise": "formula",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOME.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{home}"), name)
+
 
 __all__ = [
     "ERROR_COLUMN",

@@ -24,6 +24,7 @@ from openpyxl.worksheet.datavalidation import DataValidation  # type: ignore[imp
 from openpyxl.worksheet.worksheet import Worksheet  # type: ignore[import-untyped]
 
 from spotcheck.tabular.convert import TAG_JOIN, cell_text
+from spotcheck.tabular.formula import neutralise
 from spotcheck.tabular.reader import Cell, Table
 from spotcheck.tabular.schema import (
     ERROR_COLUMN,
@@ -34,19 +35,11 @@ from spotcheck.tabular.schema import (
     format_record,
 )
 
-_DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 _BOLD = Font(bold=True)
 _ERROR_FILL = PatternFill("solid", fgColor="FFC7CE")
 _REQUIRED_FILL = PatternFill("solid", fgColor="FCE4D6")
 _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 _WRAP = Alignment(wrap_text=True, vertical="top")
-
-
-def neutralise(text: str) -> str:
-    """Prefix a quote to text a spreadsheet could take for a formula."""
-    if text.startswith(_DANGEROUS):
-        return "'" + text
-    return text
 
 
 def _clean(text: str) -> str:
