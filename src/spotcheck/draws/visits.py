@@ -218,8 +218,12 @@ def _group(group: Sequence[Sequence[str]], people: dict[str, tuple[str, str]]) -
 
 
 def _search(name: str, key: str, members: Sequence[Sequence[str]]) -> str:
-    parts = [name, key, *(f"{m[2]} {m[3]} {m[1]}" for m in members)]
-    return " ".join(parts).lower()
+    return " ".join([name.lower(), key.lower(), *map(_searched, members)])
+
+
+def _searched(member: Sequence[str]) -> str:
+    """What the search column holds of one member: name, certificate, key, in lower case."""
+    return f"{member[2]} {member[3]} {member[1]}".lower()
 
 
 def write(session: Session, draw: Draw, record: dict[str, Any]) -> None:
@@ -233,9 +237,24 @@ def write(session: Session, draw: Draw, record: dict[str, Any]) -> None:
     rows = []
     cells = []
     task_id = draw.task_id
+    # The same few hundred people make every group: each member's stored, searchable and
+    # printed forms are made once (the same functions as for one group, on one member).
+    forms: dict[tuple[str, str], tuple[list[str], str, str, str]] = {}
     for seq, (assignment, key) in enumerate(zip(assignments, keys, strict=True), start=1):
-        members = _group(assignment["inspectors"], people)
+        parts = []
+        for slot, person in assignment["inspectors"]:
+            found = forms.get((slot, person))
+            if found is None:
+                (member,) = _group([(slot, person)], people)
+                found = forms[(slot, person)] = (
+                    member,
+                    pack([member]),
+                    _searched(member),
+                    _people([member]),
+                )
+            parts.append(found)
         name = names.get(key, "")
+        members = [p[0] for p in parts]
         rows.append(
             {
                 "task_id": task_id,
@@ -244,12 +263,12 @@ def write(session: Session, draw: Draw, record: dict[str, Any]) -> None:
                 "drawn_at": now,
                 "seq": seq,
                 "commitment": assignment["target"],
-                "members": pack(members),
+                "members": _MEMBER.join([p[1] for p in parts]),
                 "replaces": "",
-                "search": _search(name, key, members),
+                "search": " ".join([name.lower(), key.lower(), *[p[2] for p in parts]]),
             }
         )
-        cells.append(appendix_cells(seq, name, key, members, ""))
+        cells.append(appendix_cells(seq, name, key, members, "", "、".join([p[3] for p in parts])))
     _insert(session, rows)
     draw.selected_count = len(rows)
     draw.list_sha256 = hashlib.sha256(_csv(cells)).hexdigest()
@@ -493,6 +512,11 @@ def any_written(session: Session, draw: Draw) -> bool:
 # ---- the appendix ----------------------------------------------------------------------------
 
 
+def _people(members: Sequence[Sequence[str]]) -> str:
+    """The appendix's column of the group: "岗位：姓名（执法证号）" joined by "、"."""
+    return "、".join(f"{m[0]}：{_label(m[2], m[3])}" for m in members)
+
+
 def appendix_row(visit: Visit) -> list[str]:
     """One line of the appendix: the target (resident ID numbers masked) and its group."""
     members = [(m.slot, m.key, m.name, m.cert_no) for m in visit.members]
@@ -500,11 +524,17 @@ def appendix_row(visit: Visit) -> list[str]:
 
 
 def appendix_cells(
-    order: int, name: str, key: str, members: Sequence[Sequence[str]], replaces: str
+    order: int,
+    name: str,
+    key: str,
+    members: Sequence[Sequence[str]],
+    replaces: str,
+    people: str | None = None,
 ) -> list[str]:
-    """appendix_row from plain values: members are (slot, key, name, cert), the 组长 first."""
+    """appendix_row from plain values: members are (slot, key, name, cert), the 组长 first;
+    `people` is _people(members) when the caller has it already."""
     leader = _label(members[0][2], members[0][3]) if members else ""
-    people = "、".join(f"{m[0]}：{_label(m[2], m[3])}" for m in members)
+    people = _people(members) if people is None else people
     replaced = f"替换“{replaces}”" if replaces else ""
     cells = [str(order), name or key, mask_key(key), leader, people, replaced]
     return [neutralise(c) for c in cells]

@@ -124,6 +124,60 @@ __attribute__((target("sha,sse4.1,ssse3"))) static void compress_shani(uint32_t 
     _mm_storeu_si128((__m128i *)&h[4], st1);
 }
 
+/* Two independent one-block compressions, interleaved: the rounds of one hide the latency of
+ * the other's (the SHA instructions are latency-bound), nearly doubling the throughput. */
+__attribute__((target("sha,sse4.1,ssse3"))) static void compress_shani_x2(uint32_t ha[8],
+                                                                          uint32_t hb[8],
+                                                                          const uint8_t *da,
+                                                                          const uint8_t *db) {
+    const __m128i swap = _mm_set_epi64x(0x0c0d0e0f08090a0bULL, 0x0405060700010203ULL);
+    __m128i ta = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)&ha[0]), 0xB1);
+    __m128i a1 = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)&ha[4]), 0x1B);
+    __m128i a0 = _mm_alignr_epi8(ta, a1, 8);
+    a1 = _mm_blend_epi16(a1, ta, 0xF0);
+    __m128i tb = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)&hb[0]), 0xB1);
+    __m128i b1 = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)&hb[4]), 0x1B);
+    __m128i b0 = _mm_alignr_epi8(tb, b1, 8);
+    b1 = _mm_blend_epi16(b1, tb, 0xF0);
+    __m128i sa0 = a0, sa1 = a1, sb0 = b0, sb1 = b1, wa[4], wb[4], ma, mb;
+    for (int g = 0; g < 16; g++) {
+        if (g < 4) {
+            wa[g] = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(da + 16 * g)), swap);
+            wb[g] = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(db + 16 * g)), swap);
+        }
+        __m128i k = _mm_loadu_si128((const __m128i *)&K[4 * g]);
+        ma = _mm_add_epi32(wa[g & 3], k);
+        mb = _mm_add_epi32(wb[g & 3], k);
+        a1 = _mm_sha256rnds2_epu32(a1, a0, ma);
+        b1 = _mm_sha256rnds2_epu32(b1, b0, mb);
+        if (g >= 3 && g <= 14) {
+            int n = (g + 1) & 3;
+            wa[n] = _mm_add_epi32(wa[n], _mm_alignr_epi8(wa[g & 3], wa[(g + 3) & 3], 4));
+            wb[n] = _mm_add_epi32(wb[n], _mm_alignr_epi8(wb[g & 3], wb[(g + 3) & 3], 4));
+            wa[n] = _mm_sha256msg2_epu32(wa[n], wa[g & 3]);
+            wb[n] = _mm_sha256msg2_epu32(wb[n], wb[g & 3]);
+        }
+        a0 = _mm_sha256rnds2_epu32(a0, a1, _mm_shuffle_epi32(ma, 0x0E));
+        b0 = _mm_sha256rnds2_epu32(b0, b1, _mm_shuffle_epi32(mb, 0x0E));
+        if (g >= 1 && g <= 12) {
+            wa[(g + 3) & 3] = _mm_sha256msg1_epu32(wa[(g + 3) & 3], wa[g & 3]);
+            wb[(g + 3) & 3] = _mm_sha256msg1_epu32(wb[(g + 3) & 3], wb[g & 3]);
+        }
+    }
+    a0 = _mm_add_epi32(a0, sa0);
+    a1 = _mm_add_epi32(a1, sa1);
+    b0 = _mm_add_epi32(b0, sb0);
+    b1 = _mm_add_epi32(b1, sb1);
+    ta = _mm_shuffle_epi32(a0, 0x1B);
+    a1 = _mm_shuffle_epi32(a1, 0xB1);
+    _mm_storeu_si128((__m128i *)&ha[0], _mm_blend_epi16(ta, a1, 0xF0));
+    _mm_storeu_si128((__m128i *)&ha[4], _mm_alignr_epi8(a1, ta, 8));
+    tb = _mm_shuffle_epi32(b0, 0x1B);
+    b1 = _mm_shuffle_epi32(b1, 0xB1);
+    _mm_storeu_si128((__m128i *)&hb[0], _mm_blend_epi16(tb, b1, 0xF0));
+    _mm_storeu_si128((__m128i *)&hb[4], _mm_alignr_epi8(b1, tb, 8));
+}
+
 static int cpu_has_shani(void) {
     unsigned a, b, c, d;
     if (!__get_cpuid(1, &a, &b, &c, &d)) return 0;
@@ -137,6 +191,16 @@ static int cpu_has_shani(void) {
 typedef void (*compress_fn)(uint32_t *, const uint8_t *, size_t);
 static compress_fn compress = compress_portable;
 static compress_fn best = compress_portable;
+
+/* Two one-block compressions; the SHA extensions interleave them (compress_shani_x2). */
+static void compress_pair_portable(uint32_t *ha, uint32_t *hb, const uint8_t *da,
+                                   const uint8_t *db) {
+    compress_portable(ha, da, 1);
+    compress_portable(hb, db, 1);
+}
+typedef void (*pair_fn)(uint32_t *, uint32_t *, const uint8_t *, const uint8_t *);
+static pair_fn compress_pair = compress_pair_portable;
+static pair_fn best_pair = compress_pair_portable;
 
 /* A hash in progress: the state after whole blocks, and the bytes not yet absorbed. */
 typedef struct {
@@ -360,12 +424,21 @@ static PyObject *py_rank(PyObject *self, PyObject *args) {
         memcpy(start, H0, sizeof start);
         if (pre_blocks) compress(start, pre, pre_blocks);
         for (Py_ssize_t k = 0; k < size; k++) {
-            uint8_t *tmpl = arena + offsets[k];
-            memcpy(tmpl, pre + 64 * pre_blocks, rem);
+            memcpy(arena + offsets[k], pre + 64 * pre_blocks, rem);
             memcpy(tickets[k].h, start, sizeof start);
-            compress(tickets[k].h, tmpl, nblocks[k]);
             order[k] = (uint32_t)k;
         }
+        Py_ssize_t k = 0;
+        for (; k + 1 < size; k += 2) {
+            if (nblocks[k] == 1 && nblocks[k + 1] == 1) {
+                compress_pair(tickets[k].h, tickets[k + 1].h, arena + offsets[k],
+                              arena + offsets[k + 1]);
+            } else {
+                compress(tickets[k].h, arena + offsets[k], nblocks[k]);
+                compress(tickets[k + 1].h, arena + offsets[k + 1], nblocks[k + 1]);
+            }
+        }
+        if (k < size) compress(tickets[k].h, arena + offsets[k], nblocks[k]);
         sort_indices(order, (size_t)size, tickets);
         uint8_t *out = packed + (size_t)t * (size_t)size * width;
         if (width == 1)
@@ -491,6 +564,7 @@ static PyObject *py_use_portable(PyObject *self, PyObject *flag) {
     int portable = PyObject_IsTrue(flag);
     if (portable < 0) return NULL;
     compress = portable ? compress_portable : best;
+    compress_pair = portable ? compress_pair_portable : best_pair;
     Py_RETURN_NONE;
 }
 
@@ -517,7 +591,10 @@ static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_native",
 
 PyMODINIT_FUNC PyInit__native(void) {
 #ifdef SPOT_X86
-    if (cpu_has_shani()) best = compress = compress_shani;
+    if (cpu_has_shani()) {
+        best = compress = compress_shani;
+        best_pair = compress_pair = compress_shani_x2;
+    }
 #endif
     return PyModule_Create(&module);
 }
