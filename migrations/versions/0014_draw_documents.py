@@ -222,10 +222,12 @@ def downgrade() -> None:
             secret, values["openings"] = b"", {}
         core = parts.get("record", "")
         if core and '"manifest":0' in core and secret:
-            values["record_text"] = assemble(core, parts["manifest"])
+            # assemble and canonical work on the stored UTF-8 bytes
+            stored = {k: v.encode("utf-8") for k, v in parts.items()}
+            values["record_text"] = assemble(stored["record"], stored["manifest"]).decode()
             values["auditor_record_text"] = assemble(
-                core, parts["manifest"], canonical(lines, secret)
-            )
+                stored["record"], stored["manifest"], canonical(stored["openings"], secret)
+            ).decode()
         else:  # not a draw's record (moved as it was): back as it is
             values["record_text"] = core
         bind.execute(draw.update().where(draw.c.id == draw_id).values(**values))

@@ -162,8 +162,8 @@ def get_draw(
 @router.get("/draws/{draw_id:int}/record")
 def get_record(principal: LoggedIn, db: Db, draw_id: PathId) -> Response:
     """The public record (verifiable with `spotcheck verify`), as stored."""
-    text = ceremony.record_text(db, _draw(db, principal, draw_id))
-    return Response(text, media_type="application/json; charset=utf-8")
+    body = ceremony.record_bytes(db, _draw(db, principal, draw_id))
+    return Response(body, media_type="application/json; charset=utf-8")
 
 
 @router.post("/tasks/{task_id:int}/draw", status_code=201, responses=CHANGES)

@@ -59,7 +59,7 @@ def auditor_record(principal: Auditor, db: Db, draw_id: PathId) -> Response:
     db.commit()
     name = f"{draw.code}-auditor.json"
     return Response(
-        ceremony.record_text(db, draw, auditor=True),
+        ceremony.record_bytes(db, draw, auditor=True),
         media_type="application/json; charset=utf-8",
         headers={
             "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}",

@@ -30,9 +30,9 @@ def _revealed_in_plan_order(draw: Draw, plan: list[dict[str, Any]]) -> list[dict
 
 # The stored public record holds this in place of the manifest; the auditor's record is the
 # public one with every opening and `"audience":"auditor"` (spec "The published record").
-_NO_MANIFEST = '"manifest":0,"manifest_digest":'
-_OPENINGS, _AFTER_OPENINGS = ',"openings":{', '},"seed":"'
-_ENTROPY = ',"entropy":['
+_NO_MANIFEST = b'"manifest":0,"manifest_digest":'
+_OPENINGS, _AFTER_OPENINGS = b',"openings":{', b'},"seed":"'
+_ENTROPY = b',"entropy":['
 
 
 def record_core(public: dict[str, Any]) -> str:
@@ -40,42 +40,66 @@ def record_core(public: dict[str, Any]) -> str:
     return canonical_json({**public, "manifest": 0})
 
 
-def _once(text: str, marker: str, start: int = 0) -> int:
+def _once(text: bytes, marker: bytes, start: int = 0) -> int:
     at = text.find(marker, start)
     if at < 0:
         raise RuntimeError(f"a stored record lacks {marker!r}")
     return at
 
 
-def assemble(core: str, manifest: str, openings: str | None = None) -> str:
-    """The record's canonical text from the stored parts: the core with the manifest put back,
-    and for the auditor's copy every opening and its audience.
+def assemble(core: bytes, manifest: bytes, openings: bytes | None = None) -> bytes:
+    """The record's canonical UTF-8 text from the stored parts (see pieces)."""
+    return b"".join(pieces(core, manifest, openings))
+
+
+def pieces(core: bytes, manifest: bytes, openings: bytes | None = None) -> list[bytes]:
+    """The record's canonical UTF-8 text from the stored parts, in pieces to join or write one
+    after the other: the core with the manifest put back, and for the auditor's copy every
+    opening and its audience.
 
     Canonical JSON sorts keys and escapes every quote inside strings, so each marker below can
     only be the top-level key it names, and the first match is that key (tests compare the result
-    with the engine's own auditor record, byte for byte)."""
+    with the engine's own auditor record, byte for byte). Done on bytes and without joining: a
+    national draw's record is hundreds of megabytes, which every copy costs time for."""
+    # (where, how many bytes of the core it replaces, what goes there), in any order
+    edits = [(_once(core, _NO_MANIFEST), len(b'"manifest":0'), [b'"manifest":', manifest])]
     if openings is not None:
-        start = _once(core, _OPENINGS)
-        end = _once(core, _AFTER_OPENINGS, start)
-        core = core[: start + len(_OPENINGS) - 1] + openings + core[end + 1 :]
-        at = _once(core, _ENTROPY)
-        core = core[:at] + ',"audience":"auditor"' + core[at:]
-    at = _once(core, _NO_MANIFEST)
-    cut = len('"manifest":0')
-    return core[:at] + '"manifest":' + manifest + core[at + cut :]
+        start = _once(core, _OPENINGS) + len(_OPENINGS) - 1
+        end = _once(core, _AFTER_OPENINGS, start) + 1
+        edits.append((start, end - start, [openings]))
+        edits.append((_once(core, _ENTROPY), 0, [b',"audience":"auditor"']))
+    out: list[bytes] = []
+    at = 0
+    for where, cut, insert in sorted(edits, key=lambda edit: edit[0]):
+        out.append(core[at:where])
+        out += insert
+        at = where + cut
+    out.append(core[at:])
+    return out
 
 
-def record_text(session: Session, draw: Draw, auditor: bool = False) -> str:
-    """The public (or auditor's) record of a computed draw, as canonical JSON text."""
+def record_pieces(session: Session, draw: Draw, auditor: bool = False) -> list[bytes]:
+    """The public (or auditor's) record of a computed draw, as canonical JSON in UTF-8, in
+    pieces (see pieces): write them one after the other."""
     if draw.computed_at is None or not documents.has(session, draw, documents.RECORD):
         raise DomainError(f"抽取 {draw.code} 尚未完成，没有抽取记录")
-    core = documents.text(session, draw, documents.RECORD)
-    manifest = documents.text(session, draw, documents.MANIFEST)
+    core = documents.raw(session, draw, documents.RECORD)
+    manifest = documents.raw(session, draw, documents.MANIFEST)
     every = None
     if auditor:
         secret = bytes.fromhex(draw.secret_hex)
-        every = openings_mod.canonical(documents.text(session, draw, documents.OPENINGS), secret)
-    return assemble(core, manifest, every)
+        every = openings_mod.canonical(documents.raw(session, draw, documents.OPENINGS), secret)
+    return pieces(core, manifest, every)
+
+
+def record_bytes(session: Session, draw: Draw, auditor: bool = False) -> bytes:
+    """The public (or auditor's) record of a computed draw, as canonical JSON in UTF-8."""
+    return b"".join(record_pieces(session, draw, auditor))
+
+
+def record_text(session: Session, draw: Draw, auditor: bool = False) -> str:
+    """record_bytes as text."""
+    return record_bytes(session, draw, auditor).decode("utf-8")
 
 
 def record(session: Session, draw: Draw, auditor: bool = False) -> dict[str, Any]:

@@ -193,7 +193,8 @@ def register(app: typer.Typer, get_factory: Callable[[], sessionmaker[Session]])
                     summary=f"导出 {draw.code} 的审计用抽取记录（含全部开启值）",
                 )
             # The stored canonical text, byte for byte (what the digest and verifiers read).
-            out.write_text(ceremony.record_text(s, draw, auditor=auditor), encoding="utf-8")
+            with out.open("wb") as handle:
+                handle.writelines(ceremony.record_pieces(s, draw, auditor=auditor))
             _plain(f"已写出 {out}")
 
     _register_events(cer, get_factory)

@@ -69,8 +69,9 @@ def info(session: Session, draw: Draw, kind: str) -> tuple[str, int] | None:
     return None if row is None else (row[0], row[1])
 
 
-def text(session: Session, draw: Draw, kind: str) -> str:
-    """The text; refused when the draw has none yet, an error when its hash does not match."""
+def raw(session: Session, draw: Draw, kind: str) -> bytes:
+    """The stored UTF-8 bytes; refused when the draw has none yet, an error when their hash
+    does not match."""
     where = (DrawDocument.draw_id == draw.id, DrawDocument.kind == kind)
     digest = session.scalar(select(DrawDocument.sha256).where(*where))
     if digest is None:
@@ -83,9 +84,13 @@ def text(session: Session, draw: Draw, kind: str) -> str:
     data = bytes(body)
     if hashlib.sha256(data).hexdigest() != digest:
         raise RuntimeError(f"the stored {kind} of draw {draw.code} does not match its SHA-256")
-    value = data.decode("utf-8")
-    cache[(draw.id, kind, digest)] = value
-    return value
+    cache[(draw.id, kind, digest)] = data
+    return data
+
+
+def text(session: Session, draw: Draw, kind: str) -> str:
+    """The text (see raw)."""
+    return raw(session, draw, kind).decode("utf-8")
 
 
 def value(session: Session, draw: Draw, kind: str) -> Any:
@@ -98,10 +103,10 @@ def forget(session: Session) -> None:
     _cache(session).clear()
 
 
-def _cache(session: Session) -> dict[tuple[int, str, str], str]:
+def _cache(session: Session) -> dict[tuple[int, str, str], bytes]:
     # Per session (one request, one CLI command), by SHA-256: a step that reads the manifest
     # twice reads it from the database once, and a text replaced since is read afresh.
-    found: dict[tuple[int, str, str], str] = session.info.setdefault(_CACHE, {})
+    found: dict[tuple[int, str, str], bytes] = session.info.setdefault(_CACHE, {})
     return found
 
 

@@ -12,6 +12,7 @@ which opens every candidate, is written out from the lines when an auditor asks 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Mapping, Sequence
 
 from spotcheck.sampling.build import Openings as Built
@@ -85,13 +86,35 @@ class Openings(Mapping[str, dict[str, str]]):
         return self._keys[commitment]
 
 
-def canonical(text: str, secret: bytes) -> str:
-    """Every opening as the canonical JSON object the auditor's record carries."""
-    dumps = json.dumps
-    parts = []
-    for line in text.splitlines():
-        if line:
-            c, key = line.split("\t", 1)
-            salt = salt_for(secret, key).hex()
-            parts.append(f'"{c}":{{"key":{dumps(key, ensure_ascii=False)},"salt":"{salt}"}}')
-    return "{" + ",".join(parts) + "}"
+# What JSON must escape in a string (with ensure_ascii=False): the quote, the backslash and
+# the control characters. Keys without any are written between quotes as they are.
+_ESCAPED = re.compile(rb'["\\\x00-\x1f]')
+
+
+def canonical(stored: bytes, secret: bytes) -> bytes:
+    """Every opening as the canonical JSON object the auditor's record carries, in UTF-8:
+    {"commitment":{"key":…,"salt":…},…} in commitment order (the stored order).
+
+    The salts are derived again from the draw's secret, all at once (build.commit_all), and
+    each derived commitment must be the stored one: a stored text altered since the commit is
+    an error, not an auditor's record that fails verification later."""
+    parts = stored.replace(b"\n", b"\t").split(b"\t")
+    if parts and parts[-1] == b"":
+        parts.pop()
+    commitments, keys = parts[0::2], parts[1::2]
+    if len(commitments) != len(keys):
+        raise RuntimeError("the stored openings are not commitment<TAB>key lines")
+    texts = [k.decode("utf-8") for k in keys]
+    salts, derived = commit_all(secret, texts)
+    if [c.decode("ascii") for c in commitments] != derived:
+        raise RuntimeError("the stored openings do not match the draw's commitments")
+    if _ESCAPED.search(b"".join(keys)) is None:
+        quoted = [b'"' + k + b'"' for k in keys]
+    else:
+        dumps = json.dumps
+        quoted = [dumps(t, ensure_ascii=False).encode("utf-8") for t in texts]
+    hexes = [s.hex().encode("ascii") for s in salts]
+    body = b",".join(
+        map(b'"%b":{"key":%b,"salt":"%b"}'.__mod__, zip(commitments, quoted, hexes, strict=True))
+    )
+    return b"{" + body + b"}"

@@ -100,7 +100,7 @@ def draw_record_pdf(principal: LoggedIn, db: Db, draw_id: PathId) -> Response:
 def draw_record_json(principal: LoggedIn, db: Db, draw_id: PathId) -> Response:
     """The public record (what the portal publishes), to check with `spotcheck verify`."""
     draw = _done(db, principal, draw_id)
-    return download(ceremony.record_text(db, draw), MEDIA["json"], f"{draw.code}.json")
+    return download(ceremony.record_bytes(db, draw), MEDIA["json"], f"{draw.code}.json")
 
 
 @router.get("/draws/{draw_id:int}/appendix.{fmt}")

@@ -270,8 +270,8 @@ def draw_record(request: Request, _principal: PublicUser, db: Db, code: str) -> 
     etag = etag_of(draw)
     if unchanged := _not_modified(request, etag):
         return unchanged
-    text = ceremony.record_text(db, draw)
-    return _download(text, "application/json; charset=utf-8", f"{draw.code}.json", etag)
+    body = ceremony.record_bytes(db, draw)
+    return _download(body, "application/json; charset=utf-8", f"{draw.code}.json", etag)
 
 
 @router.get("/draws/{code}/record.pdf")
