@@ -55,30 +55,4 @@ def __getattr__(name: str) -> Any:
     return getattr(importlib.import_module(f"{__name__}.{home}"), name)
 
 
-__all__ = [
-    "ERROR_COLUMN",
-    "INSPECTORS",
-    "ITEMS",
-    "SPECS",
-    "TARGETS",
-    "Cell",
-    "Column",
-    "Record",
-    "Records",
-    "Result",
-    "RowError",
-    "Spec",
-    "Table",
-    "TableError",
-    "ValidationStream",
-    "export_csv",
-    "export_xlsx",
-    "format_record",
-    "neutralise",
-    "open_table",
-    "validate",
-    "write_csv",
-    "write_error_report",
-    "write_template",
-    "write_xlsx",
-]
+__all__ = sorted(_HOME)
