@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import getpass
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
@@ -45,12 +46,14 @@ def _settings() -> Settings:
         raise typer.Exit(2) from exc
 
 
-_engines: list[Engine] = []
+# Engines still in use when main() ends are disposed there (weakly held: an engine a command
+# has dropped closes its connections as before, e.g. under the tests' CliRunner).
+_engines: weakref.WeakSet[Engine] = weakref.WeakSet()
 
 
 def _factory() -> sessionmaker[Session]:
     engine = make_engine(_settings())
-    _engines.append(engine)
+    _engines.add(engine)
     return make_session_factory(engine)
 
 
@@ -362,7 +365,7 @@ def main() -> None:
     except SystemExit as exc:
         code = exc.code
     finally:
-        for engine in _engines:
+        for engine in list(_engines):
             engine.dispose()
         sys.stdout.flush()
         sys.stderr.flush()
