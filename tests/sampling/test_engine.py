@@ -68,6 +68,24 @@ def test_it_takes_alternates_in_order_and_publishes_all_it_needs() -> None:
     assert first_three == full["alternates"]["第1层"][:3]
 
 
+def test_it_refuses_event_fields_the_spec_does_not_define() -> None:
+    # A misspelt optional field ("inspector" of assign-manual) would change the group without
+    # changing anything the verifier re-computes: found by the single-changed-byte property.
+    manifest, entropy, _ = _events_vector()
+    record = compute_record(manifest, entropy)
+    target = record["assignments"][0]["target"]
+    slot, member = record["assignments"][0]["inspectors"][0]
+    manual = {"type": "assign-manual", "target": target, "slot": slot, "replacement": "外援"}
+    assert compute_record(manifest, entropy, [{**AT, **manual, "inspector": member}])["events"]
+    error = _refusal(manifest, entropy, [{**AT, **manual, " nspector": member}])
+    assert error.code == "event-shape" and "' nspector'" in error.en
+    signed = {**AT, **manual, "inspector": member}
+    published = compute_record(manifest, entropy, [signed])
+    published["events"][0]["note"] = "补记"
+    result = verify_record(published)
+    assert not result.ok and any(r.code == "event-shape" for r in result.reasons)
+
+
 def test_it_refuses_bad_inspector_events_and_leaves_nothing_half_made() -> None:
     manifest, entropy, _ = _events_vector()
     record = compute_record(manifest, entropy)

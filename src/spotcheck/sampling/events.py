@@ -23,6 +23,7 @@ _FIELDS = {
     REPLACE_INSPECTOR: ("target", "slot", "inspector"),
     ASSIGN_MANUAL: ("target", "slot", "replacement"),
 }
+_OPTIONAL = {ASSIGN_MANUAL: ("inspector",)}
 
 
 @dataclass
@@ -62,6 +63,19 @@ def parse_event(n: int, event: object) -> dict[str, Any]:
         check_value(event, f"events[{n}]")
     except InputError as exc:
         raise EventError(exc.zh, exc.en, code="event-shape") from None
+    # The spec names every field of each type; an event is not covered by the manifest digest,
+    # so a field it does not name (a misspelt "inspector", say) would change nothing the
+    # verifier re-computes and could hide a different decision: it is refused.
+    known = {"type", *_FIELDS[kind], *DERIVED.get(kind, ()), *_OPTIONAL.get(kind, ())}
+    unknown = sorted(set(event) - known - {"reason", "approved_by", "at"})
+    if unknown:
+        names = "、".join(map(repr, unknown))
+        raise _refuse(
+            n,
+            f"含规范未定义的字段 {names}",
+            f"has fields the spec does not define: {names}",
+            "event-shape",
+        )
     for name in (*_FIELDS[kind], "reason", "approved_by", "at"):
         if not isinstance(event.get(name), str):
             raise _refuse(
