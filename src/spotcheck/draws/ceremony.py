@@ -83,13 +83,13 @@ def record_pieces(session: Session, draw: Draw, auditor: bool = False) -> list[b
     pieces (see pieces): write them one after the other."""
     if draw.computed_at is None or not documents.has(session, draw, documents.RECORD):
         raise DomainError(f"抽取 {draw.code} 尚未完成，没有抽取记录")
-    core = documents.raw(session, draw, documents.RECORD)
-    manifest = documents.raw(session, draw, documents.MANIFEST)
+    kinds = [documents.RECORD, documents.MANIFEST] + ([documents.OPENINGS] if auditor else [])
+    texts = documents.raw_many(session, draw, kinds)
     every = None
     if auditor:
         secret = bytes.fromhex(draw.secret_hex)
-        every = openings_mod.canonical(documents.raw(session, draw, documents.OPENINGS), secret)
-    return pieces(core, manifest, every)
+        every = openings_mod.canonical(texts[documents.OPENINGS], secret)
+    return pieces(texts[documents.RECORD], texts[documents.MANIFEST], every)
 
 
 def record_bytes(session: Session, draw: Draw, auditor: bool = False) -> bytes:
