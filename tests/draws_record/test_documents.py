@@ -83,3 +83,33 @@ def ceremony_actor(db: Session):  # type: ignore[no-untyped-def]
     from spotcheck.audit.service import SYSTEM
 
     return SYSTEM
+
+
+def test_large_texts_are_files_named_by_their_hash_and_checked_on_every_read(
+    db: Session, org: Org, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every text is "large" here: the national-scale path with a small draw.
+    monkeypatch.setattr(documents, "FILE_FROM", 1)
+    monkeypatch.setattr(documents, "folder", lambda: tmp_path)
+    made = make_draw(db, World(db, org), org)
+    rows = {d.kind: d for d in db.query(DrawDocument).filter_by(draw_id=made.draw.id)}
+    assert set(rows) == {"manifest", "openings", "record"}
+    for row in rows.values():
+        assert bytes(row.body) == b"" and row.size > 0
+        stored = tmp_path / row.sha256[:2] / row.sha256
+        assert stored.is_file() and stored.stat().st_size == row.size
+    documents.forget(db)
+    assert ceremony.record_text(db, made.draw, auditor=True) == canonical_json(made.auditor)
+    pieces = ceremony.record_pieces(db, made.draw)
+    assert b"".join(pieces).decode() == canonical_json(made.record)
+
+    manifest = rows["manifest"]
+    path = tmp_path / manifest.sha256[:2] / manifest.sha256
+    path.write_bytes(path.read_bytes().replace("第1层".encode(), "第9层".encode()))
+    documents.forget(db)
+    with pytest.raises(RuntimeError, match="does not match its SHA-256"):
+        ceremony.record_text(db, made.draw)
+    path.unlink()
+    documents.forget(db)
+    with pytest.raises(RuntimeError, match="is missing from"):
+        ceremony.record_text(db, made.draw)

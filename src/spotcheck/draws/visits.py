@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, delete, func, select, update
+from sqlalchemy import ARRAY, String, Table, any_, bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from spotcheck.db import utcnow
@@ -119,6 +119,18 @@ def target_names(session: Session, draw: Draw, keys: Iterable[str]) -> dict[str,
         return {}
     scope = departments_service.acting_scope(session, department)
     names: dict[str, str] = {}
+    if session.connection().dialect.name == "postgresql":
+        # One array parameter per batch (`= ANY`): PostgreSQL plans 50,000 keys at once
+        # faster than it parses 5,000 placeholders.
+        for part in chunks(wanted, 50_000):
+            keys = bindparam("keys", list(part), type_=ARRAY(String))
+            rows = session.execute(
+                select(Target.key, Target.name).where(
+                    Target.department_id.in_(scope), Target.key == any_(keys)
+                )
+            )
+            names.update((key, name) for key, name in rows)
+        return names
     for part in chunks(wanted):
         rows = session.execute(
             select(Target.key, Target.name).where(
