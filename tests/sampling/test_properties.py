@@ -215,7 +215,13 @@ def test_it_notices_any_single_changed_byte(case: Any, data: st.DataObject) -> N
     text = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
     raw = text.encode("utf-8")
     free = _free_text_spans(text, record["events"])
-    free_bytes = {len(text[:i].encode("utf-8")) for span in free for i in span}
+    # Every byte of every free character (a Chinese character is three bytes in UTF-8).
+    free_bytes = {
+        b
+        for span in free
+        for i in span
+        for b in range(len(text[:i].encode("utf-8")), len(text[: i + 1].encode("utf-8")))
+    }
     positions = [p for p in range(len(raw)) if p not in free_bytes]
     for _ in range(12):
         at = data.draw(st.sampled_from(positions))
