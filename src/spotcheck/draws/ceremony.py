@@ -40,7 +40,7 @@ def record_core(public: dict[str, Any]) -> str:
     return canonical_json({**public, "manifest": 0})
 
 
-def _once(text: bytes, marker: bytes, start: int = 0) -> int:
+def _once(text: documents.Stored, marker: bytes, start: int = 0) -> int:
     at = text.find(marker, start)
     if at < 0:
         raise RuntimeError(f"a stored record lacks {marker!r}")
@@ -52,7 +52,9 @@ def assemble(core: bytes, manifest: bytes, openings: bytes | None = None) -> byt
     return b"".join(pieces(core, manifest, openings))
 
 
-def pieces(core: bytes, manifest: bytes, openings: bytes | None = None) -> list[bytes]:
+def pieces(
+    core: documents.Stored, manifest: documents.Stored, openings: bytes | None = None
+) -> list[bytes | memoryview]:
     """The record's canonical UTF-8 text from the stored parts, in pieces to join or write one
     after the other: the core with the manifest put back, and for the auditor's copy every
     opening and its audience.
@@ -62,33 +64,36 @@ def pieces(core: bytes, manifest: bytes, openings: bytes | None = None) -> list[
     with the engine's own auditor record, byte for byte). Done on bytes and without joining: a
     national draw's record is hundreds of megabytes, which every copy costs time for."""
     # (where, how many bytes of the core it replaces, what goes there), in any order
-    edits = [(_once(core, _NO_MANIFEST), len(b'"manifest":0'), [b'"manifest":', manifest])]
+    edits: list[tuple[int, int, list[bytes | memoryview]]] = [
+        (_once(core, _NO_MANIFEST), len(b'"manifest":0'), [b'"manifest":', memoryview(manifest)])
+    ]
     if openings is not None:
         start = _once(core, _OPENINGS) + len(_OPENINGS) - 1
         end = _once(core, _AFTER_OPENINGS, start) + 1
         edits.append((start, end - start, [openings]))
         edits.append((_once(core, _ENTROPY), 0, [b',"audience":"auditor"']))
-    out: list[bytes] = []
+    out: list[bytes | memoryview] = []
     at = 0
+    whole = memoryview(core)  # slices of a view are not copies
     for where, cut, insert in sorted(edits, key=lambda edit: edit[0]):
-        out.append(core[at:where])
+        out.append(whole[at:where])
         out += insert
         at = where + cut
-    out.append(core[at:])
+    out.append(whole[at:])
     return out
 
 
-def record_pieces(session: Session, draw: Draw, auditor: bool = False) -> list[bytes]:
+def record_pieces(session: Session, draw: Draw, auditor: bool = False) -> list[bytes | memoryview]:
     """The public (or auditor's) record of a computed draw, as canonical JSON in UTF-8, in
     pieces (see pieces): write them one after the other."""
     if draw.computed_at is None or not documents.has(session, draw, documents.RECORD):
         raise DomainError(f"抽取 {draw.code} 尚未完成，没有抽取记录")
     kinds = [documents.RECORD, documents.MANIFEST] + ([documents.OPENINGS] if auditor else [])
-    texts = documents.raw_many(session, draw, kinds)
+    texts = documents.views(session, draw, kinds)
     every = None
     if auditor:
         secret = bytes.fromhex(draw.secret_hex)
-        every = openings_mod.canonical(texts[documents.OPENINGS], secret)
+        every = openings_mod.canonical(bytes(texts[documents.OPENINGS]), secret)
     return pieces(texts[documents.RECORD], texts[documents.MANIFEST], every)
 
 

@@ -21,6 +21,7 @@ The texts are not compressed: they are mostly random hex, which zlib shrinks by 
 from __future__ import annotations
 
 import hashlib
+import mmap
 import os
 import threading
 from collections.abc import Sequence
@@ -44,6 +45,7 @@ KINDS = {
     AUDITOR: "审计用抽取记录",  # a name for messages: never stored
 }
 _CACHE = "spotcheck.draw_documents"
+Stored = bytes | mmap.mmap  # a text's bytes, or the file holding them mapped into memory
 
 
 # Texts of this size and above are kept as files (see the module's doc); smaller ones in the row.
@@ -136,20 +138,44 @@ def raw_many(session: Session, draw: Draw, kinds: Sequence[str]) -> dict[str, by
             found[kind] = cache[(draw.id, kind, digests[kind])]
     wanted = [kind for kind in kinds if kind not in found]
     if wanted:
-        bodies = _bodies(session, draw, wanted)
-        with ThreadPoolExecutor(max_workers=len(wanted)) as pool:
-            hashed = dict(zip(wanted, pool.map(_sha256, (bodies[k] for k in wanted)), strict=True))
+        bodies = _checked(draw, digests, _bodies(session, draw, wanted))
         for kind in wanted:
-            if hashed[kind] != digests[kind]:
-                raise RuntimeError(
-                    f"the stored {kind} of draw {draw.code} does not match its SHA-256"
-                )
-            found[kind] = cache[(draw.id, kind, digests[kind])] = bodies[kind]
+            data = bodies[kind]
+            assert isinstance(data, bytes)  # not mapped
+            found[kind] = cache[(draw.id, kind, digests[kind])] = data
     return found
 
 
-def _bodies(session: Session, draw: Draw, kinds: list[str]) -> dict[str, bytes]:
-    """The texts' bytes: from the row, or from the file when the row's body is empty."""
+def views(session: Session, draw: Draw, kinds: Sequence[str]) -> dict[str, Stored]:
+    """Like raw_many, but a text kept as a file comes memory-mapped, not copied (a record export
+    hashes and writes 116 MB: copies and fresh pages cost as much as the rest of the step)."""
+    query = select(DrawDocument.kind, DrawDocument.sha256).where(
+        DrawDocument.draw_id == draw.id, DrawDocument.kind.in_(kinds)
+    )
+    digests: dict[str, str] = {kind: sha for kind, sha in session.execute(query)}
+    missing = [kind for kind in kinds if kind not in digests]
+    if missing:
+        raise DomainError(f"抽取 {draw.code} 尚无{KINDS[missing[0]]}")
+    return _checked(draw, digests, _bodies(session, draw, list(kinds), mapped=True))
+
+
+def _checked(draw: Draw, digests: dict[str, str], bodies: dict[str, Stored]) -> dict[str, Stored]:
+    """The bodies, once each hash is the stored one (hashed side by side: hashlib releases the
+    GIL on large inputs)."""
+    kinds = list(bodies)
+    with ThreadPoolExecutor(max_workers=max(1, len(kinds))) as pool:
+        hashed = dict(zip(kinds, pool.map(_sha256, (bodies[k] for k in kinds)), strict=True))
+    for kind in kinds:
+        if hashed[kind] != digests[kind]:
+            raise RuntimeError(f"the stored {kind} of draw {draw.code} does not match its SHA-256")
+    return bodies
+
+
+def _bodies(
+    session: Session, draw: Draw, kinds: list[str], mapped: bool = False
+) -> dict[str, Stored]:
+    """The texts' bytes: from the row, or from the file when the row's body is empty (mapped
+    into memory when asked)."""
     if session.autoflush:
         session.flush()  # as a query through the session would: pending rows are seen
     connection = session.connection()
@@ -168,11 +194,11 @@ def _bodies(session: Session, draw: Draw, kinds: list[str]) -> dict[str, bytes]:
             DrawDocument.kind, DrawDocument.sha256, DrawDocument.size, DrawDocument.body
         ).where(DrawDocument.draw_id == draw.id, DrawDocument.kind.in_(kinds))
         rows = [tuple(row) for row in session.execute(read)]
-    out: dict[str, bytes] = {}
+    out: dict[str, Stored] = {}
     for kind, digest, size, body in rows:
         if size and not body:
             try:
-                out[kind] = _file(digest).read_bytes()
+                out[kind] = _mapped(_file(digest)) if mapped else _file(digest).read_bytes()
             except FileNotFoundError:
                 raise RuntimeError(
                     f"the {kind} of draw {draw.code} is missing from {folder()}"
@@ -182,7 +208,12 @@ def _bodies(session: Session, draw: Draw, kinds: list[str]) -> dict[str, bytes]:
     return out
 
 
-def _sha256(data: bytes) -> str:
+def _mapped(path: Path) -> mmap.mmap:
+    with path.open("rb") as handle:
+        return mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+
+
+def _sha256(data: Stored) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
