@@ -30,6 +30,18 @@ def utcnow() -> dt.datetime:
     return now().astimezone(dt.UTC)
 
 
+def beijing_text(utc: str) -> str:
+    """A UTC time as records keep it ("2026-12-03T12:18:36Z") in Beijing time, as people read
+    it ("2026-12-03 20:18:36"); text that is no such time comes back unchanged."""
+    try:
+        moment = dt.datetime.fromisoformat(utc.replace("Z", "+00:00"))
+    except ValueError:
+        return utc
+    if moment.tzinfo is None:
+        return utc
+    return moment.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S")
+
+
 def freeze(at: dt.datetime | dt.date) -> None:
     """Make now()/today() return `at` until unfreeze(); a date means noon, a naive time Beijing time."""
     global _frozen

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -144,6 +145,10 @@ def test_it_records_a_manual_assignment_as_an_exception(demo: Session) -> None:
     assert result.fully_verified and result.facts["manual"] == 1
     assert any(n.code == "manual-exceptions" for n in result.notes)
     _verifies(db, draw)
+    # Pages and the PDF show the event's time in Beijing time; the record keeps UTC.
+    utc = dt.datetime.strptime(row.payload["at"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
+    assert views[-1].at == (utc + dt.timedelta(hours=8)).strftime("%Y-%m-%d %H:%M:%S")
+    assert f'"at":"{row.payload["at"]}"' in ceremony.record_text(db, draw)
 
 
 def test_it_refuses_events_before_compute_with_an_audit_event(demo: Session) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from spotcheck import clock
 from spotcheck.draws import documents, visits
 from spotcheck.draws.models import Draw, DrawEvent
 from spotcheck.draws.visits import Member, Visit, mask_key
@@ -127,7 +128,8 @@ def event_views(session: Session, draw: Draw) -> list[EventView]:
             reason=row.reason or str(row.payload.get("reason", "")),
             approved_by=row.approved_by or str(row.payload.get("approved_by", "")),
             rule=row.rule,
-            at=str(row.payload.get("at", "")),
+            # Beijing time on pages and in the PDF; the record keeps the UTC it was signed with.
+            at=clock.beijing_text(str(row.payload.get("at", ""))),
         )
         for row in rows
     ]

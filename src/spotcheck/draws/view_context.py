@@ -177,6 +177,18 @@ def witness_users(session: Session, principal: Principal) -> list[User]:
     return sorted((u for u in users if u.has_role(*access.WITNESS)), key=lambda u: u.username)
 
 
+def pools_intro(profile: Profile) -> str:
+    """The sentence above the pools: who leads the group, with its rule. Where the rulebook
+    names no leader (000, 003), the spec's rule applies: the first inspector of the first slot."""
+    group = profile.group
+    if group.leader:
+        return f"{group.leader}（依据 {group.article}）。"
+    return (
+        f"检查组按岗位组成（依据 {group.article}）；细则未规定组长人选，组长为第一个岗位抽中的"
+        "第一人（平台规则（细则未规定），SSJ-DRAW-1 算法）。"
+    )
+
+
 def context(
     session: Session, principal: Principal, draw: Draw, page: int = 1, query: str = ""
 ) -> dict[str, Any]:
@@ -193,6 +205,7 @@ def context(
         "draw": draw,
         "task": task,
         "profile": profile,
+        "pools_intro": pools_intro(profile),
         "profile_version": version_of(session, draw),
         "department": session.get(Department, draw.department_id),
         "runner": runner,
