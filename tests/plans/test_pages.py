@@ -110,6 +110,15 @@ def test_it_creates_a_plan_through_the_form_with_next_year_and_the_usual_title(
         "zibo-gxj",
     )
     assert "甲市局2027年度计划" in client.get("/plans").text
+    # A second plan for the year is refused with a link to the one that exists.
+    again = post_form(
+        client,
+        "/plans/new",
+        {"department_id": str(agency.org.own.id), "year": "2027", "title": "又一份计划"},
+        page="/plans/new",
+    )
+    assert again.status_code == 400 and "2027 年已有年度计划" in again.text  # type: ignore[attr-defined]
+    assert f'href="/plans/{plan.id}">查看该计划</a>' in again.text  # type: ignore[attr-defined]
 
 
 def test_it_shows_task_form_errors_per_field_in_chinese(

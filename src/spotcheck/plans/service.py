@@ -88,6 +88,14 @@ def _next_version(session: Session, department_id: int, year: int) -> int:
     return (top or 0) + 1
 
 
+class PlanExists(DomainError):
+    """The department already has a current plan for the year (`plan_id`, to link to)."""
+
+    def __init__(self, message: str, *, plan_id: int) -> None:
+        super().__init__(message, field="year")
+        self.plan_id = plan_id
+
+
 def _label(plan: AnnualPlan) -> str:
     return f"“{plan.title}”（第 {plan.version} 版，{plan.status_label}）"
 
@@ -113,10 +121,10 @@ def create(
     version = rulebooks_service.version_for(session, department)
     existing = _live(session, department.id, year)
     if existing:
-        raise DomainError(
+        raise PlanExists(
             f"{department.name} {year} 年已有年度计划{_label(existing[0])}；"
             "每个部门每年只有一份现行计划，如需变更请在该计划上“调整”",
-            field="year",
+            plan_id=existing[0].id,
         )
     plan = AnnualPlan(
         department_id=department.id,

@@ -115,6 +115,7 @@ def plan_create(
         "description": description,
     }
     errors: dict[str, str] = {}
+    existing: int | None = None  # the plan a duplicate would clash with, to link to
     department = next((d for d in departments if str(d.id) == department_id), None)
     if department is None:
         errors["department_id"] = "请选择制定计划的部门（须已采用细则配置）"
@@ -135,6 +136,8 @@ def plan_create(
         except DomainError as exc:
             db.rollback()
             errors[exc.field or "title"] = exc.message
+            if isinstance(exc, plans_service.PlanExists):
+                existing = exc.plan_id
     return render(
         request,
         "plans/new.html",
@@ -142,6 +145,7 @@ def plan_create(
         departments=departments,
         values=values,
         errors=errors,
+        existing=existing,
     )
 
 
