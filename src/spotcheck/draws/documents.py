@@ -127,13 +127,8 @@ def raw_many(session: Session, draw: Draw, kinds: Sequence[str]) -> dict[str, by
     side (hashlib releases the GIL; a record and its manifest are 116 MB together)."""
     cache = _cache(session)
     found: dict[str, bytes] = {}
-    query = select(DrawDocument.kind, DrawDocument.sha256).where(
-        DrawDocument.draw_id == draw.id, DrawDocument.kind.in_(kinds)
-    )
-    digests: dict[str, str] = {kind: sha for kind, sha in session.execute(query)}
+    digests = _digests(session, draw, kinds)
     for kind in kinds:
-        if kind not in digests:
-            raise DomainError(f"抽取 {draw.code} 尚无{KINDS[kind]}")
         if (draw.id, kind, digests[kind]) in cache:  # read before in this session, unchanged
             found[kind] = cache[(draw.id, kind, digests[kind])]
     wanted = [kind for kind in kinds if kind not in found]
@@ -149,14 +144,20 @@ def raw_many(session: Session, draw: Draw, kinds: Sequence[str]) -> dict[str, by
 def views(session: Session, draw: Draw, kinds: Sequence[str]) -> dict[str, Stored]:
     """Like raw_many, but a text kept as a file comes memory-mapped, not copied (a record export
     hashes and writes 116 MB: copies and fresh pages cost as much as the rest of the step)."""
+    digests = _digests(session, draw, kinds)
+    return _checked(draw, digests, _bodies(session, draw, list(kinds), mapped=True))
+
+
+def _digests(session: Session, draw: Draw, kinds: Sequence[str]) -> dict[str, str]:
+    """The stored SHA-256 of each text; refused (naming the first) when one is missing."""
     query = select(DrawDocument.kind, DrawDocument.sha256).where(
         DrawDocument.draw_id == draw.id, DrawDocument.kind.in_(kinds)
     )
     digests: dict[str, str] = {kind: sha for kind, sha in session.execute(query)}
-    missing = [kind for kind in kinds if kind not in digests]
-    if missing:
-        raise DomainError(f"抽取 {draw.code} 尚无{KINDS[missing[0]]}")
-    return _checked(draw, digests, _bodies(session, draw, list(kinds), mapped=True))
+    for kind in kinds:
+        if kind not in digests:
+            raise DomainError(f"抽取 {draw.code} 尚无{KINDS[kind]}")
+    return digests
 
 
 def _checked(draw: Draw, digests: dict[str, str], bodies: dict[str, Stored]) -> dict[str, Stored]:

@@ -14,10 +14,23 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
+from typing import AnyStr
 
 from spotcheck.sampling.build import Openings as Built
 from spotcheck.sampling.build import commit_all, salt_for
 from spotcheck.sampling.errors import OpeningError
+
+
+def _columns(stored: AnyStr) -> tuple[list[AnyStr], list[AnyStr]]:
+    """The commitments and the keys of stored lines (text or bytes): "c\tk\nc\tk\n…" split at
+    both separators alternates them, in one pass instead of a split per line."""
+    tab, newline = ("\t", "\n") if isinstance(stored, str) else (b"\t", b"\n")
+    parts = stored.replace(newline, tab).split(tab)
+    if parts and not parts[-1]:
+        parts.pop()
+    if len(parts) % 2:
+        raise ValueError("the stored openings are not commitment<TAB>key lines")
+    return parts[0::2], parts[1::2]
 
 
 def text_of(openings: Mapping[str, Mapping[str, str]]) -> str:
@@ -31,14 +44,8 @@ class Openings(Mapping[str, dict[str, str]]):
     """The stored openings as the engine reads them: commitment -> {key, salt}."""
 
     def __init__(self, text: str, secret: bytes) -> None:
-        # "c\tk\nc\tk\n…" split at both separators alternates commitments and keys.
-        parts = text.replace("\n", "\t").split("\t")
-        if parts and parts[-1] == "":
-            parts.pop()
-        if len(parts) % 2:
-            raise ValueError("the stored openings are not commitment<TAB>key lines")
-        pairs = iter(parts)
-        self._keys = dict(zip(pairs, pairs, strict=True))
+        commitments, keys = _columns(text)
+        self._keys = dict(zip(commitments, keys, strict=True))
         self._secret = secret
 
     def open_many(self, commitments: Sequence[str]) -> dict[str, dict[str, str]]:
@@ -98,12 +105,7 @@ def canonical(stored: bytes, secret: bytes) -> bytes:
     The salts are derived again from the draw's secret, all at once (build.commit_all), and
     each derived commitment must be the stored one: a stored text altered since the commit is
     an error, not an auditor's record that fails verification later."""
-    parts = stored.replace(b"\n", b"\t").split(b"\t")
-    if parts and parts[-1] == b"":
-        parts.pop()
-    commitments, keys = parts[0::2], parts[1::2]
-    if len(commitments) != len(keys):
-        raise RuntimeError("the stored openings are not commitment<TAB>key lines")
+    commitments, keys = _columns(stored)
     texts = [k.decode("utf-8") for k in keys]
     salts, derived = commit_all(secret, texts)
     if [c.decode("ascii") for c in commitments] != derived:

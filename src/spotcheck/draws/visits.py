@@ -229,8 +229,9 @@ def _group(group: Sequence[Sequence[str]], people: dict[str, tuple[str, str]]) -
     return out
 
 
-def _search(name: str, key: str, members: Sequence[Sequence[str]]) -> str:
-    return " ".join([name.lower(), key.lower(), *map(_searched, members)])
+def _search(name: str, key: str, members: Iterable[str]) -> str:
+    """The search column: target name and key, then each member's _searched text."""
+    return " ".join([name.lower(), key.lower(), *members])
 
 
 def _searched(member: Sequence[str]) -> str:
@@ -277,7 +278,7 @@ def write(session: Session, draw: Draw, record: dict[str, Any]) -> None:
                 "commitment": assignment["target"],
                 "members": _MEMBER.join([p[1] for p in parts]),
                 "replaces": "",
-                "search": " ".join([name.lower(), key.lower(), *[p[2] for p in parts]]),
+                "search": _search(name, key, [p[2] for p in parts]),
             }
         )
         cells.append(appendix_cells(seq, name, key, members, "", "、".join([p[3] for p in parts])))
@@ -302,7 +303,7 @@ def replace_target(session: Session, draw: Draw, event: dict[str, Any], new_key:
         "commitment": event["replacement"],
         "members": pack(members),
         "replaces": old.target_name or old.target_key,
-        "search": _search(name, new_key, members),
+        "search": _search(name, new_key, map(_searched, members)),
     }
     _insert(session, [row])
     return name
@@ -325,7 +326,10 @@ def change_member(session: Session, draw: Draw, event: dict[str, Any]) -> None:
     session.execute(
         update(DrawnTarget)
         .where(DrawnTarget.id == row.id)
-        .values(members=pack(group), search=_search(row.target_name, row.target_key, group))
+        .values(
+            members=pack(group),
+            search=_search(row.target_name, row.target_key, map(_searched, group)),
+        )
     )
 
 
