@@ -51,7 +51,7 @@ def test_it_draws_001_joint_slots_with_the_leader_from_the_initiator(demo: Sessi
     task = approved_task(db, "140900-SCJ", "xinzhou", "xinzhou_leader", participants=["140900-GXJ"])
     actor = who(db, "xinzhou")
     draw = draws.prepare(db, actor, task)
-    assert draw.entropy_choice == {"drand": True, "dice_digits": 0}  # 001 wants no witnesses
+    assert draw.entropy_choice == {"drand": False, "dice_digits": 10}  # dice by default
     draws.set_entropy(db, actor, draw, drand=False, dice_digits=6)
     draws.commit(db, actor, draw, now=NOW)
     slots = _slots(db, draw)

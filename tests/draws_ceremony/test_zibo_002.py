@@ -38,7 +38,8 @@ def test_it_draws_with_witnessed_dice_and_drand_and_stores_verifiable_records(
     task = _task(db)
     draw = draws.prepare(db, officer, task)
     assert draw.code == "370300-GXJ-2026-01"
-    assert draw.entropy_choice == {"drand": True, "dice_digits": 10}
+    assert draw.entropy_choice == {"drand": False, "dice_digits": 10}  # dice by default
+    draws.set_entropy(db, officer, draw, drand=True, dice_digits=10)
     with pytest.raises(DomainError, match="002 第九条第四款"):
         draws.set_entropy(db, officer, draw, drand=True, dice_digits=0)
     draws.commit(db, officer, draw, now=BEFORE_DRAND)
@@ -69,7 +70,8 @@ def test_it_draws_with_witnessed_dice_and_drand_and_stores_verifiable_records(
     assert all(m["cert_no"] for r in rows for m in r["inspectors"] if m["slot"] == "执法人员")
     actions = audit_actions(db, draw)
     assert actions[0] == "draw.prepare" and "draw.commit" in actions
-    assert actions.count("draw.refused") == 1 and actions[-1] == "draw.compute"
+    # Refused twice: compute without its witness, drand of an unplanned round.
+    assert actions.count("draw.refused") == 2 and actions[-1] == "draw.compute"
 
 
 def test_it_refuses_changes_after_commit_and_a_second_compute_with_audit_events(

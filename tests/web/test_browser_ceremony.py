@@ -71,7 +71,7 @@ def test_it_walks_an_officer_and_two_witnesses_through_a_ceremony_with_dice(
     page.wait_for_selector("#digest-value")
     url = page.url.split("?")[0]
     for name, kind, account in (("", "综合法规科", "陈静"), ("", "法律顾问", "周律师")):
-        page.fill("#witness-kind", kind)
+        page.select_option("#witness-kind", kind)
         page.fill(
             "#witness-org", "淄博市工业和信息化局" if account == "陈静" else "山东某律师事务所"
         )

@@ -125,6 +125,12 @@ ACCOUNTS = [
     DemoAccount("zaozhuang_leader", "林刚", "370400-GXQ-SW", (Role.LEADER,)),
     DemoAccount("luan", "朱霞", "341500-DAJ-FZ", (Role.COORDINATOR, Role.OFFICER)),
     DemoAccount("luan_leader", "胡平", "341500-DAJ", (Role.LEADER,)),
+    # Witnesses (监督人) who log in and enter their own dice digits: the 局纪检员 that 004 二（五）
+    # requires, and one for each other agency (dice are the default entropy everywhere).
+    DemoAccount("luan_witness", "汪纪", "341500-DAJ", (Role.WITNESS,)),
+    DemoAccount("shanxi_witness", "韩梅", "140000-DAJ", (Role.WITNESS,)),
+    DemoAccount("xinzhou_witness", "白雪", "140900-SCJ", (Role.WITNESS,)),
+    DemoAccount("zaozhuang_witness", "孔敏", "370400-GXQ-SW", (Role.WITNESS,)),
 ]
 # Whose leader approves the demo item list of each agency (by department code of the items).
 LIST_APPROVERS = {

@@ -12,7 +12,7 @@ from spotcheck.db import utcnow
 from spotcheck.draws import documents, visits
 from spotcheck.draws import openings as openings_mod
 from spotcheck.draws.models import Draw, DrawStatus
-from spotcheck.draws.service import move, profile_of, require_status
+from spotcheck.draws.service import move, profile_of, refuse, require_status
 from spotcheck.errors import DomainError
 from spotcheck.gcpause import paused_gc
 from spotcheck.sampling import DrawError, canonical_json, compute_records
@@ -145,11 +145,15 @@ def compute(session: Session, actor: Actor, draw: Draw) -> Draw:
     from it and the openings when asked for), then the drawn targets."""
     require_status(session, actor, draw, {DrawStatus.COMMITTED}, "计算抽取结果")
     witnesses = profile_of(session, draw).witnesses
-    if len(draw.witnesses) < witnesses.required:
-        kinds = "、".join(witnesses.kinds)
-        raise DomainError(
-            f"依据 {witnesses.article}：须有 {witnesses.required} 名监督人到场"
-            f"（{kinds}），现登记 {len(draw.witnesses)} 名"
+    lacking = witnesses.shortfall([w.kind for w in draw.witnesses])
+    if lacking:
+        raise refuse(
+            session,
+            actor,
+            draw,
+            "计算抽取结果",
+            f"依据 {witnesses.article}：监督人不足，还须到场并登记 {'；'.join(lacking)}"
+            f"（身份：{'、'.join(witnesses.choices)}）",
         )
     try:
         public = records(session, draw)

@@ -105,15 +105,24 @@ def register(app: typer.Typer, get_factory: Callable[[], sessionmaker[Session]])
         task_id: TaskArg,
         user: UserOpt,
         name: Annotated[str, typer.Option(help="监督人姓名")],
-        kind: Annotated[str, typer.Option(help="身份，如 局纪检员、法律顾问")],
+        kind: Annotated[str, typer.Option(help="身份：细则列明的监督人身份之一（如 局纪检员）")],
         organisation: Annotated[str, typer.Option(help="单位")] = "",
+        account: Annotated[
+            str | None, typer.Option(help="监督人的登录账号：关联后只能由本人录入骰子数字")
+        ] = None,
     ) -> None:
-        """登记监督人。"""
+        """登记监督人（身份须为细则列明的身份之一）。"""
         with _tx(get_factory()) as s:
             who = acting(s, user, access.RUN)
-            w = entropy_input.add_witness(
-                s, who.actor, _draw(s, who, task_id), name, kind, organisation
-            )
+            draw = _draw(s, who, task_id)
+            linked = None
+            if account is not None:
+                linked = acting(s, account, access.WITNESS).user
+                if linked is None or (
+                    who.scope is not None and linked.department_id not in who.scope
+                ):
+                    raise NotFound(f"未找到监督人账号“{account}”")
+            w = entropy_input.add_witness(s, who.actor, draw, name, kind, organisation, user=linked)
             _plain(f"已登记监督人 #{w.id} {w.name}（{w.kind}）")
 
     @cer.command("dice")
@@ -123,9 +132,9 @@ def register(app: typer.Typer, get_factory: Callable[[], sessionmaker[Session]])
         witness: Annotated[int, typer.Option(help="掷骰的监督人编号")],
         digits: Annotated[str, typer.Option(help="掷出的数字")],
     ) -> None:
-        """录入监督人掷出的骰子数字。"""
+        """录入监督人掷出的骰子数字（关联了账号的监督人须以本人账号录入）。"""
         with _tx(get_factory()) as s:
-            who = acting(s, user, access.RUN)
+            who = acting(s, user, (*access.RUN, *access.WITNESS))
             draw = _draw(s, who, task_id)
             person = s.get(DrawWitness, witness)
             if person is None or person.draw_id != draw.id:
@@ -152,6 +161,29 @@ def register(app: typer.Typer, get_factory: Callable[[], sessionmaker[Session]])
         with _tx(get_factory()) as s:
             who = acting(s, user, access.RUN)
             draw = ceremony.compute(s, who.actor, _draw(s, who, task_id))
+            _plain(_status_lines(draw))
+
+    @cer.command("abandon")
+    def abandon_(
+        task_id: TaskArg,
+        user: UserOpt,
+        reason: Annotated[str, typer.Option(help="放弃的原因（公开）")],
+        approved_by: Annotated[str, typer.Option(help="批准人（领导的姓名或用户名）")],
+        document: Annotated[str, typer.Option(help="批准文件的文号")] = "",
+    ) -> None:
+        """经批准放弃已承诺但无法取得随机数的抽取（承诺继续公示；任务可重新准备抽取）。"""
+        from spotcheck.draws import abandon
+
+        with _tx(get_factory()) as s:
+            who = acting(s, user, access.RUN)
+            draw = abandon.abandon(
+                s,
+                who.actor,
+                _draw(s, who, task_id),
+                reason=reason,
+                approved_by=approved_by,
+                document_no=document,
+            )
             _plain(_status_lines(draw))
 
     @cer.command("schedule")

@@ -46,13 +46,19 @@ def add_witness(
     organisation: str = "",
     user: User | None = None,
 ) -> DrawWitness:
-    """Record a witness (监督人) of the ceremony; the profile's kinds are suggestions."""
+    """Record a witness (监督人) of the ceremony, as one of the fixed kinds of the profile (the
+    rulebook's list; where it names none, the platform's)."""
     require_status(session, actor, draw, {DrawStatus.PREPARED, DrawStatus.COMMITTED}, "登记监督人")
+    if user is not None and not name.strip():
+        name = user.full_name  # a linked account is the witness, under its own name
     if not name.strip():
         raise DomainError("请填写监督人姓名", field="name")
-    if not kind.strip():
-        kinds = "、".join(profile_of(session, draw).witnesses.kinds) or "纪检员、法律顾问等"
-        raise DomainError(f"请填写监督人身份（如 {kinds}）", field="kind")
+    rule = profile_of(session, draw).witnesses
+    if kind.strip() not in rule.choices:
+        source = "平台规则（细则未规定）" if rule.platform_kinds else f"依据 {rule.article}"
+        raise DomainError(
+            f"监督人身份须为以下之一：{'、'.join(rule.choices)}（{source}）", field="kind"
+        )
     witness = DrawWitness(
         name=name.strip()[:60],
         kind=kind.strip()[:30],
@@ -83,6 +89,15 @@ def enter_dice(
         raise refuse(session, actor, draw, "录入骰子数字", f"抽取 {draw.code} 的随机数计划没有骰子")
     if witness.draw_id != draw.id:
         raise DomainError("该监督人不属于本次抽取", field="witness")
+    if witness.user_id is not None and witness.user_id != actor.user_id:
+        # A witness with a login rolls and enters their own digits; nobody types them for them.
+        raise refuse(
+            session,
+            actor,
+            draw,
+            "录入骰子数字",
+            f"监督人 {witness.name} 已关联登录账号：须由本人登录后录入自己掷出的数字（平台规则（细则未规定））",
+        )
     digits = digits.strip()
     if not _DIGITS.match(digits):
         raise DomainError("骰子数字只能是 0–9 的数字（不含空格和其他字符）", field="digits")

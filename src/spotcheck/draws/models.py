@@ -21,6 +21,9 @@ class DrawStatus(enum.StrEnum):
     COMMITTED = "committed"
     COMPUTED = "computed"
     PUBLISHED = "published"
+    # A committed draw whose entropy cannot be completed, given up with approval: it stays
+    # (and stays public) for ever; the task may then prepare a new draw (a new manifest).
+    ABANDONED = "abandoned"
 
 
 DRAW_LABELS = {
@@ -28,22 +31,28 @@ DRAW_LABELS = {
     DrawStatus.COMMITTED: "已承诺（待随机数）",
     DrawStatus.COMPUTED: "已抽取",
     DrawStatus.PUBLISHED: "已公开",
+    DrawStatus.ABANDONED: "已放弃（经批准）",
 }
 DRAW_MOVES = {
     DrawStatus.PREPARED: {DrawStatus.COMMITTED},
-    DrawStatus.COMMITTED: {DrawStatus.COMPUTED},
+    DrawStatus.COMMITTED: {DrawStatus.COMPUTED, DrawStatus.ABANDONED},
     DrawStatus.COMPUTED: {DrawStatus.PUBLISHED},
     DrawStatus.PUBLISHED: set(),
+    DrawStatus.ABANDONED: set(),
 }
 
 
 class Draw(Base):
-    """The draw of one task. It cannot be re-run or deleted; events follow it."""
+    """A draw of a task. It cannot be re-run or deleted; events follow it. A task has one draw,
+    unless a committed one was abandoned with approval: then the next attempt is a new draw."""
 
     __tablename__ = "draw"
+    __table_args__ = (UniqueConstraint("task_id", "attempt"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    task_id: Mapped[int] = mapped_column(ForeignKey("task.id"), unique=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("task.id"), index=True)
+    # 1 for the task's first draw; n + 1 after the n-th was abandoned.
+    attempt: Mapped[int] = mapped_column(default=1)
     department_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
     # 任务编号: the manifest's `task`, public and stable (e.g. "370300-GXJ-2026-03").
     code: Mapped[str] = mapped_column(String(60), unique=True)
@@ -84,6 +93,11 @@ class Draw(Base):
     computed_by: Mapped[str] = mapped_column(String(60), default="")
     published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     published_by: Mapped[str] = mapped_column(String(60), default="")
+    # Set when a committed draw is abandoned (its approval is an Approval row of the draw).
+    abandoned_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    abandoned_by: Mapped[str] = mapped_column(String(60), default="")
+    abandon_reason: Mapped[str] = mapped_column(String(400), default="")
+    abandon_approver: Mapped[str] = mapped_column(String(120), default="")
     created_by: Mapped[str] = mapped_column(String(60), default="")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

@@ -56,6 +56,7 @@ DRAW = Machine(
         Move("commit", frozenset({P.PREPARED}), P.COMMITTED, "承诺（冻结清单）"),
         Move("compute", frozenset({P.COMMITTED}), P.COMPUTED, "计算抽取结果"),
         Move("publish", frozenset({P.COMPUTED}), P.PUBLISHED, "公开"),
+        Move("abandon", frozenset({P.COMMITTED}), P.ABANDONED, "放弃本次抽取（经批准）"),
     ),
     audit_prefix="draw",
     refusal_action="draw.refused",
@@ -66,6 +67,8 @@ _RULES = {
     P.COMMITTED: "先承诺抽取清单并公开摘要，再取得随机数（SSJ-DRAW-1）",
     P.COMPUTED: "随机数揭示后按 SSJ-DRAW-1 计算一次，结果不得重算或删除",
     P.PUBLISHED: "抽取结果和公开抽取记录向社会公开，任何人可以验证",
+    P.ABANDONED: "随机数无法取得的已承诺抽取，经批准放弃并公开原因和批准人，不删除、不重算；"
+    "任务另行承诺新的抽取（平台规则（细则未规定））",
 }
 
 
@@ -99,8 +102,15 @@ def task_of(session: Session, draw: Draw) -> Task:
 
 
 def for_task(session: Session, task: Task) -> Draw | None:
-    """The draw of a task, if prepared."""
-    return session.scalar(select(Draw).where(Draw.task_id == task.id))
+    """The task's current draw (its latest attempt), if prepared."""
+    return session.scalar(
+        select(Draw).where(Draw.task_id == task.id).order_by(Draw.attempt.desc()).limit(1)
+    )
+
+
+def attempts(session: Session, task: Task) -> list[Draw]:
+    """Every draw of the task, first attempt first (earlier ones were abandoned)."""
+    return list(session.scalars(select(Draw).where(Draw.task_id == task.id).order_by(Draw.attempt)))
 
 
 def refuse(session: Session, actor: Actor, draw: Draw, what: str, message: str) -> DrawRefused:
@@ -157,10 +167,12 @@ def move(
     changes.bump()
 
 
-def _code(session: Session, task: Task, department: Department) -> str:
+def _code(session: Session, task: Task, department: Department, attempt: int = 1) -> str:
     year = task.plan.year if task.plan is not None else task.window_start.year
     middle = "-ZX" if task.special else ""
     code = f"{department.code}{middle}-{year}-{task.number:02d}"
+    if attempt > 1:
+        code = f"{code}-R{attempt}"  # the task's n-th draw after n − 1 abandoned ones
     if session.scalar(select(Draw.id).where(Draw.code == code)) is not None:
         code = f"{code}-T{task.id}"  # two special tasks of one year share a number
     return code
@@ -175,9 +187,10 @@ def prepare(session: Session, actor: Actor, task: Task, on: dt.date | None = Non
 
     workflow_service.lock(session, task)
     existing = for_task(session, task)
-    if existing is not None:
+    if existing is not None and existing.status != DrawStatus.ABANDONED:
         message = f"任务已有抽取 {existing.code}（每个任务只抽取一次）"
         raise refuse(session, actor, existing, "准备抽取", message)
+    attempt = existing.attempt + 1 if existing is not None else 1
     # The registry is not evaluated here (commit does it, once, and refuses what it finds).
     blockers = plans_service.draw_check(session, task, on, with_eligibility=False).blockers
     if blockers:
@@ -187,15 +200,17 @@ def prepare(session: Session, actor: Actor, task: Task, on: dt.date | None = Non
         raise NotFound("未找到发起部门")
     profile = eligibility.profile_of(session, task)
     version = pinned.version_to_pin(session, task)
-    required = profile.witnesses.required
     draw = Draw(
         task_id=task.id,
         department_id=department.id,
-        code=_code(session, task, department),
+        code=_code(session, task, department, attempt),
+        attempt=attempt,
         profile_code=profile.code,
         profile_version_id=version.id,
         status=DrawStatus.PREPARED,
-        entropy_choice={"drand": True, "dice_digits": DEFAULT_DICE_DIGITS if required else 0},
+        # Dice by default: always available in the room, also on an intranet without internet;
+        # drand is an explicit choice (someone with access must fetch its signature).
+        entropy_choice={"drand": False, "dice_digits": DEFAULT_DICE_DIGITS},
         pools_info={},
         created_by=actor.name[:60],
     )

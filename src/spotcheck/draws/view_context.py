@@ -19,11 +19,12 @@ from spotcheck.channels import service as channels_service
 from spotcheck.db import make_session_factory
 from spotcheck.departments import service as departments_service
 from spotcheck.departments.models import Department
-from spotcheck.draws import access, entropy_input, events, pools, publish, visits
+from spotcheck.draws import abandon, access, entropy_input, events, pools, publish, visits
 from spotcheck.draws import outcome as outcome_mod
 from spotcheck.draws.attachments import KINDS as ATTACHMENT_KINDS
 from spotcheck.draws.attachments import named_for as attachment_name
 from spotcheck.draws.models import Draw, DrawStatus
+from spotcheck.draws.service import attempts as task_attempts
 from spotcheck.draws.service import borrowed as borrowed_loans
 from spotcheck.draws.service import profile_of, task_of, version_of
 from spotcheck.eligibility import cache as eligibility_cache
@@ -31,6 +32,7 @@ from spotcheck.rulebooks.schema import Profile
 from spotcheck.sampling.entropy import round_time
 from spotcheck.sampling.manifest import DICE, DRAND
 from spotcheck.web.security import Principal
+from spotcheck.workflow import approvals
 
 QUICKNET = "52db9ba70e0cc0f6eaf7803dd07447a1f5477735fd3f661792ba94600c84e971"
 MIRROR = f"https://api.drand.sh/{QUICKNET}/public/"
@@ -76,11 +78,20 @@ def stage(session: Session, draw: Draw, prepared: dict[str, Any], state: dict[st
         todo.append("核对分层、各岗位人员库和随机数来源")
         todo.append("确认无误后点击“承诺（冻结）”：承诺后清单不能再改")
         return Stage(0, "准备中：清单尚未冻结，一切都可以修改", todo)
+    if draw.status == DrawStatus.ABANDONED:
+        return Stage(
+            1,
+            f"已放弃：本次抽取经 {draw.abandon_approver} 批准放弃（原因：{draw.abandon_reason}），"
+            "承诺仍公开，不会计算",
+            [
+                "在任务页重新准备抽取：新的抽取重新承诺（新的清单摘要），门户显示为该任务的第二次承诺"
+            ],
+        )
     if draw.status == DrawStatus.COMMITTED:
-        required = profile_of(session, draw).witnesses.required
+        lacking = profile_of(session, draw).witnesses.shortfall([w.kind for w in draw.witnesses])
         todo = []
-        if len(draw.witnesses) < required:
-            todo.append(f"登记监督人（还差 {required - len(draw.witnesses)} 名）")
+        if lacking:
+            todo.append(f"登记监督人（还缺 {'；'.join(lacking)}）")
         if not state["dice_done"]:
             left = state["dice_digits"] - len(state["dice_so_far"])
             todo.append(f"监督人掷骰子并录入数字（还差 {left} 位）")
@@ -177,6 +188,20 @@ def witness_users(session: Session, principal: Principal) -> list[User]:
     return sorted((u for u in users if u.has_role(*access.WITNESS)), key=lambda u: u.username)
 
 
+def _abandoning(session: Session, draw: Draw, runner: bool) -> dict[str, Any]:
+    """For a runner of a committed draw: who may approve giving it up, and whether it may be."""
+    if not runner or draw.status != DrawStatus.COMMITTED:
+        return {"abandon_rule": None, "abandon_approvers": [], "abandon_blocked": False}
+    need = abandon.requirement(session, draw)
+    department = session.get(Department, draw.department_id)
+    assert department is not None
+    return {
+        "abandon_rule": need,
+        "abandon_approvers": approvals.eligible(session, {"abandon": need}, department)["abandon"],
+        "abandon_blocked": abandon.entropy_complete(draw),
+    }
+
+
 def pools_intro(profile: Profile) -> str:
     """The sentence above the pools: who leads the group, with its rule. Where the rulebook
     names no leader (000, 003), the spec's rule applies: the first inspector of the first slot."""
@@ -215,6 +240,7 @@ def context(
         "prepared": prepared,
         "entropy": state,
         "witness_rule": profile.witnesses,
+        "witness_lacking": profile.witnesses.shortfall([w.kind for w in draw.witnesses]),
         "my_witnesses": [w for w in draw.witnesses if w.user_id == principal.user.id],
         "witness_users": witness_users(session, principal) if runner else [],
         "strata_map": draw.strata_map,
@@ -223,6 +249,8 @@ def context(
         "published": outcome_mod.local_time(draw.published_at),
         "outcome": None,
         "approvers": events.approvers(session, draw) if runner else {},
+        **_abandoning(session, draw, runner),
+        "attempts": task_attempts(session, task),
     }
     if draw.status in publish.DONE:
         ctx["outcome"] = outcome_mod.build(session, draw)

@@ -13,9 +13,17 @@ from sqlalchemy import select
 
 from spotcheck.accounts.models import User
 from spotcheck.departments.models import Department
-from spotcheck.draws import access, ceremony, entropy_input, event_views, view_context, views_result
+from spotcheck.draws import (
+    abandon,
+    access,
+    ceremony,
+    entropy_input,
+    event_views,
+    view_context,
+    views_result,
+)
 from spotcheck.draws import service as draws
-from spotcheck.draws.models import Draw, DrawWitness
+from spotcheck.draws.models import Draw, DrawStatus, DrawWitness
 from spotcheck.draws.view_actions import Runner, act, form_of, runnable, show
 from spotcheck.errors import DomainError, Forbidden, NotFound
 from spotcheck.ids import PathId, parse_id
@@ -52,12 +60,13 @@ def task_draw(request: Request, principal: LoggedIn, db: Db, task_id: PathId) ->
     """The task's draw if prepared, else what stands in the way and the button to start."""
     task = tasks_service.get_or_404(db, task_id, principal.scope)
     existing = draws.for_task(db, task)
-    if existing is not None:
+    if existing is not None and existing.status != DrawStatus.ABANDONED:
         return RedirectResponse(f"/draws/{existing.id}", status_code=303)
     return render(
         request,
         "draws/start.html",
         task=task,
+        abandoned=draws.attempts(db, task),
         check=readiness.shown_draw_check(db, task, request.app.state.session_factory),
         runner=principal.has_role(*access.RUN)
         and not tasks_service.is_participant(task, principal.scope, db),
@@ -80,6 +89,7 @@ def task_draw_prepare(request: Request, principal: Runner, db: Db, task_id: Path
             "draws/start.html",
             status_code=exc.status_code,
             task=task,
+            abandoned=draws.attempts(db, task),
             check=readiness.shown_draw_check(db, task, request.app.state.session_factory),
             runner=True,
             error=exc.message,
@@ -209,6 +219,25 @@ async def draw_dice(request: Request, principal: LoggedIn, db: Db, draw_id: Path
         entropy_input.enter_dice(db, principal.actor, draw, witness, form.get("digits", ""))
 
     return act(request, db, principal, draw, run, "dice", "#witnesses")
+
+
+@router.post("/draws/{draw_id:int}/abandon", response_class=HTMLResponse)
+async def draw_abandon(request: Request, principal: Runner, db: Db, draw_id: PathId) -> Response:
+    """Give up a committed draw whose entropy cannot be completed, with approval (public)."""
+    draw = runnable(db, principal, draw_id)
+    form = await form_of(request)
+
+    def run() -> None:
+        abandon.abandon(
+            db,
+            principal.actor,
+            draw,
+            reason=form.get("reason", ""),
+            approved_by=form.get("approved_by", ""),
+            document_no=form.get("document", ""),
+        )
+
+    return act(request, db, principal, draw, run, "abandoned", "#abandoned", values=form)
 
 
 @router.post("/draws/{draw_id:int}/drand", response_class=HTMLResponse)

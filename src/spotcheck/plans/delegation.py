@@ -29,7 +29,7 @@ def delegate(
     """Delegate the task to a lower-level agency before its draw is prepared."""
     if task.plan_id is None:
         raise DomainError("只有年度计划中的任务可以委派", field="task")
-    draw = session.scalar(select(Draw).where(Draw.task_id == task.id))
+    draw = session.scalar(select(Draw).where(Draw.task_id == task.id).limit(1))
     if draw is not None:
         raise DomainError(f"任务已准备抽取（{draw.code}），不能再委派", field="task")
     initiator = session.get(Department, task.department_id)

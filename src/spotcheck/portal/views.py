@@ -209,6 +209,10 @@ def commitments(request: Request, _principal: PublicUser, db: Db) -> HTMLRespons
                 "committed": outcome_mod.local_time(draw.committed_at),
                 "entropy": "；".join(parts),
                 "published": draw.status == DrawStatus.PUBLISHED,
+                "abandoned": draw.status == DrawStatus.ABANDONED,
+                "abandoned_at": outcome_mod.local_time(draw.abandoned_at)
+                if draw.abandoned_at
+                else "",
             }
         )
     return render(request, "portal/commitments.html", rows=rows)

@@ -258,12 +258,48 @@ class Group(Rule):
     slots: Annotated[list[Slot], Field(min_length=1)]
 
 
+# The kinds of witness offered where a rulebook names none (平台规则（细则未规定）).
+PLATFORM_WITNESS_KINDS = ("纪检监察人员", "法制审核人员", "法律顾问", "企业代表", "群众代表")
+
+
 class Witnesses(Rule):
-    """Who must attend and sign the draw."""
+    """Who must attend and sign the draw: a fixed list of kinds (the rulebook's, else the
+    platform's), the total required, and per kind the number that must be among them."""
 
     required: Annotated[int, Field(ge=0, le=10)]
-    kinds: list[str] = []
+    kinds: list[Annotated[str, Field(min_length=2, max_length=30)]] = []
+    must: dict[str, Annotated[int, Field(ge=1, le=10)]] = {}
     recording: bool = False
+
+    @model_validator(mode="after")
+    def _must_shape(self) -> Witnesses:
+        unknown = [k for k in self.must if k not in self.kinds]
+        if unknown:
+            raise ValueError(f"must 中的监督人身份不在 kinds 中：{'、'.join(unknown)}")
+        if sum(self.must.values()) > self.required:
+            raise ValueError("must 要求的人数之和超过 required")
+        return self
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        """The kinds a witness may be registered as."""
+        return tuple(self.kinds) or PLATFORM_WITNESS_KINDS
+
+    @property
+    def platform_kinds(self) -> bool:
+        """True when the rulebook names no kinds and the platform's list applies."""
+        return not self.kinds
+
+    def shortfall(self, kinds: list[str]) -> list[str]:
+        """What the registered witnesses (their kinds) still lack, in words; empty when enough."""
+        lacking = []
+        for kind, count in self.must.items():
+            present = sum(1 for k in kinds if k == kind)
+            if present < count:
+                lacking.append(f"{kind} {count} 名（现 {present} 名）")
+        if len(kinds) < self.required:
+            lacking.append(f"监督人共 {self.required} 名（现 {len(kinds)} 名）")
+        return lacking
 
 
 class Deadline(Rule):
