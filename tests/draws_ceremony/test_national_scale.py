@@ -37,6 +37,7 @@ def test_it_draws_more_targets_than_one_statement_may_name(demo: Session) -> Non
             "target_type": kind,
             "status": status,
             "region_code": "140100",
+            "registry_code": f"NS-{n:07d}",
         }
         for n in range(ROWS)
     ]

@@ -46,6 +46,7 @@ def _records() -> dict[str, list[Record]]:
             "tags": ["食品", "@重点"],
             "jurisdiction_level": "县级",
             "operator_id_number": "",
+            "registry_code": "",
         },
         {
             "key": make_uscc(2, category="2"),
@@ -65,6 +66,7 @@ def _records() -> dict[str, list[Record]]:
             "tags": [],
             "jurisdiction_level": "",
             "operator_id_number": make_resident_id(4),
+            "registry_code": "CITY-A-0000007",
         },
     ]
     inspectors = [

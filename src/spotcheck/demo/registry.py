@@ -189,44 +189,198 @@ ITEMS: list[tuple[str, str, str, str, str, int, tuple[str, ...], tuple[str, ...]
     ),
 ]
 
-ZIBO_REGIONS = ["370302", "370303", "370304", "370305", "370306", "370321", "370322", "370323"]
-PLACES = ["淄博", "张店", "临淄", "博山", "周村", "淄川", "桓台", "高青", "沂源", "齐鲁", "鲁中"]
-WORDS = [
-    "华信",
-    "鲁泰",
-    "金岭",
-    "宏达",
-    "齐盛",
-    "永利",
-    "东岳",
-    "恒通",
-    "新华",
-    "瑞丰",
-    "天元",
-    "海力",
-    "双凤",
-    "润达",
-    "博远",
-    "德昌",
-    "联创",
-    "中成",
-    "正大",
-    "福林",
-]
-TRADES = [
-    ("化工", "C26"),
-    ("钢铁", "C31"),
-    ("陶瓷", "C30"),
-    ("机械", "C34"),
-    ("医药", "C27"),
-    ("纺织", "C17"),
-    ("电子", "C39"),
-    ("新材料", "C29"),
-    ("食品", "C14"),
-    ("建材", "C30"),
-]
+# Each agency's registry is made of its own region's names and places (issue 13 point 18):
+# region code -> (county name, streets).
+ZIBO_REGIONS = {
+    "370302": ("淄川区", ["般阳路", "松龄路", "淄城路", "商场东街"]),
+    "370303": ("张店区", ["人民西路", "华光路", "柳泉路", "共青团西路", "联通路"]),
+    "370304": ("博山区", ["中心路", "白塔路", "税务街", "西冶街"]),
+    "370305": ("临淄区", ["齐园路", "晏婴路", "桓公路", "牛山路"]),
+    "370306": ("周村区", ["正阳路", "丝绸路", "新建路", "大街"]),
+    "370321": ("桓台县", ["张北路", "东岳路", "少海路"]),
+    "370322": ("高青县", ["青城路", "芦湖路", "黄河路"]),
+    "370323": ("沂源县", ["胜利路", "振兴路", "鲁山路"]),
+}
+XINZHOU_REGIONS = {
+    "140902": ("忻府区", ["和平街", "七一路", "长征街", "建设路", "雁门大道"]),
+    "140921": ("定襄县", ["晋昌路", "北关街", "法兰工业园区"]),
+    "140922": ("五台县", ["台城路", "东冶镇", "新东街"]),
+    "140923": ("代县", ["雁门街", "边靖楼街", "上馆镇"]),
+    "140981": ("原平市", ["前进街", "新原路", "康乐路", "云中路"]),
+}
+SHANXI_REGIONS = {  # 太原 and other cities of 山西
+    "140105": ("太原市小店区", ["长治路", "坞城路", "学府街", "晋阳街"]),
+    "140106": ("太原市迎泽区", ["迎泽大街", "五一路", "双塔西街"]),
+    "140107": ("太原市杏花岭区", ["府西街", "胜利街", "敦化坊"]),
+    "140109": ("太原市万柏林区", ["千峰南路", "和平南路", "长风西街"]),
+    "140702": ("晋中市榆次区", ["顺城街", "汇通路", "锦纶路"]),
+    "140802": ("运城市盐湖区", ["河东街", "解放路", "槐东路"]),
+    "141002": ("临汾市尧都区", ["鼓楼南大街", "滨河西路", "五一东路"]),
+}
+ZAOZHUANG_REGIONS = {  # 枣庄高新技术产业开发区
+    "370402": ("枣庄高新区", ["光明大道", "复元三路", "德仁路", "祁连山路", "互联网小镇"]),
+}
+LUAN_REGIONS = {  # 六安 城区 (立档单位 of 市直)
+    "341502": ("金安区", ["梅山南路", "皖西大道", "佛子岭路", "解放南路", "人民路"]),
+    "341503": ("裕安区", ["寿春路", "淠河路", "龙河路", "长安路"]),
+}
+PROVINCE = {"37": "山东省", "14": "山西省", "34": "安徽省"}
+CITY = {"3703": "淄博市", "3704": "枣庄市", "1401": "", "1409": "忻州市", "3415": "六安市"}
+
+
+def _address(rng: random.Random, regions: dict[str, tuple[str, list[str]]], region: str) -> str:
+    county, streets = regions[region]
+    city = CITY.get(region[:4], "")
+    return f"{PROVINCE[region[:2]]}{city}{county}{rng.choice(streets)}{rng.randint(1, 399)}号"
+
+
+# (places, trade words, trades (word, GB/T 4754 division), business scopes) of each agency.
+ZIBO = (
+    ["淄博", "张店", "临淄", "博山", "周村", "淄川", "桓台", "高青", "沂源", "齐鲁", "鲁中"],
+    [
+        "华信",
+        "鲁泰",
+        "金岭",
+        "宏达",
+        "齐盛",
+        "永利",
+        "东岳",
+        "恒通",
+        "新华",
+        "瑞丰",
+        "天元",
+        "海力",
+        "双凤",
+        "润达",
+        "博远",
+        "德昌",
+        "联创",
+        "中成",
+        "正大",
+        "福林",
+    ],
+    [
+        ("化工", "C26"),
+        ("钢铁", "C31"),
+        ("陶瓷", "C30"),
+        ("机械", "C34"),
+        ("医药", "C27"),
+        ("纺织", "C17"),
+        ("电子", "C39"),
+        ("新材料", "C29"),
+        ("食品", "C14"),
+        ("建材", "C30"),
+    ],
+)
+XINZHOU = (
+    ["忻州", "忻府", "原平", "定襄", "五台", "代州", "雁门", "滹沱", "晋北", "秀容"],
+    [
+        "金石",
+        "恒泰",
+        "晋源",
+        "宏盛",
+        "鑫磊",
+        "汇丰",
+        "永兴",
+        "丰盛",
+        "瑞祥",
+        "福源",
+        "兴旺",
+        "晋丰",
+        "华远",
+        "天河",
+        "聚鑫",
+        "东升",
+        "明德",
+        "裕隆",
+    ],
+    [
+        ("法兰锻造", "C33"),
+        ("杂粮", "C13"),
+        ("酥梨", "A01"),
+        ("食品", "C14"),
+        ("建材", "C30"),
+        ("农资", "F51"),
+        ("商贸", "F52"),
+        ("餐饮", "H62"),
+        ("牧业", "A03"),
+        ("煤炭", "B06"),
+    ],
+)
+SHANXI = (
+    ["山西", "三晋", "太原", "晋阳", "并州", "龙城", "汾河", "晋中", "河东", "平阳"],
+    [
+        "博源",
+        "晋档",
+        "典藏",
+        "存真",
+        "恒信",
+        "文渊",
+        "鼎盛",
+        "智汇",
+        "华章",
+        "锦绣",
+        "云图",
+        "惠民",
+        "诚信",
+        "正和",
+        "睿达",
+        "宏图",
+    ],
+    [
+        ("档案服务", "L72"),
+        ("档案数字化", "I65"),
+        ("档案管理咨询", "L72"),
+        ("数字档案科技", "I65"),
+        ("文档寄存", "L72"),
+        ("档案整理", "L72"),
+    ],
+)
+ZAOZHUANG = (
+    ["枣庄", "鲁南", "薛城", "高新", "墨子", "奚仲", "微湖", "凤鸣"],
+    [
+        "领航",
+        "智谷",
+        "锂源",
+        "新达",
+        "华宇",
+        "创新",
+        "鼎泰",
+        "思源",
+        "君安",
+        "汇智",
+        "博爱",
+        "长弘",
+        "天衡",
+        "英才",
+    ],
+    [
+        ("人力资源服务", "O72"),
+        ("锂电科技", "C38"),
+        ("电子信息", "C39"),
+        ("软件", "I65"),
+        ("新材料", "C29"),
+        ("医药", "C27"),
+        ("教育咨询", "P83"),
+        ("物业服务", "K70"),
+    ],
+)
+SCOPES = {
+    "L72": "档案整理、档案数字化加工、档案寄存、档案管理咨询服务",
+    "I65": "档案数字化服务；软件开发；信息系统集成服务；数据处理和存储服务",
+    "O72": "职业中介活动；劳务派遣服务；人力资源外包",
+    "A01": "水果种植、收购、销售",
+    "A03": "牲畜养殖、销售",
+    "F51": "化肥、农药（不含危险化学品）、种子批发",
+    "F52": "日用百货、预包装食品零售",
+    "H62": "餐饮服务",
+    "B06": "煤炭洗选、销售",
+    "P83": "教育咨询服务（不含涉许可审批的教育培训活动）",
+    "K70": "物业管理",
+}
 FORMS = ["有限公司", "股份有限公司", "有限责任公司", "集团有限公司"]
-SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
+SHOPS = ["经营部", "商行", "便利店", "门市部"]
+SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段雷钱汤尹黎易常武乔贺赖龚文"
 GIVEN = [
     "伟",
     "芳",
@@ -246,6 +400,30 @@ GIVEN = [
     "霞",
     "平",
     "刚",
+    "建",
+    "红",
+    "文",
+    "华",
+    "丽",
+    "斌",
+    "鹏",
+    "飞",
+    "玲",
+    "峰",
+    "晨",
+    "宇",
+    "欣",
+    "婷",
+    "浩",
+    "凯",
+    "慧",
+    "佳",
+    "志",
+    "国",
+    "海",
+    "燕",
+    "春",
+    "亮",
 ]
 
 
@@ -256,16 +434,38 @@ def _person(rng: random.Random) -> str:
 
 
 def _targets(
-    rng: random.Random, count: int, regions: list[str], offset: int
+    rng: random.Random,
+    count: int,
+    regions: dict[str, tuple[str, list[str]]],
+    offset: int,
+    words: tuple[list[str], list[str], list[tuple[str, str]]] = ZIBO,
+    *,
+    individuals: float = 0.08,
 ) -> list[dict[str, Any]]:
-    rows = []
+    """`count` market entities of the region, their names made from its own words (no two
+    alike: a repeated combination takes another word)."""
+    places, marks, trades = words
+    codes = list(regions)
+    rows: list[dict[str, Any]] = []
+    seen: set[str] = set()
     for n in range(count):
-        region = rng.choice(regions)
-        trade, industry = rng.choice(TRADES)
-        individual = rng.random() < 0.08
-        name = f"{rng.choice(PLACES)}{rng.choice(WORDS)}{trade}" + (
-            "经营部" if individual else rng.choice(FORMS)
-        )
+        region = rng.choice(codes)
+        trade, industry = rng.choice(trades)
+        individual = rng.random() < individuals
+        form = rng.choice(SHOPS) if individual else rng.choice(FORMS)
+        while True:
+            if individual:  # 个体工商户: the place, the owner's trade name, the shop
+                name = f"{regions[region][0].removesuffix('区')}{rng.choice(marks)}{trade}{form}"
+            else:
+                name = f"{rng.choice(places)}{rng.choice(marks)}{trade}{form}"
+            if name not in seen:
+                break
+            form = rng.choice(SHOPS if individual else FORMS)
+            marks_extra = rng.choice(marks) + rng.choice(marks)
+            name = f"{rng.choice(places)}{marks_extra}{trade}{form}"
+            if name not in seen:
+                break
+        seen.add(name)
         status = rng.choices(["存续", "注销", "吊销", "撤销", "清算", "迁出"], [90, 4, 2, 1, 2, 1])[
             0
         ]
@@ -274,14 +474,15 @@ def _targets(
                 "key": make_uscc(
                     offset + n, authority="9", category="2" if individual else "1", region=region
                 ),
-                "name": f"{name}（{n + 1}）" if n % 7 == 0 else name,
+                "name": name,
                 "target_type": "个体工商户" if individual else "企业",
-                "address": f"{rng.choice(PLACES)}路{rng.randint(1, 300)}号",
+                "address": _address(rng, regions, region),
                 "region_code": region,
                 "industry_code": industry,
                 "legal_rep": _person(rng),
                 "phone": f"13{rng.randint(0, 9)}{rng.randint(10000000, 99999999)}",
-                "business_scope": f"{trade}产品的生产、销售；{rng.choice(['技术开发', '进出口业务', '仓储服务', '设备维修'])}",
+                "business_scope": SCOPES.get(industry)
+                or f"{trade}产品的生产、销售；{rng.choice(['技术开发', '进出口业务', '仓储服务', '设备维修'])}",
                 "status": status,
                 "risk_class": rng.choices("ABCD", [30, 50, 15, 5])[0],
                 "abnormal": rng.random() < 0.05,
@@ -290,7 +491,9 @@ def _targets(
                 "tags": ["危险化学品"]
                 if trade == "化工" and rng.random() < 0.5
                 else ["重点用能单位"]
-                if trade in ("钢铁", "陶瓷", "建材") and rng.random() < 0.4
+                if trade in ("钢铁", "陶瓷", "建材", "法兰锻造") and rng.random() < 0.4
+                else ["档案服务企业"]
+                if industry in ("L72", "I65") and trade.startswith(("档案", "数字档案", "文档"))
                 else [],
                 "jurisdiction_level": rng.choices(["市级", "县级"], [30, 70])[0],
                 "id_number": make_resident_id(
@@ -303,34 +506,140 @@ def _targets(
     return rows
 
 
+# 六安's 立档单位 (004 二（一）): 市直机关、团体、事业单位 and 省属国有企业 in 六安.
+# (name, kind: 机关 / 团体 / 事业单位 / 国有企业)
+LUAN_UNITS = [
+    *[
+        (f"六安市{n}", "机关")
+        for n in [
+            "发展和改革委员会",
+            "教育局",
+            "科学技术局",
+            "经济和信息化局",
+            "公安局",
+            "民政局",
+            "司法局",
+            "财政局",
+            "人力资源和社会保障局",
+            "自然资源和规划局",
+            "生态环境局",
+            "住房和城乡建设局",
+            "交通运输局",
+            "水利局",
+            "农业农村局",
+            "商务局",
+            "文化和旅游局",
+            "卫生健康委员会",
+            "退役军人事务局",
+            "应急管理局",
+            "审计局",
+            "市场监督管理局",
+            "统计局",
+            "医疗保障局",
+            "林业局",
+            "数据资源管理局",
+            "信访局",
+            "城市管理局",
+            "人民防空办公室",
+            "地方金融监督管理局",
+            "机关事务管理局",
+            "供销合作社",
+        ]
+    ],
+    *[
+        (n, "团体")
+        for n in [
+            "六安市总工会",
+            "共青团六安市委员会",
+            "六安市妇女联合会",
+            "六安市科学技术协会",
+            "六安市文学艺术界联合会",
+            "六安市工商业联合会",
+            "六安市残疾人联合会",
+            "六安市红十字会",
+            "六安市归国华侨联合会",
+            "六安市社会科学界联合会",
+        ]
+    ],
+    *[
+        (n, "事业单位")
+        for n in [
+            "六安市人民医院",
+            "六安市中医院",
+            "六安市第二人民医院",
+            "六安市妇幼保健院",
+            "六安市疾病预防控制中心",
+            "六安市第一中学",
+            "六安市第二中学",
+            "六安市第一人民医院",
+            "六安市图书馆",
+            "皖西博物馆",
+            "六安市住房公积金管理中心",
+            "六安市公共资源交易中心",
+            "六安市广播电视台",
+            "六安市政务服务中心",
+            "六安市急救中心",
+            "六安市档案馆",
+            "六安市社会福利院",
+            "六安职业技术学院",
+            "六安市城市建设档案馆",
+            "六安市不动产登记中心",
+        ]
+    ],
+    *[
+        (n, "国有企业")
+        for n in [
+            "安徽省交通控股集团有限公司六安管理处",
+            "安徽省港航集团六安港务有限公司",
+            "安徽省盐业六安有限公司",
+            "徽商银行股份有限公司六安分行",
+            "安徽省农业信贷融资担保有限公司六安分公司",
+            "安徽省邮电规划设计院六安分院",
+            "安徽新华发行集团六安市新华书店有限公司",
+            "安徽省高速公路服务区经营管理有限公司六安分公司",
+        ]
+    ],
+]
+# 市直机关 departments' own units (下属单位), to make up the registry's size.
+LUAN_SUBUNITS = [
+    "信息中心",
+    "机关服务中心",
+    "综合行政执法支队",
+    "事务服务中心",
+    "培训中心",
+    "政策研究室",
+    "监测中心",
+    "审核中心",
+]
+LUAN_CATEGORY = {"机关": ("1", "1"), "团体": ("1", "3"), "事业单位": ("1", "2")}
+
+
 def _archive_units(rng: random.Random, count: int) -> list[dict[str, Any]]:
-    kinds = [
-        "市人民医院",
-        "市第一中学",
-        "市财政局",
-        "市自然资源和规划局",
-        "市城市投资集团有限公司",
-        "市人力资源和社会保障局",
-        "市交通运输局",
-        "市卫生健康委员会",
-        "市水利局",
-        "市住房公积金管理中心",
-    ]
-    return [
-        {
-            "key": make_uscc(
-                900000 + n, authority="1" if n % 3 else "5", category="1", region="341502"
-            ),
-            "name": f"六安{kinds[n % len(kinds)]}"
-            + (f"（{n // len(kinds) + 1}）" if n >= len(kinds) else ""),
-            "target_type": "其他组织",
-            "region_code": rng.choice(["341502", "341503", "341504", "341522"]),
-            "status": "存续",
-            "jurisdiction_level": "市级",
-            "tags": ["立档单位"],
-        }
-        for n in range(count)
-    ]
+    units = list(LUAN_UNITS)
+    offices = [name for name, kind in LUAN_UNITS if kind == "机关"]
+    extra = [(f"{o}{s}", "事业单位") for s in LUAN_SUBUNITS for o in offices]
+    rng.shuffle(extra)
+    units.extend(extra[: max(0, count - len(units))])
+    rows = []
+    for n, (name, kind) in enumerate(units[:count]):
+        region = rng.choice(list(LUAN_REGIONS))
+        authority, category = LUAN_CATEGORY.get(kind, ("9", "1"))
+        rows.append(
+            {
+                "key": make_uscc(
+                    900000 + n, authority=authority, category=category, region="341500"
+                ),
+                "name": name,
+                "target_type": "企业" if kind == "国有企业" else "其他组织",
+                "address": _address(rng, LUAN_REGIONS, region),
+                "region_code": region,
+                "legal_rep": _person(rng),
+                "status": "存续",
+                "jurisdiction_level": "市级",
+                "tags": ["立档单位", kind],
+            }
+        )
+    return rows
 
 
 RANK_SHARE = [("副处级", 3), ("正科级", 5), ("副科级", 5), ("科员", 6)]
@@ -394,10 +703,10 @@ def load(session: Session) -> dict[str, int]:
     get = departments_service.get_by_code
     plan = [
         ("370300-GXJ", _targets(rng, 2400, ZIBO_REGIONS, 100000)),
-        ("370303-GXJ", _targets(rng, 300, ["370303"], 200000)),
-        ("140900-SCJ", _targets(rng, 400, ["140902", "140921", "140981"], 300000)),
-        ("140000-DAJ", _targets(rng, 120, ["140105", "140106", "140107"], 400000)),
-        ("370400-GXQ-SW", _targets(rng, 200, ["370402"], 500000)),
+        ("370303-GXJ", _targets(rng, 300, {"370303": ZIBO_REGIONS["370303"]}, 200000)),
+        ("140900-SCJ", _targets(rng, 400, XINZHOU_REGIONS, 300000, XINZHOU, individuals=0.2)),
+        ("140000-DAJ", _targets(rng, 120, SHANXI_REGIONS, 400000, SHANXI, individuals=0)),
+        ("370400-GXQ-SW", _targets(rng, 200, ZAOZHUANG_REGIONS, 500000, ZAOZHUANG)),
         ("341500-DAJ", _archive_units(rng, 150)),
     ]
     counts = {"targets": 0, "inspectors": 0, "items": 0}

@@ -147,6 +147,7 @@ def target_row(target: Target) -> list[Any]:
     """A stored target as an export row in template order."""
     values = {field: getattr(target, field) for field in targets_service.FIELDS}
     values["tags"] = "、".join(target.tag_list)
+    values["registry_code"] = target.registry_code
     back = _back(TARGET_FIELDS)
     by_key = {back.get(f, f): v for f, v in values.items()}
     row: list[Any] = []

@@ -7,9 +7,13 @@ Targets (检查对象名录, ``TARGETS``)
   valid 统一社会信用代码 (GB 32100-2015). For 其他组织 / 产品 / 项目 / 行为 either a credit code
   or a registry code of 1–40 letters, digits, "-" or "_" is accepted (an 18-character registry
   code is not held to the credit-code check, since the two cannot be told apart).
-- Two optional columns may follow the fifteen: 管辖层级 (省级 / 市级 / 县级 / 乡镇级, 003 第十二条)
+- Optional columns may follow the fifteen: 管辖层级 (省级 / 市级 / 县级 / 乡镇级, 003 第十二条)
   and 身份证号 (the operator of a 个体工商户, GB 11643; any other type with an ID is an error,
   to avoid storing personal data that is not needed). No other extra column is accepted.
+- A third optional column, 登记编号, gives a new target its registry code (else the platform makes
+  one: targets.registry_codes); it can never change. A resident ID number in the key column of
+  an 其他组织 / 产品 / 项目 / 行为 row (a natural person) is not kept as the key: the target is keyed
+  by its 登记编号 and the number goes to 身份证号, so that it never enters a draw.
 - 登记状态 aliases: 在营 / 开业 / 在册 → 存续. 信用风险等级 accepts a–d as A–D.
 
 Inspectors (执法检查人员名录, ``INSPECTORS``)
@@ -104,6 +108,8 @@ TARGETS = Spec(
         "对象类型为企业、农民专业合作社、个体工商户时，统一社会信用代码须符合 GB 32100-2015（含校验位）；"
         "其他组织、产品、项目、行为可填写统一社会信用代码或 1–40 位的名录编码（字母、数字、“-”、“_”）。",
         "同一文件中统一社会信用代码不能重复；导入时按该代码新增或更新。",
+        "每个对象有唯一且不可修改的登记编号：可在“登记编号”列填写，留空由平台生成。"
+        "仅以身份证号登记的自然人对象以登记编号为标识，身份证号只作内部信息保存，不进入抽取记录。",
         "代码类列（统一社会信用代码、行政区划代码、行业代码、联系电话、身份证号）请设为文本格式，"
         "以数字形式存储的代码会被拒绝。",
     ),
@@ -228,6 +234,15 @@ TARGETS = Spec(
             upper=True,
             check=check_resident_id,
             help="可选列；仅个体工商户经营者，18 位（GB 11643）",
+        ),
+        Column(
+            "登记编号",
+            "registry_code",
+            "code",
+            max_len=40,
+            upper=True,
+            check=check_registry_code,
+            help="可选列；留空由平台按“部门代码-7位序号”生成，生成后不可修改",
         ),
     ),
 )

@@ -17,9 +17,11 @@ from spotcheck.audit import service as audit_service
 from spotcheck.audit.service import Actor
 from spotcheck.db import utcnow
 from spotcheck.departments.models import Department
+from spotcheck.errors import DomainError
 from spotcheck.gcpause import paused_gc
 from spotcheck.pinyin import initials
-from spotcheck.targets.models import ImportBatch, Target, TargetHistory
+from spotcheck.targets import registry_codes
+from spotcheck.targets.models import MARKET_ENTITY_TYPES, ImportBatch, Target, TargetHistory
 from spotcheck.targets.service import FIELDS, diff, normalised, tags_text
 from spotcheck.targets.service import digest as _digest
 
@@ -50,18 +52,27 @@ _NEW_COLUMNS = (
     "created_batch_id",
     "created_at",
     "updated_at",
+    "registry_code",
 )
 
 
-def _existing(session: Session, department: Department) -> dict[str, tuple[int, bytes]]:
-    """key → (id, fingerprint) of the department's registry, streamed as plain rows."""
-    query = select(Target.id, *_COLUMNS).where(Target.department_id == department.id)
-    out: dict[str, tuple[int, bytes]] = {}
+def _existing(
+    session: Session, department: Department
+) -> tuple[dict[str, tuple[int, bytes, str]], dict[str, str]]:
+    """key → (id, fingerprint, registry code) of the department's registry, streamed as plain
+    rows, and ID number → key of its targets known only by an ID number."""
+    query = select(Target.id, *_COLUMNS, Target.registry_code).where(
+        Target.department_id == department.id
+    )
+    out: dict[str, tuple[int, bytes, str]] = {}
+    persons: dict[str, str] = {}
     digest = _digest
     for rows in session.execute(query.execution_options(yield_per=20000)).partitions():
         for row in rows:
-            out[row[1]] = (row[0], digest(row[1:]))
-    return out
+            out[row[1]] = (row[0], digest(row[1:-1]), row[-1])
+            if row[1] == row[-1] and row[-2]:
+                persons[row[-2]] = row[1]
+    return out, persons
 
 
 _Writer = Callable[[list[tuple[Any, ...]]], None]
@@ -117,6 +128,16 @@ def _bulk_writer(session: Session, now: dt.datetime) -> Iterator[tuple[_Writer, 
     yield orm, now
 
 
+def _fresh(code: str, in_use: set[str], name: str) -> str:
+    """A registry code given by the import for a new target, once it is known to be free."""
+    if code in in_use:
+        raise DomainError(
+            f"登记编号“{code}”已在本部门名录库中使用（对象“{name}”）", field="registry_code"
+        )
+    in_use.add(code)
+    return code
+
+
 def _bound(dialect: Dialect, column: str, value: Any) -> Any:
     """``value`` as the column's type binds it on this dialect (for the raw writers)."""
     type_ = Target.__table__.c[column].type
@@ -150,7 +171,18 @@ def _import(
     extra_tag: str,
     dry_run: bool,
 ) -> ImportOutcome:
-    existing = _existing(session, department)
+    existing, persons = _existing(session, department)
+    codes_in_use = {hit[2] for hit in existing.values()}
+    # Made before the bulk writer starts: PostgreSQL's COPY holds the connection until the end.
+    serials = registry_codes.Serials(session, department)
+    serials.taken = codes_in_use  # given codes are never handed out again
+
+    def next_code() -> str:
+        code = serials.next()
+        codes_in_use.add(code)
+        return code
+
+    is_person, market = registry_codes.is_resident_id, MARKET_ENTITY_TYPES
     batch: ImportBatch | None = None
     write: _Writer | None = None
     now = utcnow()
@@ -183,9 +215,32 @@ def _import(
                     tags_text([*values[14].split("|"), extra_tag]),
                     *values[15:],
                 )
+            given = record.get("registry_code") or ""
+            by_code = False
+            if values[2] not in market and is_person(values[0]):
+                # Known only by an ID number: keyed by its registry code (see registry_codes).
+                person = values[0]
+                known = persons.get(person)
+                if known is None:
+                    known = _fresh(given, codes_in_use, values[1]) if given else next_code()
+                    persons[person] = known
+                values = (known, *values[1:16], values[16] or person)
+                by_code = True
             hit = lookup(values[0])
+            if hit is not None and given and given != hit[2]:
+                raise DomainError(
+                    f"登记编号不可修改：对象“{values[1]}”的登记编号为 {hit[2]}，"
+                    f"导入文件中为 {given}",
+                    field="registry_code",
+                )
             if hit is None:
                 created += 1
+                if by_code:
+                    code = values[0]
+                elif given:
+                    code = _fresh(given, codes_in_use, values[1])
+                else:
+                    code = next_code()
                 if write is not None:
                     pending.append(
                         (
@@ -196,6 +251,7 @@ def _import(
                             batch_id,
                             stamp,
                             stamp,
+                            code,
                         )
                     )
                     if len(pending) >= CHUNK:

@@ -22,6 +22,7 @@ class Target(Base):
     __tablename__ = "target"
     __table_args__ = (
         UniqueConstraint("department_id", "key"),
+        UniqueConstraint("department_id", "registry_code"),
         Index("ix_target_department_id_name", "department_id", "name"),
         # Registry pages sort by (name, id): a page of a broad search is read in index order,
         # and the usual filters (scope, region, key, initials) are checked without the table.
@@ -40,6 +41,9 @@ class Target(Base):
     # Scoped queries use the (department_id, key) unique index; no separate index is kept.
     department_id: Mapped[int] = mapped_column(ForeignKey("department.id"))
     key: Mapped[str] = mapped_column(String(40), index=True)
+    # 登记编号: stable, unique in the department, never changed (targets.registry_codes).
+    # `key` is the 统一社会信用代码 when the target has one, else this code: never an ID number.
+    registry_code: Mapped[str] = mapped_column(String(40), default="")
     name: Mapped[str] = mapped_column(String(200))
     # Pinyin initials of the name ("zbsgy" for 淄博市钢铁…), searched like the name.
     initials: Mapped[str] = mapped_column(String(200), index=True, default="")
@@ -141,3 +145,7 @@ class Exemption(Base):
         if self.revoked_at is not None or day < self.valid_from:
             return False
         return self.valid_until is None or day <= self.valid_until
+
+
+# Registers the hook that gives every new target its registry code (登记编号).
+from spotcheck.targets import registry_codes as _registry_codes  # noqa: E402,F401

@@ -17,6 +17,7 @@ from spotcheck.db import utcnow
 from spotcheck.departments.models import Department
 from spotcheck.errors import DomainError
 from spotcheck.pinyin import initials
+from spotcheck.targets import registry_codes
 from spotcheck.targets.models import SubRegistry, Target, TargetHistory
 
 # The fields an import or a form sets, in template order; `key` identifies the row.
@@ -57,6 +58,7 @@ FIELD_LABELS = {
     "tags": "标签",
     "jurisdiction_level": "管辖层级",
     "id_number": "身份证号",
+    "registry_code": "登记编号",
 }
 
 
@@ -142,12 +144,43 @@ def create(
 ) -> Target:
     """Create one target (from the form); the key must be new in the department."""
     values = normalise(record)
+    code = str(record.get("registry_code") or "").strip().upper()
+    if code:
+        taken = session.execute(
+            select(Target.id).where(
+                Target.department_id == department.id, Target.registry_code == code
+            )
+        ).scalar()
+        if taken is not None:
+            raise DomainError(f"登记编号“{code}”已在本部门名录库中使用", field="registry_code")
+    else:
+        code = registry_codes.Serials(session, department).next()
+    if registry_codes.is_resident_id(values["key"]):
+        # Known only by a natural person's ID number: keyed by the registry code, so that the
+        # ID number never enters a draw (spec/draw-v1.md "Commitments").
+        person = values["key"]
+        same = session.execute(
+            select(Target.registry_code).where(
+                Target.department_id == department.id,
+                Target.id_number == person,
+                Target.key == Target.registry_code,
+            )
+        ).scalar()
+        if same is not None:
+            raise DomainError(f"该身份证号的对象已在本部门名录库中（登记编号 {same}）", field="key")
+        values["id_number"] = values["id_number"] or person
+        values["key"] = code
     exists = session.execute(
         select(Target.id).where(Target.department_id == department.id, Target.key == values["key"])
     ).scalar()
     if exists is not None:
         raise DomainError(f"统一社会信用代码“{values['key']}”已在本部门名录库中", field="key")
-    target = Target(department_id=department.id, initials=initials(values["name"]), **values)
+    target = Target(
+        department_id=department.id,
+        initials=initials(values["name"]),
+        registry_code=code,
+        **values,
+    )
     session.add(target)
     session.flush()
     session.add(
@@ -156,7 +189,10 @@ def create(
             version=1,
             actor_name=actor.name,
             source="网页新增",
-            changes={f: [None, v] for f, v in values.items() if v not in ("", False, 0)},
+            changes={
+                "registry_code": [None, code],
+                **{f: [None, v] for f, v in values.items() if v not in ("", False, 0)},
+            },
         )
     )
     audit_service.record(
@@ -165,8 +201,8 @@ def create(
         "target.create",
         object_type="target",
         object_id=target.id,
-        summary=f"新增检查对象 {target.name}（{target.key}）",
-        after=values,
+        summary=f"新增检查对象 {target.name}（登记编号 {code}）",
+        after={**values, "registry_code": code},
     )
     return target
 

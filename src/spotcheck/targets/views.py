@@ -93,7 +93,9 @@ async def target_create(request: Request, principal: Editor, db: Db) -> Response
             return RedirectResponse(f"/targets/{target.id}?saved=1", status_code=303)
         except DomainError as exc:
             db.rollback()
-            errors = {"统一社会信用代码": exc.message}
+            errors = {
+                "登记编号" if exc.field == "registry_code" else "统一社会信用代码": exc.message
+            }
     return render(
         request,
         "targets/form.html",
