@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session
 from spotcheck.accounts import service as accounts_service
 from spotcheck.accounts.models import Role, User
 from spotcheck.audit.service import SYSTEM
+from spotcheck.demo import inspector_accounts
+from spotcheck.demo.data import DEMO_PASSWORD
 from spotcheck.draws import events
 from spotcheck.draws.models import Draw
 from spotcheck.inspectors import links
@@ -166,3 +168,19 @@ def test_a_drawn_inspector_of_another_department_reads_only_that_draw(
     assert client.get(f"/draws/{draw.id}").status_code == 404
     assert 'id="no-tasks"' in client.get("/my/tasks").text
     assert db.get(Draw, draw.id) is not None
+
+
+def test_the_demo_inspectors_are_linked_and_the_demo_draw_draws_zibos(
+    client: TestClient, demo: Session, task: Task
+) -> None:
+    db = demo
+    for username, _code, _agency in inspector_accounts.INSPECTOR_ACCOUNTS:
+        user = accounts_service.get_by_username(db, username)
+        assert user is not None and user.has_role(Role.INSPECTOR), username
+        entry = links.of_user(db, user.id)
+        assert entry is not None and entry.name == user.full_name, username
+    draw = computed(db, who(db, "officer"), task)
+    db.commit()
+    login(client, "zibo_insp", DEMO_PASSWORD)
+    page = client.get("/my/tasks").text
+    assert draw.code in page and 'class="panel my-task"' in page
