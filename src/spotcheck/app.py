@@ -249,6 +249,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from spotcheck.departments import views as departments_views
     from spotcheck.draws import api as draws_api
     from spotcheck.draws import attachment_views as draws_attachment_views
+    from spotcheck.draws import my_views as draws_my_views
     from spotcheck.draws import views as draws_views
     from spotcheck.imports import views as imports_views
     from spotcheck.inspectors import views as inspectors_views
@@ -281,6 +282,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(draws_api.router)
     app.include_router(draws_attachment_views.router)
     app.include_router(draws_views.router)
+    app.include_router(draws_my_views.router)
     app.include_router(portal_views.router)
     app.include_router(api_router.router)
     app.include_router(api_registries.router)

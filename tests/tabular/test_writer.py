@@ -83,6 +83,7 @@ def _records() -> dict[str, list[Record]]:
             "expertise": ["食品安全", "特种设备"],
             "phone": "13805330001",
             "category": "行政执法类公务员",
+            "username": "liming",
         },
         {
             "name": "王专家",
@@ -97,6 +98,7 @@ def _records() -> dict[str, list[Record]]:
             "expertise": [],
             "phone": "",
             "category": "专家",
+            "username": "",
         },
     ]
     items = [

@@ -32,6 +32,8 @@ ACTION_LABELS = {
     "target.import": "导入检查对象",
     "registry.create": "新建分库",
     "inspector.import": "导入执法检查人员",
+    "inspector.link": "人员关联登录账号",
+    "inspector.unlink": "人员取消关联登录账号",
     "conflict.declare": "登记利害关系回避",
     "exemption.add": "列入免检免扰名单",
     "exemption.revoke": "撤销免检免扰",

@@ -202,6 +202,11 @@ def load(session: Session) -> dict[str, int]:
             password=DEMO_PASSWORD,
         )
     counts = registry.load(session)
+    # ---- inspector accounts linked to registry entries (我的任务): see demo/inspector_accounts.py
+    from spotcheck.demo import inspector_accounts
+
+    inspector_accounts.load(session, DEMO_PASSWORD)
+    # ---- end of the inspector accounts
     # Each agency's coordinator submits its list and its leader approves it, as in real use.
     for code, (author, approver) in LIST_APPROVERS.items():
         root = departments_service.get_by_code(session, code)
@@ -244,4 +249,10 @@ def print_accounts(console: Console) -> None:
             account.department,
             "、".join(ROLE_LABELS[r] for r in account.roles),
         )
+    # ---- inspector accounts linked to registry entries (demo/inspector_accounts.py)
+    from spotcheck.demo import inspector_accounts
+
+    for username, _code, agency in inspector_accounts.INSPECTOR_ACCOUNTS:
+        table.add_row(username, "（名录库中的人员）", agency, "执法检查人员（已关联，见我的任务）")
+    # ---- end of the inspector accounts
     console.print(table)

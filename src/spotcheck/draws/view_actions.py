@@ -48,10 +48,12 @@ def show(
     status_code: int = 200,
     values: dict[str, Any] | None = None,
 ) -> HTMLResponse:
-    """The draw page, with a message from the last action."""
-    draw = access.draw_or_404(db, draw_id, principal.scope)
+    """The draw page, with a message from the last action; a drawn inspector of another
+    department sees it read-only, with only their own visits (access.readable_or_404)."""
+    draw, member_only = access.readable_or_404(db, draw_id, principal.scope, principal.user)
     params = request.query_params
     number = parse_id(params.get("page")) or 1
+    query = params.get("q", "")[:100]
     return render(
         request,
         "draws/detail.html",
@@ -59,7 +61,7 @@ def show(
         error=error,
         done=DONE.get(done, ""),
         values=values or {},
-        **view_context.context(db, principal, draw, number, params.get("q", "")[:100]),
+        **view_context.context(db, principal, draw, number, query, member_only=member_only),
     )
 
 

@@ -28,6 +28,7 @@ from spotcheck.draws.service import attempts as task_attempts
 from spotcheck.draws.service import borrowed as borrowed_loans
 from spotcheck.draws.service import profile_of, task_of, version_of
 from spotcheck.eligibility import cache as eligibility_cache
+from spotcheck.inspectors import links as inspector_links
 from spotcheck.rulebooks.schema import Profile
 from spotcheck.sampling.entropy import round_time
 from spotcheck.sampling.manifest import DICE, DRAND
@@ -215,10 +216,20 @@ def pools_intro(profile: Profile) -> str:
 
 
 def context(
-    session: Session, principal: Principal, draw: Draw, page: int = 1, query: str = ""
+    session: Session,
+    principal: Principal,
+    draw: Draw,
+    page: int = 1,
+    query: str = "",
+    *,
+    member_only: bool = False,
 ) -> dict[str, Any]:
     """Everything the draw page needs; the drawn targets one page at a time (`query` filters
-    them by target name or code, or by inspector)."""
+    them by target name or code, or by inspector). `member_only`: the reader sees the draw only
+    as one of its drawn inspectors (another department's): the ceremony and their own visits,
+    none of its internal parts (strata, exclusions, files, channels, events)."""
+    if member_only:
+        return member_context(session, principal, draw, page, query)
     task = task_of(session, draw)
     profile = profile_of(session, draw)
     runner = access.can_run(session, principal.user, principal.scope, draw)
@@ -227,6 +238,7 @@ def context(
         prepared = prepared_view(session, draw)
     state = _entropy_state(draw)
     ctx: dict[str, Any] = {
+        "member_only": False,
         "draw": draw,
         "task": task,
         "profile": profile,
@@ -261,6 +273,42 @@ def context(
         ctx["attachment_name"] = attachment_name  # the name with its detected type's extension
         ctx.update(event_choices(draw, profile, ctx["visits"]))
     return ctx
+
+
+def member_context(
+    session: Session, principal: Principal, draw: Draw, page: int = 1, query: str = ""
+) -> dict[str, Any]:
+    """The read-only page of a drawn inspector of another department (access.readable_or_404)."""
+    entry = inspector_links.of_user(session, principal.user.id)
+    assert entry is not None  # readable_or_404 found them in a group
+    profile = profile_of(session, draw)
+    state = _entropy_state(draw)
+    return {
+        "member_only": True,
+        "draw": draw,
+        "task": task_of(session, draw),
+        "profile": profile,
+        "pools_intro": pools_intro(profile),
+        "profile_version": version_of(session, draw),
+        "department": session.get(Department, draw.department_id),
+        "runner": False,
+        "is_auditor": False,
+        "steps": STEPS,
+        "stage": stage(session, draw, {}, state),
+        "prepared": {},
+        "entropy": state,
+        "witness_rule": profile.witnesses,
+        "my_witnesses": [],
+        "witness_users": [],
+        "strata_map": {},
+        "committed": outcome_mod.local_time(draw.committed_at),
+        "computed": outcome_mod.local_time(draw.computed_at),
+        "published": outcome_mod.local_time(draw.published_at),
+        "outcome": outcome_mod.build(session, draw),
+        "approvers": {},
+        "visits": visits.page(session, draw, page, query, member=entry.key),
+        "events_ready": False,
+    }
 
 
 def event_choices(draw: Draw, profile: Profile, shown: visits.Page) -> dict[str, Any]:

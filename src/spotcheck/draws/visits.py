@@ -458,17 +458,39 @@ def _ordered(draw: Draw) -> Any:
     )
 
 
+def member_clause(inspector_key: str) -> Any:
+    """Rows whose current group holds the inspector (the key is a whole field of `members`)."""
+    escaped = inspector_key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return DrawnTarget.members.like(f"%{_FIELD}{escaped}{_FIELD}%", escape="\\")
+
+
+def is_member(member: Sequence[str], inspector_key: str) -> bool:
+    """Whether an unpacked member is the inspector (member_clause's rows, checked exactly)."""
+    return len(member) > 1 and member[1] == inspector_key
+
+
 def page(
-    session: Session, draw: Draw, number: int = 1, query: str = "", per_page: int = PER_PAGE
+    session: Session,
+    draw: Draw,
+    number: int = 1,
+    query: str = "",
+    per_page: int = PER_PAGE,
+    member: str = "",
 ) -> Page:
     """One page of the visits, optionally only those whose target (name or code) or
-    inspectors (name, certificate number or key) contain `query`."""
+    inspectors (name, certificate number or key) contain `query`, and only those whose group
+    holds the inspector with key `member`."""
     statement = _ordered(draw)
     count = (
         select(func.count())
         .select_from(DrawnTarget)
         .where(DrawnTarget.task_id == draw.task_id, DrawnTarget.seq.is_not(None))
     )
+    if member:
+        statement, count = (
+            statement.where(member_clause(member)),
+            count.where(member_clause(member)),
+        )
     words = query.strip().lower().split()
     for word in words[:5]:
         escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -13,6 +13,8 @@ from typing import Any, overload
 
 from sqlalchemy.orm import Session
 
+from spotcheck.accounts import service as accounts_service
+from spotcheck.accounts.models import User
 from spotcheck.audit import service as audit_service
 from spotcheck.audit.service import Actor
 from spotcheck.catalog import service as catalog_service
@@ -20,6 +22,7 @@ from spotcheck.catalog.models import CheckItem
 from spotcheck.departments import service as departments_service
 from spotcheck.departments.models import Department
 from spotcheck.errors import DomainError
+from spotcheck.inspectors import links as inspector_links
 from spotcheck.inspectors import service as inspectors_service
 from spotcheck.inspectors.models import Inspector
 from spotcheck.tabular.reader import Cell, Table
@@ -200,6 +203,7 @@ def inspector_form_values(inspector: Inspector) -> dict[str, str]:
         for f in inspectors_service.FIELDS
     }
     out["expertise"] = "、".join(inspector.expertise_list)
+    out["username"] = inspector.user.username if inspector.user is not None else ""
     out["department"] = inspector.department.name
     out["department_id"] = str(inspector.department_id)
     return out
@@ -220,6 +224,30 @@ def _resolve_department(session: Session, name: str, scope: Sequence[int]) -> De
     return department
 
 
+def _account_of(
+    session: Session, record: Mapping[str, Any], department: Department
+) -> tuple[User | None, str | None]:
+    """The account a row's 登录账号 names (None when empty), or why it cannot be used."""
+    username = record.get("username", "")
+    if not username:
+        return None, None
+    account = accounts_service.get_by_username(session, username)
+    if account is None:
+        return None, f"系统中没有登录账号“{username}”；请先由系统管理员创建账号"
+    values = inspectors_service.normalise(inspector_record(record))
+    key = values["cert_no"] or inspectors_service.derived_key(
+        department.code, values["name"], values["phone"]
+    )
+    other = inspector_links.of_user(session, account.id)
+    try:
+        inspector_links.check(
+            session, other.id if other and other.key == key else None, department.id, account
+        )
+    except DomainError as exc:
+        return None, exc.message
+    return account, None
+
+
 def apply_inspectors(
     session: Session,
     actor: Actor,
@@ -233,7 +261,8 @@ def apply_inspectors(
 ) -> Outcome:
     """Upsert inspectors by certificate number (or derived key); 部门 must be in the user's scope."""
     errors: list[RowError] = []
-    resolved: list[tuple[Department, dict[str, Any]]] = []
+    resolved: list[tuple[Department, dict[str, Any], User | None]] = []
+    accounts_in_file: dict[str, int] = {}
     for number, record in zip(row_numbers, records, strict=True):
         department = _resolve_department(session, record["department"], scope)
         if department is None:
@@ -246,19 +275,43 @@ def apply_inspectors(
                 )
             )
             continue
-        resolved.append((department, inspector_record(record)))
+        account, problem = _account_of(session, record, department)
+        username = record.get("username", "")
+        if problem is None and account is not None:
+            first = accounts_in_file.setdefault(account.username, number)
+            if first != number:
+                problem = f"与第 {first} 行填写了同一登录账号；一个账号只能关联一名人员"
+        if problem is not None:
+            errors.append(RowError(number, inspector_links.FIELD, username, problem))
+            continue
+        resolved.append((department, inspector_record(record), account))
     if errors:
         raise ImportRefused(errors)
     counts = {"created": 0, "updated": 0, "unchanged": 0}
     source = f"批量导入（{filename[:60]}）"
-    for number, (department, record) in zip(row_numbers, resolved, strict=True):
+    for number, (department, record, account) in zip(row_numbers, resolved, strict=True):
         try:
-            _inspector, outcome = inspectors_service.upsert(
+            inspector, outcome = inspectors_service.upsert(
                 session, actor, department, record, source, scope, dry_run=dry_run
             )
         except DomainError as exc:
             errors.append(RowError(number, "执法证号", record.get("cert_no", ""), exc.message))
             continue
+        if account is not None:
+            try:
+                if inspector is None:  # a new entry on a dry run: only the account is checked
+                    inspector_links.check(session, None, department.id, account)
+                elif dry_run:
+                    inspector_links.check(session, inspector.id, inspector.department_id, account)
+                elif inspector_links.link(session, actor, inspector, account, source):
+                    outcome = "updated" if outcome == "unchanged" else outcome
+            except DomainError as exc:
+                errors.append(
+                    RowError(number, inspector_links.FIELD, account.username, exc.message)
+                )
+                continue
+            if dry_run and inspector is not None and inspector.user_id != account.id:
+                outcome = "updated" if outcome == "unchanged" else outcome
         counts[outcome] += 1
     if errors:
         raise ImportRefused(errors)

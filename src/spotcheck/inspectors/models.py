@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Date, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from spotcheck.accounts.models import User
 from spotcheck.db import Base, UTCDateTime, utcnow
 from spotcheck.departments.models import Department
 
@@ -21,11 +22,14 @@ class Inspector(Base):
     """A person (or institution) who may be sent to inspect; `key` is the 执法证号 when there is one."""
 
     __tablename__ = "inspector"
-    __table_args__ = (UniqueConstraint("key"),)
+    __table_args__ = (UniqueConstraint("key"), UniqueConstraint("user_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     department_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
     key: Mapped[str] = mapped_column(String(40))
+    # The person's login (执法检查人员 role): one account per entry, one entry per account; the
+    # account sees the visits this entry is drawn for in 我的任务.
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     name: Mapped[str] = mapped_column(String(100), index=True)
     gender: Mapped[str] = mapped_column(String(2), default="")
     post: Mapped[str] = mapped_column(String(100), default="")
@@ -43,6 +47,7 @@ class Inspector(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     department: Mapped[Department] = relationship(lazy="joined")
+    user: Mapped[User | None] = relationship()
 
     @property
     def expertise_list(self) -> list[str]:

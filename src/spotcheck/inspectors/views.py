@@ -8,11 +8,12 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from spotcheck import clock
+from spotcheck.accounts.models import User
 from spotcheck.departments import service as departments_service
 from spotcheck.errors import DomainError
 from spotcheck.ids import Page, PathId, parse_id
 from spotcheck.imports import adapters
-from spotcheck.inspectors import access
+from spotcheck.inspectors import access, links
 from spotcheck.inspectors import service as inspectors_service
 from spotcheck.inspectors.filters import filters_from
 from spotcheck.inspectors.models import CATEGORIES, STATUSES
@@ -27,13 +28,25 @@ RANKS = ("正厅级", "副厅级", "正处级", "副处级", "正科级", "副�
 PER_PAGE = 50
 
 
-def _choices(db: Db, principal: Principal) -> dict[str, Any]:
+def _choices(db: Db, principal: Principal, inspector: Any = None) -> dict[str, Any]:
     return {
         "categories": CATEGORIES,
         "statuses": STATUSES,
         "ranks": RANKS,
         "departments": departments_service.get_all(db, principal.scope),
+        "accounts": links.linkable(db, principal.scope, inspector),
     }
+
+
+def _account(db: Db, principal: Principal, raw: str) -> User | None:
+    """The account chosen on the form (None: no link); one outside the scope is not offered."""
+    account_id = parse_id(raw) if raw else None
+    if not raw:
+        return None
+    user = db.get(User, account_id) if account_id else None
+    if user is None or user.department_id not in principal.scope:
+        raise DomainError("未找到该登录账号，或不在您的管理范围内", field="account")
+    return user
 
 
 @router.get("", response_class=HTMLResponse)
@@ -102,21 +115,28 @@ async def _save(
         if existing is not None and key != existing.key:
             errors = {"执法证号": "执法证号是人员的标识，不能在此修改；证件更换请新建人员记录"}
         else:
+            source = "网页修改" if existing else "网页新增"
             try:
-                inspector, _outcome = inspectors_service.upsert(
-                    db,
-                    principal.actor,
-                    department,
-                    record,
-                    "网页修改" if existing else "网页新增",
-                    principal.scope,
+                # A form without the field (an older page) leaves the link as it is.
+                account = (
+                    _account(db, principal, values["account_id"])
+                    if "account_id" in values
+                    else None
                 )
-                db.commit()
+                if account is not None:
+                    links.check(db, existing.id if existing else None, department.id, account)
+                inspector, _outcome = inspectors_service.upsert(
+                    db, principal.actor, department, record, source, principal.scope
+                )
                 assert inspector is not None  # not a dry run
+                if "account_id" in values:
+                    links.link(db, principal.actor, inspector, account, source)
+                db.commit()
                 return RedirectResponse(f"/inspectors/{inspector.id}?saved=1", status_code=303)
             except DomainError as exc:
                 db.rollback()
-                errors = {"执法证号": exc.message}
+                label = links.FIELD if exc.field == "account" else "执法证号"
+                errors = {label: exc.message}
     return render(
         request,
         "inspectors/form.html",
@@ -124,7 +144,7 @@ async def _save(
         inspector=existing,
         values=values,
         errors=errors,
-        **_choices(db, principal),
+        **_choices(db, principal, existing),
     )
 
 
@@ -161,13 +181,15 @@ def inspector_edit(
 ) -> HTMLResponse:
     """The edit form."""
     inspector = inspectors_service.get_in_scope_or_404(db, inspector_id, principal.scope)
+    values = adapters.inspector_form_values(inspector)
+    values["account_id"] = str(inspector.user_id or "")
     return render(
         request,
         "inspectors/form.html",
         inspector=inspector,
-        values=adapters.inspector_form_values(inspector),
+        values=values,
         errors={},
-        **_choices(db, principal),
+        **_choices(db, principal, inspector),
     )
 
 

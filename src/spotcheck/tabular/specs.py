@@ -21,6 +21,8 @@ Inspectors (执法检查人员名录, ``INSPECTORS``)
   日常监管人员, 专家 and 专业机构 may leave it empty, and their records carry ``certificate_no = ""``:
   the caller assigns their key. 证件有效期至 without 执法证号 is an error.
 - 职级 is the post rank; 004 groups ranks as 副处级 / 正科级 / 副科级及以下 (``RANK_GROUPS_004``).
+- 登录账号 (optional, last) links the entry to a login account (inspectors.links); an empty cell
+  leaves an existing link as it is (only the form unlinks).
 
 Check items (随机抽查事项清单, ``ITEMS``)
 - 事项编码 (key) and 事项名称 are required. 抽查对象类型 lists target types (the seven of the
@@ -269,6 +271,8 @@ INSPECTORS = Spec(
         "日常监管人员、专家、专业机构可不填。",
         "同一文件中执法证号不能重复；导入时按执法证号新增或更新。",
         "部门填写系统中已有部门的名称。",
+        "登录账号可不填；填写时须是本部门具有执法检查人员角色、未关联其他人员的账号，"
+        "一个账号只能关联一名人员。",
     ),
     columns=(
         Column(
@@ -320,6 +324,14 @@ INSPECTORS = Spec(
             required=True,
             choices=INSPECTOR_CATEGORIES,
             example="行政执法类公务员",
+        ),
+        Column(
+            "登录账号",
+            "username",
+            "code",
+            max_len=40,
+            example="",
+            help="本人在本系统的用户名（本部门、具有执法检查人员角色）；不填则不改变已有关联",
         ),
     ),
 )

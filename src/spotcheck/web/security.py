@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.routing import APIRoute, iter_route_contexts
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.routing import Mount
 
@@ -18,6 +19,7 @@ from spotcheck.accounts import service as accounts_service
 from spotcheck.accounts.models import ROLE_LABELS, Role, User
 from spotcheck.audit.service import Actor
 from spotcheck.departments import service as departments_service
+from spotcheck.inspectors.models import Inspector
 from spotcheck.web.deps import client_ip, get_db, get_settings
 
 SESSION_COOKIE = "spotcheck_session"
@@ -61,6 +63,8 @@ class Principal:
     # Whether the user acts for the top department (the root of the tree): settings every
     # department shares (calendar, rulebook profiles and their channels) are changed only there.
     at_top: bool = False
+    # The inspector registry entry linked to the account (我的任务 in the navigation), if any.
+    inspector_id: int | None = None
 
     @property
     def actor(self) -> Actor:
@@ -145,7 +149,10 @@ def _principal_for(request: Request, db: Session, user: User) -> Principal:
     # A 科室 is part of its 局: its staff keep the bureau's registries, plans and tasks (002 第四、六条).
     scope = departments_service.acting_scope(db, user.department)
     at_top = departments_service.is_top(db, user.department)
-    principal = Principal(user=user, scope=scope, ip=client_ip(request), at_top=at_top)
+    entry = db.scalar(select(Inspector.id).where(Inspector.user_id == user.id))
+    principal = Principal(
+        user=user, scope=scope, ip=client_ip(request), at_top=at_top, inspector_id=entry
+    )
     request.state.principal = principal
     db.commit()  # persist the last-seen touch before the view runs
     return principal
