@@ -16,7 +16,7 @@ from spotcheck.departments import service as departments_service
 from spotcheck.departments.models import Department
 from spotcheck.errors import DomainError
 from spotcheck.inspectors.models import Conflict, Inspector
-from spotcheck.inspectors.service import reasons_for
+from spotcheck.inspectors.service import certificate_problem, reasons_for
 from spotcheck.plans.models import Task
 from spotcheck.rulebooks.schema import Profile, Slot
 
@@ -105,7 +105,7 @@ def _fill(
     reasons = reasons_for(session, people, on)
     for person in people:
         label = f"{person.name}（{person.department.name}）"
-        why = _why_not(rule, person, reasons[person.id], taken)
+        why = _why_not(rule, person, reasons[person.id], taken, on)
         if why:
             slot.left_out.setdefault(person.key, f"{label}：{why}")
             continue
@@ -114,7 +114,16 @@ def _fill(
         taken[person.key] = slot.name
 
 
-def _why_not(rule: Slot, person: Inspector, reasons: list[str], taken: dict[str, str]) -> str:
+def leader_basis(rule: Slot) -> str:
+    """Why the 组长's slot takes only certified people: the profile's article, else the platform's."""
+    if rule.certificate_article:
+        return f"依据 {rule.certificate_article}"
+    return "平台规则（细则未规定）：组长带队现场检查，须出示执法证件"
+
+
+def _why_not(
+    rule: Slot, person: Inspector, reasons: list[str], taken: dict[str, str], on: dt.date
+) -> str:
     if person.key in taken:
         return f"已在岗位“{taken[person.key]}”的人员库中（各岗位人员库不得重叠）"
     if rule.expert and not person.auxiliary:
@@ -124,6 +133,11 @@ def _why_not(rule: Slot, person: Inspector, reasons: list[str], taken: dict[str,
     if rule.ranks and person.rank not in rule.ranks:
         wanted = "、".join(rule.ranks)
         return f"职级为“{person.rank or '未填'}”，岗位要求 {wanted}（依据 {rule.article}）"
+    if rule.leader and (problem := certificate_problem(person, on)):
+        # The group leader is the first of this slot (spec "Matching"): everyone in it must be able
+        # to lead an on-site check, even where the rulebook admits uncertified members (001 第十条).
+        others = [r for r in reasons if "执法证" not in r]
+        return "；".join([*others, f"{problem}，不能进入组长所在岗位（{leader_basis(rule)}）"])
     if reasons:
         return "；".join(reasons)
     return ""
@@ -189,6 +203,7 @@ def _rule_text(rule: Slot) -> str:
         parts.append("专家库")
     if rule.leader:
         parts.append("组长由发起部门人员担任")
+        parts.append(f"组长出自本岗位，须持有效执法证（{leader_basis(rule)}）")
     if rule.role == "auxiliary":
         parts.append("辅助人员，不计入两名执法人员")
     return f"{'，'.join(parts)}（依据 {rule.article}）"

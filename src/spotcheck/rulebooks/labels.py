@@ -125,6 +125,7 @@ FIELD_LABELS = {
     "group": "检查组组成",
     "min_certified": "最少执法人员数",
     "certificate_required": "须持执法证",
+    "certificate_article": "持证依据",
     "leader": "组长",
     "slots": "人员类别",
     "count": "人数",

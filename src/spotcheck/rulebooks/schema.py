@@ -246,6 +246,9 @@ class Slot(Rule):
     per_department: bool = False
     leader: bool = False
     optional: bool = False
+    # The article that makes this slot's people show a valid enforcement certificate. The 组长's
+    # slot always requires one (he leads the on-site check); None there: the platform's rule.
+    certificate_article: Article | None = None
 
 
 class Group(Rule):
