@@ -88,6 +88,34 @@ def _own_agency_ids(session: Session, department: Department) -> list[int]:
     return out
 
 
+def slot_groups(
+    session: Session, task: Task, profile: Profile
+) -> list[tuple[Slot, list[tuple[str, Department, list[int]]]]]:
+    """Each profile slot with its manifest slots: (name, the department that owns it, the
+    departments whose people fill it). A per-department slot has one per participant (001 第十五条);
+    an on-request auxiliary slot is there only when the task asks for it (002 第九条第六款)."""
+    initiator = session.get(Department, task.department_id)
+    if initiator is None:
+        raise DomainError("未找到发起部门")
+    subtree = departments_service.acting_scope(session, initiator)
+    own = _own_agency_ids(session, initiator)
+    participants = [session.get(Department, p.department_id) for p in task.participants]
+    out: list[tuple[Slot, list[tuple[str, Department, list[int]]]]] = []
+    for rule in profile.group.slots:
+        if rule.on_request and not task.auxiliary_experts:
+            continue
+        if rule.per_department:
+            groups = [
+                (f"{JOINT_PREFIX}{d.name}", d, departments_service.acting_scope(session, d))
+                for d in participants
+                if d is not None
+            ]
+        else:
+            groups = [(rule.name, initiator, own if rule.leader else subtree)]
+        out.append((rule, groups))
+    return out
+
+
 def _inspectors(session: Session, department_ids: Sequence[int]) -> list[Inspector]:
     query = select(Inspector).where(Inspector.department_id.in_(department_ids))
     return list(session.scalars(query.order_by(Inspector.key)))
@@ -157,28 +185,16 @@ def build_slots(
     `borrowed`: approved borrowings [{"slot", "department_id", "approved_by", "document",
     "rule"}] whose department's eligible people join that slot's pool.
     """
-    initiator = session.get(Department, task.department_id)
-    if initiator is None:
-        raise DomainError("未找到发起部门")
-    subtree = departments_service.acting_scope(session, initiator)
-    own = _own_agency_ids(session, initiator)
     taken: dict[str, str] = {}
     plan = SlotPlan([], [], [])
-    participants = [session.get(Department, p.department_id) for p in task.participants]
-    for rule in profile.group.slots:
-        if rule.per_department:
-            groups = [
-                (f"{JOINT_PREFIX}{d.name}", departments_service.acting_scope(session, d))
-                for d in participants
-                if d is not None
-            ]
-            if not groups:
-                plan.notes.append(
-                    f"岗位“{rule.name}”按参与部门分别匹配，本任务没有参与部门，不设此岗位（依据 {rule.article}）"
-                )
-        else:
-            groups = [(rule.name, own if rule.leader else subtree)]
-        for name, department_ids in groups:
+    for rule in profile.group.on_request:
+        plan.notes.append(_on_request_note(rule, task.auxiliary_experts))
+    for rule, groups in slot_groups(session, task, profile):
+        if rule.per_department and not groups:
+            plan.notes.append(
+                f"岗位“{rule.name}”按参与部门分别匹配，本任务没有参与部门，不设此岗位（依据 {rule.article}）"
+            )
+        for name, _owner, department_ids in groups:
             slot = PoolSlot(name, rule.count, rule.article, _rule_text(rule))
             _fill(session, slot, rule, _inspectors(session, department_ids), taken, on)
             for loan in borrowed:
@@ -193,6 +209,15 @@ def build_slots(
             slot.pool.sort()
             _settle(plan, slot, rule, profile, total_quota)
     return plan
+
+
+def _on_request_note(rule: Slot, chosen: bool) -> str:
+    if chosen:
+        return f"本任务选择配备“{rule.name}”（细则规定需要时可以配备，依据 {rule.article}）"
+    return (
+        f"本任务未选择配备“{rule.name}”，检查组不设此岗位（细则规定需要时才配备，依据 {rule.article}；"
+        "可在任务中勾选“配备辅助专家”）"
+    )
 
 
 def _rule_text(rule: Slot) -> str:

@@ -100,6 +100,8 @@ def _slot_row(slot: Slot) -> Line:
         extras.append("每个参与部门各配")
     if slot.optional:
         extras.append("按需（可不配）")
+    if slot.on_request:
+        extras.append("任务勾选“配备辅助专家”时才配备")
     ranks = "、".join(slot.ranks) or "不限"
     return Line(
         label=slot.name,
