@@ -4,7 +4,7 @@ The draw keeps who abandoned it, why and who approved; `task_id` is no longer un
 but together with the attempt number.
 
 Revision ID: 0018
-Revises: 0014
+Revises: 0017
 Create Date: 2026-12-04 18:20:00.000000
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 from spotcheck.db import UTCDateTime
 
 revision = "0018"
-down_revision = "0014"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 

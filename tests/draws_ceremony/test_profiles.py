@@ -125,7 +125,7 @@ def test_it_borrows_for_a_short_slot_only_with_approval_and_records_who_approved
     ("code", "coordinator", "leader", "slots"),
     [
         ("140000-DAJ", "shanxi", "shanxi_leader", ["执法检查人员"]),
-        ("370400-GXQ-SW", "zaozhuang", "zaozhuang_leader", ["执法检查人员", "专业人员"]),
+        ("370400-GXQ-SW", "zaozhuang", "zaozhuang_leader", ["执法检查人员"]),
     ],
 )
 def test_it_draws_000_and_003_with_their_own_composition(

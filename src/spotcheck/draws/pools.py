@@ -16,7 +16,7 @@ from spotcheck.departments import service as departments_service
 from spotcheck.departments.models import Department
 from spotcheck.errors import DomainError
 from spotcheck.inspectors.models import Conflict, Inspector
-from spotcheck.inspectors.service import reasons_for
+from spotcheck.inspectors.service import certificate_problem, reasons_for
 from spotcheck.plans.models import Task
 from spotcheck.rulebooks.schema import Profile, Slot
 
@@ -88,6 +88,34 @@ def _own_agency_ids(session: Session, department: Department) -> list[int]:
     return out
 
 
+def slot_groups(
+    session: Session, task: Task, profile: Profile
+) -> list[tuple[Slot, list[tuple[str, Department, list[int]]]]]:
+    """Each profile slot with its manifest slots: (name, the department that owns it, the
+    departments whose people fill it). A per-department slot has one per participant (001 第十五条);
+    an on-request auxiliary slot is there only when the task asks for it (002 第九条第六款)."""
+    initiator = session.get(Department, task.department_id)
+    if initiator is None:
+        raise DomainError("未找到发起部门")
+    subtree = departments_service.acting_scope(session, initiator)
+    own = _own_agency_ids(session, initiator)
+    participants = [session.get(Department, p.department_id) for p in task.participants]
+    out: list[tuple[Slot, list[tuple[str, Department, list[int]]]]] = []
+    for rule in profile.group.slots:
+        if rule.on_request and not task.auxiliary_experts:
+            continue
+        if rule.per_department:
+            groups = [
+                (f"{JOINT_PREFIX}{d.name}", d, departments_service.acting_scope(session, d))
+                for d in participants
+                if d is not None
+            ]
+        else:
+            groups = [(rule.name, initiator, own if rule.leader else subtree)]
+        out.append((rule, groups))
+    return out
+
+
 def _inspectors(session: Session, department_ids: Sequence[int]) -> list[Inspector]:
     query = select(Inspector).where(Inspector.department_id.in_(department_ids))
     return list(session.scalars(query.order_by(Inspector.key)))
@@ -105,7 +133,7 @@ def _fill(
     reasons = reasons_for(session, people, on)
     for person in people:
         label = f"{person.name}（{person.department.name}）"
-        why = _why_not(rule, person, reasons[person.id], taken)
+        why = _why_not(rule, person, reasons[person.id], taken, on)
         if why:
             slot.left_out.setdefault(person.key, f"{label}：{why}")
             continue
@@ -114,7 +142,16 @@ def _fill(
         taken[person.key] = slot.name
 
 
-def _why_not(rule: Slot, person: Inspector, reasons: list[str], taken: dict[str, str]) -> str:
+def leader_basis(rule: Slot) -> str:
+    """Why the 组长's slot takes only certified people: the profile's article, else the platform's."""
+    if rule.certificate_article:
+        return f"依据 {rule.certificate_article}"
+    return "平台规则（细则未规定）：组长带队现场检查，须出示执法证件"
+
+
+def _why_not(
+    rule: Slot, person: Inspector, reasons: list[str], taken: dict[str, str], on: dt.date
+) -> str:
     if person.key in taken:
         return f"已在岗位“{taken[person.key]}”的人员库中（各岗位人员库不得重叠）"
     if rule.expert and not person.auxiliary:
@@ -124,6 +161,11 @@ def _why_not(rule: Slot, person: Inspector, reasons: list[str], taken: dict[str,
     if rule.ranks and person.rank not in rule.ranks:
         wanted = "、".join(rule.ranks)
         return f"职级为“{person.rank or '未填'}”，岗位要求 {wanted}（依据 {rule.article}）"
+    if rule.leader and (problem := certificate_problem(person, on)):
+        # The group leader is the first of this slot (spec "Matching"): everyone in it must be able
+        # to lead an on-site check, even where the rulebook admits uncertified members (001 第十条).
+        others = [r for r in reasons if "执法证" not in r]
+        return "；".join([*others, f"{problem}，不能进入组长所在岗位（{leader_basis(rule)}）"])
     if reasons:
         return "；".join(reasons)
     return ""
@@ -143,28 +185,16 @@ def build_slots(
     `borrowed`: approved borrowings [{"slot", "department_id", "approved_by", "document",
     "rule"}] whose department's eligible people join that slot's pool.
     """
-    initiator = session.get(Department, task.department_id)
-    if initiator is None:
-        raise DomainError("未找到发起部门")
-    subtree = departments_service.acting_scope(session, initiator)
-    own = _own_agency_ids(session, initiator)
     taken: dict[str, str] = {}
     plan = SlotPlan([], [], [])
-    participants = [session.get(Department, p.department_id) for p in task.participants]
-    for rule in profile.group.slots:
-        if rule.per_department:
-            groups = [
-                (f"{JOINT_PREFIX}{d.name}", departments_service.acting_scope(session, d))
-                for d in participants
-                if d is not None
-            ]
-            if not groups:
-                plan.notes.append(
-                    f"岗位“{rule.name}”按参与部门分别匹配，本任务没有参与部门，不设此岗位（依据 {rule.article}）"
-                )
-        else:
-            groups = [(rule.name, own if rule.leader else subtree)]
-        for name, department_ids in groups:
+    for rule in profile.group.on_request:
+        plan.notes.append(_on_request_note(rule, task.auxiliary_experts))
+    for rule, groups in slot_groups(session, task, profile):
+        if rule.per_department and not groups:
+            plan.notes.append(
+                f"岗位“{rule.name}”按参与部门分别匹配，本任务没有参与部门，不设此岗位（依据 {rule.article}）"
+            )
+        for name, _owner, department_ids in groups:
             slot = PoolSlot(name, rule.count, rule.article, _rule_text(rule))
             _fill(session, slot, rule, _inspectors(session, department_ids), taken, on)
             for loan in borrowed:
@@ -181,6 +211,15 @@ def build_slots(
     return plan
 
 
+def _on_request_note(rule: Slot, chosen: bool) -> str:
+    if chosen:
+        return f"本任务选择配备“{rule.name}”（细则规定需要时可以配备，依据 {rule.article}）"
+    return (
+        f"本任务未选择配备“{rule.name}”，检查组不设此岗位（细则规定需要时才配备，依据 {rule.article}；"
+        "可在任务中勾选“配备辅助专家”）"
+    )
+
+
 def _rule_text(rule: Slot) -> str:
     parts = [f"每个检查对象 {rule.count} 人"]
     if rule.ranks:
@@ -189,6 +228,7 @@ def _rule_text(rule: Slot) -> str:
         parts.append("专家库")
     if rule.leader:
         parts.append("组长由发起部门人员担任")
+        parts.append(f"组长出自本岗位，须持有效执法证（{leader_basis(rule)}）")
     if rule.role == "auxiliary":
         parts.append("辅助人员，不计入两名执法人员")
     return f"{'，'.join(parts)}（依据 {rule.article}）"

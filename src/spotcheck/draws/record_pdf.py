@@ -45,11 +45,20 @@ def profile_articles(profile: Profile) -> list[tuple[str, str]]:
     rows.append(
         (f"检查组：每个对象不少于 {group.min_certified} 名执法人员；{group.leader}", group.article)
     )
-    if group.certificate_article:
+    if group.certificate_required and group.certificate_article:
         rows.append(("检查人员须持有有效行政执法证件", group.certificate_article))
     for slot in group.slots:
         role = "辅助人员，不计入检查组" if slot.role == "auxiliary" else "检查组成员"
+        if slot.on_request:
+            role += "，由任务选择是否配备"
         rows.append((f"岗位“{slot.name}”：每个对象 {slot.count} 人（{role}）", slot.article))
+        if slot.leader:
+            rows.append(
+                (
+                    f"岗位“{slot.name}”出组长，须持有效执法证",
+                    slot.certificate_article or "平台规则（细则未规定）",
+                )
+            )
     rounding = ROUNDING[profile.quota.rounding]
     rows.append((f"按比例计算抽取数量时{rounding}", profile.quota.article))
     witnesses = profile.witnesses

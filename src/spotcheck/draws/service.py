@@ -285,7 +285,7 @@ def borrow(
     document: str,
 ) -> DrawBorrowing:
     """Add another department's eligible inspectors to a short slot, with its typed approval."""
-    from spotcheck.draws import pools
+    from spotcheck.draws import lending
 
     require_status(session, actor, draw, {DrawStatus.PREPARED}, "借调人员")
     profile = profile_of(session, draw)
@@ -297,18 +297,13 @@ def borrow(
     task = task_of(session, draw)
     initiator = session.get(Department, task.department_id)
     assert initiator is not None
-    if "同行业" in need.note and department.industry != initiator.industry:
-        raise DomainError(
-            f"依据 {need.article}：只能从同行业部门借调（{department.name} 的行业为"
-            f"“{department.industry or '未填'}”，发起部门为“{initiator.industry}”）"
-        )
-    names = [s.name for s in profile.group.slots if not s.per_department]
-    for link in task.participants:
-        participant = session.get(Department, link.department_id)
-        if participant is not None:
-            names.append(f"{pools.JOINT_PREFIX}{participant.name}")
-    if slot not in names:
-        raise DomainError(f"没有名为“{slot}”的岗位（可选：{'、'.join(names)}）", field="slot")
+    slots = lending.owners(session, task, profile)
+    if slot not in slots:
+        raise DomainError(f"没有名为“{slot}”的岗位（可选：{'、'.join(slots)}）", field="slot")
+    # The same check as the list the page offers, against the department that owns the slot.
+    why = lending.refusal(profile.approvals["borrow"], slots[slot], department)
+    if why:
+        raise DomainError(why, field="department_id")
     # Under the draw's lock (require_status): a second, perhaps concurrent, request for the same
     # borrowing finds the first and is refused instead of borrowing twice.
     if any(r.slot == slot and r.department_id == department.id for r in borrowings(session, draw)):

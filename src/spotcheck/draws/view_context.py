@@ -17,9 +17,8 @@ from spotcheck import clock
 from spotcheck.accounts.models import User
 from spotcheck.channels import service as channels_service
 from spotcheck.db import make_session_factory
-from spotcheck.departments import service as departments_service
 from spotcheck.departments.models import Department
-from spotcheck.draws import abandon, access, entropy_input, events, pools, publish, visits
+from spotcheck.draws import abandon, access, entropy_input, events, lending, pools, publish, visits
 from spotcheck.draws import outcome as outcome_mod
 from spotcheck.draws.attachments import KINDS as ATTACHMENT_KINDS
 from spotcheck.draws.attachments import named_for as attachment_name
@@ -167,18 +166,9 @@ def prepared_view(session: Session, draw: Draw) -> dict[str, Any]:
             for s in plan.slots
         ],
         "borrowed": borrowed,
-        "slot_names": [s.name for s in plan.slots],
-        "lenders": _lenders(session, draw) if profile.approvals.get("borrow") else [],
+        # Per slot, only the departments the borrowing would accept (lending.refusal).
+        "lenders": {n: ds for n, ds in lending.lenders(session, task, profile).items() if ds},
     }
-
-
-def _lenders(session: Session, draw: Draw) -> list[Department]:
-    # Other agencies only: the initiator's own subtree is in its pools already.
-    initiator = session.get(Department, draw.department_id)
-    assert initiator is not None
-    own = set(departments_service.acting_scope(session, initiator))
-    rows = session.scalars(select(Department).order_by(Department.path)).all()
-    return [d for d in rows if d.id not in own]
 
 
 def witness_users(session: Session, principal: Principal) -> list[User]:

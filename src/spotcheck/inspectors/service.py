@@ -87,13 +87,23 @@ def ineligibility(
     if inspector.status != "在岗":
         reasons.append(f"人员状态为“{inspector.status}”，不在岗")
     if certificate_required and inspector.category in CERTIFIED_CATEGORIES:
-        if not inspector.cert_no:
-            reasons.append("无执法证")
-        elif inspector.cert_valid_until is not None and inspector.cert_valid_until < on:
-            reasons.append(f"执法证已于 {inspector.cert_valid_until.isoformat()} 过期")
+        problem = certificate_problem(inspector, on)
+        if problem:
+            reasons.append(problem)
     if certificate_required and inspector.category == "日常监管人员":
         reasons.append("日常监管人员无执法证（细则要求持证时不得抽取；001 第十条允许时除外）")
     return reasons
+
+
+def certificate_problem(inspector: Inspector, on: dt.date) -> str:
+    """Why the inspector holds no valid enforcement certificate on a date ("" when they do)."""
+    if inspector.category not in CERTIFIED_CATEGORIES:
+        return f"人员类别为“{inspector.category}”，无执法证"
+    if not inspector.cert_no:
+        return "无执法证"
+    if inspector.cert_valid_until is not None and inspector.cert_valid_until < on:
+        return f"执法证已于 {inspector.cert_valid_until.isoformat()} 过期"
+    return ""
 
 
 def certificate_required(session: Session, department_id: int) -> tuple[bool, str]:

@@ -235,6 +235,12 @@ def template(
         'overlap_policy = ""                            # 同期已被其他部门抽中：merge 合并检查 / exclude 排除；空为细则默认',
         "# batch_count = 2                              # 检查批次数（重点事项随机确定批次顺序时）",
         'requirements = ""                              # 工作要求',
+    ]
+    if profile is None or profile.group.on_request:
+        lines.append(
+            "# auxiliary_experts = true                     # 配备辅助专家（细则规定需要时配备，如 002 第九条第六款）"
+        )
+    lines += [
         "",
         "[filters]                                     # 抽取范围（均可不填）",
         'target_types = []                             # 对象类型，如 ["企业"]',

@@ -6,7 +6,7 @@ import datetime as dt
 import enum
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from spotcheck.db import Base, UTCDateTime, str_enum, utcnow
@@ -118,6 +118,9 @@ class Task(Base):
     grounds: Mapped[str] = mapped_column(String(100), default="")  # "|投诉举报|法定|"
     overlap_policy: Mapped[str] = mapped_column(String(10), default="")  # merge / exclude
     batch_count: Mapped[int | None] = mapped_column()
+    # Whether the groups take the profile's on-request auxiliary slot (002 第九条第六款: experts
+    # "may" be added when a check needs them); off unless the task asks for them.
+    auxiliary_experts: Mapped[bool] = mapped_column(default=False, server_default=false())
     requirements: Mapped[str] = mapped_column(Text, default="")
     created_by: Mapped[str] = mapped_column(String(60), default="")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)

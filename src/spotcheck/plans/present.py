@@ -134,6 +134,7 @@ def task_out(session: Session, task: Task, expected: int | None = None) -> TaskO
         overlap_policy=task.overlap_policy,
         batch_count=task.batch_count,
         requirements=task.requirements,
+        auxiliary_experts=task.auxiliary_experts,
         problems=tasks_service.problems(session, task),
         expected=expected,
     )

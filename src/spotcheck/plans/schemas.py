@@ -95,6 +95,7 @@ class TaskOut(BaseModel):
     overlap_policy: str
     batch_count: int | None
     requirements: str
+    auxiliary_experts: bool = False
     problems: list[str]
     expected: int | None = None  # planned draws (quota) where the plan page computes it
 

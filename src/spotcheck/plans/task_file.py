@@ -47,6 +47,7 @@ LABELS = {
     "overlap_policy": "重叠对象处理",
     "batch_count": "检查批次数",
     "requirements": "工作要求",
+    "auxiliary_experts": "配备辅助专家",
 }
 
 
@@ -85,6 +86,9 @@ class TaskDoc(BaseModel):
     overlap_policy: str = Field("", description="merge（合并检查）或 exclude（排除）；不填按细则")
     batch_count: int | None = Field(None, ge=1, le=100, description="检查批次数（1–100）")
     requirements: str = ""
+    auxiliary_experts: bool = Field(
+        False, description="配备辅助专家（细则有按需配备的辅助人员岗位时，如 002 第九条第六款）"
+    )
     special_basis: str = Field(
         "", description="计划外专项检查的依据（部署文件名称或文号）；仅用于专项检查"
     )
@@ -271,6 +275,7 @@ def to_input(
         overlap_policy=doc.overlap_policy.strip(),
         batch_count=doc.batch_count,
         requirements=doc.requirements,
+        auxiliary_experts=doc.auxiliary_experts,
         special_basis=doc.special_basis.strip(),
     )
     return data, errors
@@ -322,5 +327,6 @@ def doc_of(session: Session, data: TaskInput) -> TaskDoc:
         overlap_policy=data.overlap_policy,
         batch_count=data.batch_count,
         requirements=data.requirements,
+        auxiliary_experts=data.auxiliary_experts,
         special_basis=data.special_basis,
     )

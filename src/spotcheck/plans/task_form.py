@@ -100,6 +100,7 @@ def parse(values: Mapping[str, Any], profile: Profile) -> tuple[TaskInput, dict[
         overlap_policy=str(values.get("overlap_policy", "")),
         batch_count=batch,
         requirements=str(values.get("requirements", "")),
+        auxiliary_experts=str(values.get("auxiliary_experts", "")) == "1",
         special_basis=str(values.get("special_basis", "")),
     )
     return data, errors
@@ -130,6 +131,7 @@ def values_of(data: TaskInput) -> dict[str, Any]:
         "overlap_policy": data.overlap_policy,
         "batch_count": str(data.batch_count or ""),
         "requirements": data.requirements,
+        "auxiliary_experts": "1" if data.auxiliary_experts else "",
         "special_basis": data.special_basis,
     }
     for key, setting in data.strata_settings.items():

@@ -45,6 +45,7 @@ class TaskInput:
     overlap_policy: str = ""
     batch_count: int | None = None
     requirements: str = ""
+    auxiliary_experts: bool = False
     special: bool = False
     special_basis: str = ""
 
@@ -80,6 +81,7 @@ def input_of(task: Task) -> TaskInput:
         overlap_policy=task.overlap_policy,
         batch_count=task.batch_count,
         requirements=task.requirements,
+        auxiliary_experts=task.auxiliary_experts,
         special=task.special,
         special_basis=task.special_basis,
     )
@@ -157,6 +159,11 @@ def check(
         errors["batch_count"] = "检查批次数应为 1–100 的整数"
     if data.special and not data.special_basis.strip():
         errors["special_basis"] = "专项检查须写明依据（部署文件名称或文号）"
+    if data.auxiliary_experts and not profile.group.on_request:
+        errors["auxiliary_experts"] = (
+            f"细则 {profile.code} 没有可由任务选择配备的辅助人员岗位（依据 {profile.group.article}），"
+            "不能勾选“配备辅助专家”"
+        )
     return errors
 
 

@@ -76,6 +76,7 @@ def _apply(session: Session, task: Task, data: TaskInput) -> None:
     task.overlap_policy = data.overlap_policy
     task.batch_count = data.batch_count
     task.requirements = data.requirements.strip()
+    task.auxiliary_experts = data.auxiliary_experts
     task.special, task.special_basis = data.special, data.special_basis.strip()[:300]
     task.updated_at = utcnow()
     # Replace the links in two flushes: a kept item must not collide with its own old row.

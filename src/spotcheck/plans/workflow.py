@@ -59,6 +59,7 @@ def copy_task(session: Session, task: Task, plan: AnnualPlan, actor: Actor) -> T
         overlap_policy=task.overlap_policy,
         batch_count=task.batch_count,
         requirements=task.requirements,
+        auxiliary_experts=task.auxiliary_experts,
         created_by=actor.name,
     )
     copy.items = [

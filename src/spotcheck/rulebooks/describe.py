@@ -90,7 +90,8 @@ def _slot_row(slot: Slot) -> Line:
     kind = "检查组成员" if slot.role == "member" else "辅助人员（不计入执法人员人数）"
     extras = []
     if slot.leader:
-        extras.append("组长从此类产生")
+        basis = slot.certificate_article or "平台规则（细则未规定）"
+        extras.append(f"组长从此类产生，须持有效执法证（{basis}）")
     if slot.expert:
         extras.append("专家/专业人员")
     if slot.draw_first:
@@ -99,6 +100,8 @@ def _slot_row(slot: Slot) -> Line:
         extras.append("每个参与部门各配")
     if slot.optional:
         extras.append("按需（可不配）")
+    if slot.on_request:
+        extras.append("任务勾选“配备辅助专家”时才配备")
     ranks = "、".join(slot.ranks) or "不限"
     return Line(
         label=slot.name,

@@ -246,6 +246,12 @@ class Slot(Rule):
     per_department: bool = False
     leader: bool = False
     optional: bool = False
+    # Only in the groups of a task that asks for it (the task's `auxiliary_experts`): the rulebook
+    # says such people "may" be added when a check needs them (002 第九条第六款, 003 第七条).
+    on_request: bool = False
+    # The article that makes this slot's people show a valid enforcement certificate. The 组长's
+    # slot always requires one (he leads the on-site check); None there: the platform's rule.
+    certificate_article: Article | None = None
 
 
 class Group(Rule):
@@ -256,6 +262,18 @@ class Group(Rule):
     certificate_article: Article | None = None
     leader: str = ""
     slots: Annotated[list[Slot], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _on_request_shape(self) -> Group:
+        for slot in self.slots:
+            if slot.on_request and (slot.leader or slot.role != "auxiliary"):
+                raise ValueError(f"岗位“{slot.name}”按任务选择配备，只能是辅助人员岗位且不出组长")
+        return self
+
+    @property
+    def on_request(self) -> list[Slot]:
+        """The auxiliary slots a task adds only when it asks for them."""
+        return [s for s in self.slots if s.on_request]
 
 
 # The kinds of witness offered where a rulebook names none (平台规则（细则未规定）).
@@ -315,6 +333,12 @@ class Approval(Rule):
 
     by: Annotated[str, Field(min_length=1, max_length=60)]
     level: ApprovalLevelName | None = None
+    # Borrowing only (approvals.borrow): which departments may lend. `same_industry`: the
+    # department that owns the slot and the lender share an industry (001 第十七条); `within`:
+    # the lender lies in the same province or city as the slot's owner, by `within_article`.
+    same_industry: bool = False
+    within: Literal["any", "province", "city"] = "any"
+    within_article: Article | None = None
 
 
 class Channel(Rule):
