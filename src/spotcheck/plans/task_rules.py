@@ -252,6 +252,31 @@ def problems(session: Session, task: Task) -> list[str]:
     return list(dict.fromkeys(found))
 
 
+def joint_warning(profile: Profile, participant_count: int) -> str:
+    """The warning for a task without participants where the profile's checks are joint ("" if
+    none): a joint mode whose item lists are only 部门联合 lists (000 第五条: 省档案局随机抽查事项清单
+    仅涉及部门联合抽查事项清单; 第九条: 会同配合部门启动抽查任务)."""
+    if participant_count or profile.mode.kind != "joint":
+        return ""
+    if set(profile.scope.item_list_types) != {"部门联合"}:
+        return ""
+    rule = profile.approvals.get("item_list")
+    articles = list(dict.fromkeys(a for a in (rule and rule.article, profile.mode.article) if a))
+    return (
+        f"本任务没有配合部门：依据 {'、'.join(articles)}，本细则的抽查事项均为部门联合抽查事项，"
+        "应会同配合部门启动抽查任务、各自匹配执法检查人员；请在“参与部门”中勾选配合部门"
+        "（未勾选仍可保存和提交）"
+    )
+
+
+def warnings(session: Session, task: Task) -> list[str]:
+    """What should be looked at in a saved task (it does not stop it), each with its article."""
+    found = []
+    if text := joint_warning(profile_of_task(session, task), len(task.participants)):
+        found.append(text)
+    return found
+
+
 def item_choices(
     session: Session, initiating: Department, participant_ids: Sequence[int] = ()
 ) -> list[CheckItem]:
