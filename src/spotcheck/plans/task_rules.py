@@ -138,13 +138,15 @@ def check(
         errors["window_start"] = "请填写检查开始日期"
     if end is None:
         errors["window_end"] = "请填写检查结束日期"
-    if start and end:
-        if start > end:
-            errors["window_end"] = "结束日期不能早于开始日期"
-        elif year is not None and (start.year != year or end.year != year):
-            errors["window_start"] = (
-                f"检查时间应在计划年度 {year} 年内（依据 {profile.plan.article}：年度计划以自然年为单位）"
-            )
+    if start and end and start > end:
+        errors["window_end"] = "结束日期不能早于开始日期"
+    if year is not None:
+        for key, label, day in (("window_start", "开始", start), ("window_end", "结束", end)):
+            if day is not None and day.year != year and key not in errors:
+                errors[key] = (
+                    f"{label}日期 {day.isoformat()} 不在计划年度 {year} 年内，"
+                    f"应在 {year}-01-01 至 {year}-12-31 之间（{year_rule(profile)}）"
+                )
     if not data.methods:
         errors["methods"] = "请至少选择一种检查方式"
     elif unknown := [m for m in data.methods if m not in METHODS]:
@@ -235,6 +237,14 @@ def _check_strata(profile: Profile, settings: dict[str, Any], errors: dict[str, 
             count = value["count"]
             if not isinstance(count, int) or isinstance(count, bool) or count < 0:
                 errors[where] = f"“{stratum.name}”的抽取数量应为不小于 0 的整数"
+
+
+def year_rule(profile: Profile) -> str:
+    """Why a plan's task runs within the plan year: the profile's plan rule where it says the plan
+    is made by natural year (001 第十三条), else the platform's rule."""
+    if "自然年" in profile.plan.note:
+        return f"依据 {profile.plan.article}：{profile.plan.note}"
+    return "平台规则（细则未规定）：年度计划中的任务在计划年度内实施，跨年的检查列入下一年度计划"
 
 
 def problems(session: Session, task: Task) -> list[str]:

@@ -20,7 +20,7 @@ from spotcheck.eligibility import cache as eligibility_cache
 from spotcheck.eligibility import service as eligibility
 from spotcheck.errors import DomainError, Forbidden
 from spotcheck.ids import PathId, Year
-from spotcheck.plans import access, readiness, task_form
+from spotcheck.plans import access, readiness, task_form, task_rules
 from spotcheck.plans import service as plans_service
 from spotcheck.plans import tasks as tasks_service
 from spotcheck.plans.models import EDITABLE, AnnualPlan, Task
@@ -81,6 +81,7 @@ def _form(
         ground_hints=task_form.ground_hints(profile),
         overlap_hint=task_form.overlap_hint(profile),
         special_rule=tasks_service.special_rule(profile),
+        year_rule=task_rules.year_rule(profile),
     )
 
 
