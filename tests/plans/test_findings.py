@@ -134,3 +134,18 @@ def test_it_warns_about_a_000_joint_task_without_participants(
     assert "本任务没有配合部门" not in client.get(f"/tasks/{joint.id}").text
     # A warning, not a blocker: the plan goes to approval.
     assert _submit(client, plan)[0] == 303
+
+
+def test_it_marks_the_004_target_as_a_warning_and_the_003_minimum_as_a_blocker_on_the_page(
+    agency: Agency, db: Session, client: TestClient
+) -> None:
+    agency.adopt("luan-daj")
+    agency.targets(100, target_type="其他组织")
+    plan = agency.plan()
+    agency.task(plan, agency.item("LA-1"), strata_settings={"all": {"count": 30}})
+    db.commit()
+    login(client, "coord")
+    page = _page(client, plan)
+    ratio = page[page.index('id="annual-ratio"') :]
+    assert "！ 2026年计划抽查 30 户次" in ratio and "（提示，不影响提交）" in ratio
+    assert "✘" not in ratio and "✘ 不能提交" not in page
