@@ -124,10 +124,14 @@ def test_it_checks_every_field_of_a_task_with_its_rule(agency: Agency, db: Sessi
     outside = agency.task_input(
         item, window_start=dt.date(2027, 2, 1), window_end=dt.date(2027, 3, 1)
     )
-    with pytest.raises(
-        tasks_service.TaskInvalid, match="计划年度 2026 年内（依据 002 第二条第二款"
-    ):
+    with pytest.raises(tasks_service.TaskInvalid) as refused:
         tasks_service.create(db, actor(agency.officer), plan, outside)
+    # Both dates named on their own fields; 002 does not say a plan is made by natural year.
+    assert set(refused.value.errors) == {"window_start", "window_end"}
+    assert refused.value.errors["window_end"].startswith(
+        "结束日期 2027-03-01 不在计划年度 2026 年内，应在 2026-01-01 至 2026-12-31 之间"
+        "（平台规则（细则未规定）"
+    )
 
 
 def test_it_numbers_tasks_pins_items_and_renumbers_after_a_delete(

@@ -225,3 +225,24 @@ def test_it_creates_a_special_campaign_marked_as_such(
         "/api/v1/tasks/special", json={**body, "department": "CITY-C"}, headers=officer
     )
     assert outside.status_code == 404
+
+
+def test_it_lists_in_the_plan_the_problems_its_submission_refuses(
+    app: FastAPI, world: World, db: Session
+) -> None:
+    api = _api(app)
+    coord, officer = world.token(world.coordinator), world.token(world.officer)
+    world.item("JG-G", kind="一般")  # its list ratio: 5%
+    db.commit()
+    pid = _plan(api, world)["id"]
+    doc = world.task_doc(main_item="JG-G", other_items=[], participants=[])
+    assert api.post(f"/api/v1/plans/{pid}/tasks", json=doc, headers=officer).status_code == 201
+
+    shown = api.get(f"/api/v1/plans/{pid}", headers=coord).json()
+    problems = shown["tasks"][0]["problems"]
+    assert (
+        len(problems) == 1 and "一般检查事项“事项JG-G”（JG-G）的抽查比例不得超过5%" in problems[0]
+    )
+    assert shown["blockers"] == []
+    refused = api.post(f"/api/v1/plans/{pid}/submit", json={}, headers=coord)
+    assert refused.status_code == 400 and problems[0] in refused.json()["detail"]

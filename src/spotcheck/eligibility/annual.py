@@ -8,7 +8,7 @@ quota (special campaigns are outside the plan), so a target drawn by two tasks c
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 
 from sqlalchemy import select
@@ -36,6 +36,9 @@ class AnnualSummary:
     rule: AnnualRatio | None
     ok: bool
     message: str
+    # Each task's eligibility problems (a general item above its ratio …), by task id: what the
+    # submission refuses and the plan page lists (plans.findings).
+    task_problems: dict[int, list[str]] = field(default_factory=dict)
 
 
 TWICE = "同一检查对象被两个任务抽取时计两次"
@@ -58,9 +61,12 @@ def summarise(session: Session, plan: AnnualPlan, on: dt.date | None = None) -> 
         select(Task).where(Task.plan_id == plan.id, Task.special.is_(False)).order_by(Task.number)
     ).all()
     shared = eligibility.Shared()
-    planned = [
-        (task, eligibility.evaluate(session, task, on, shared=shared).total_quota) for task in tasks
-    ]
+    planned: list[tuple[Task, int]] = []
+    problems: dict[int, list[str]] = {}
+    for task in tasks:  # one evaluation at a time: each holds its candidates
+        result = eligibility.evaluate(session, task, on, shared=shared)
+        planned.append((task, result.total_quota))
+        problems[task.id] = list(result.problems)
     total = sum(n for _task, n in planned)
     exact = Fraction(total, size) if size else Fraction(0)
     rule = profile.annual
@@ -92,4 +98,5 @@ def summarise(session: Session, plan: AnnualPlan, on: dt.date | None = None) -> 
         rule=rule,
         ok=ok,
         message=message,
+        task_problems=problems,
     )

@@ -144,6 +144,19 @@ def quotas(
     return out
 
 
+def general_cap(profile: Profile, kind: str, ratio_bp: int | None) -> Fraction | None:
+    """The ratio cap of a main item (profile.items, with its article): for a general item the
+    profile's fixed maximum and/or the item's list ratio, the lower of the two; None for a key item
+    or a general item without a ratio."""
+    if kind != "一般":
+        return None
+    rules = profile.items
+    limits = [Fraction(str(rules.general_max_ratio))] if rules.general_max_ratio is not None else []
+    if rules.general_cap == "item_ratio" and ratio_bp is not None:
+        limits.append(Fraction(ratio_bp, 10000))
+    return min(limits) if limits else None
+
+
 def caps(
     profile: Profile,
     items: list[ItemInfo],
@@ -159,15 +172,10 @@ def caps(
         return ""
     rules = profile.items
     if main.kind == "一般":
-        limits = (
-            [Fraction(str(rules.general_max_ratio))] if rules.general_max_ratio is not None else []
-        )
-        if rules.general_cap == "item_ratio" and main.ratio_bp is not None:
-            limits.append(Fraction(main.ratio_bp, 10000))
-        if not limits:
+        cap = general_cap(profile, main.kind, main.ratio_bp)
+        if cap is None:
             warnings.append(f"一般检查事项“{main.name}”未设抽查比例，无法核对比例上限")
             return ""
-        cap = min(limits)
         allowed = apply_rounding(total * cap, profile.quota.rounding)
         if quota > allowed:
             problems.append(

@@ -99,8 +99,10 @@ def plan_lines(plan: PlanDetail) -> list[str]:
         out.append(f"  #{task.id} 任务 {task.number}“{task.name}”：{_items_text(task)}{joint}")
         out.append(f"      检查时间 {task.window_start}～{task.window_end}{expected}")
         out += [f"      ！{p}" for p in task.problems]
+        out += [f"      提示：{w}" for w in task.warnings]
     annual = plan.annual
     out += ["", "【年度抽查比例】", f"  {'✓' if annual.ok else '✗'} {annual.message}"]
+    out += [f"  ！不能提交：{b}" for b in plan.blockers]
     if len(plan.versions) > 1:
         out += ["", "【版本】"]
         out += [f"  第 {v.version} 版 #{v.id}：{v.status_label}" for v in plan.versions]

@@ -10,8 +10,8 @@ from spotcheck.catalog.models import CheckItem, CheckItemVersion
 from spotcheck.departments.models import Department
 from spotcheck.eligibility import annual
 from spotcheck.eligibility import service as eligibility
+from spotcheck.plans import findings
 from spotcheck.plans import service as plans_service
-from spotcheck.plans import tasks as tasks_service
 from spotcheck.plans.models import PLAN_LABELS, STEP_LABELS, AnnualPlan, PlanStatus, Task
 from spotcheck.plans.schemas import (
     AnnualOut,
@@ -108,8 +108,15 @@ def _items(session: Session, task: Task) -> list[ItemOut]:
     return out
 
 
-def task_out(session: Session, task: Task, expected: int | None = None) -> TaskOut:
-    """A task with its problems (validation, each with its article)."""
+def task_out(
+    session: Session,
+    task: Task,
+    expected: int | None = None,
+    found: findings.TaskFindings | None = None,
+) -> TaskOut:
+    """A task with its problems (validation, each with its article); in a plan's detail, its
+    plans.findings (also the problems of its eligibility, as the submission enforces them)."""
+    found = found or findings.of_task(session, task)
     sub = session.get(SubRegistry, task.sub_registry_id) if task.sub_registry_id else None
     plan = task.plan
     return TaskOut(
@@ -135,8 +142,9 @@ def task_out(session: Session, task: Task, expected: int | None = None) -> TaskO
         batch_count=task.batch_count,
         requirements=task.requirements,
         auxiliary_experts=task.auxiliary_experts,
-        problems=tasks_service.problems(session, task),
+        problems=found.blockers,
         expected=expected,
+        warnings=found.warnings,
     )
 
 
@@ -144,7 +152,7 @@ def task_detail(session: Session, task: Task, today: dt.date) -> TaskDetail:
     """A task with its draw blockers and warnings."""
     check = plans_service.draw_check(session, task, today)
     return TaskDetail(
-        **task_out(session, task).model_dump(),
+        **task_out(session, task).model_dump(exclude={"warnings"}),
         may_draw=not check.blockers,
         blockers=check.blockers,
         warnings=check.warnings,
@@ -172,6 +180,7 @@ def plan_detail(session: Session, plan: AnnualPlan, today: dt.date) -> PlanDetai
     profile = plans_service.profile_of(session, plan)
     summary = annual.summarise(session, plan)
     expected = {t.id: n for t, n in summary.planned}
+    found = findings.of_plan(session, plan, summary)
     return PlanDetail(
         **plan_out(session, plan, today).model_dump(),
         description=plan.description,
@@ -179,8 +188,10 @@ def plan_detail(session: Session, plan: AnnualPlan, today: dt.date) -> PlanDetai
         profile_name=profile.profile.name,
         profile_warnings=list(rulebooks_service.warnings(profile, today)),
         steps=[step_out(s) for s in plans_service.steps(plan)],
-        tasks=[task_out(session, t, expected.get(t.id)) for t in plan.tasks],
+        tasks=[task_out(session, t, expected.get(t.id), found.tasks[t.id]) for t in plan.tasks],
         annual=annual_out(summary),
+        blockers=found.blockers,
+        warnings=found.warnings,
         versions=[
             VersionOut(
                 id=v.id, version=v.version, status=v.status.value, status_label=v.status_label

@@ -13,7 +13,7 @@ from spotcheck.calendar import service as calendar_service
 from spotcheck.catalog.models import CheckItem
 from spotcheck.deadlines import service as deadlines_service
 from spotcheck.deadlines.models import Deadline, DeadlineState
-from spotcheck.plans import task_rules
+from spotcheck.plans import findings, task_rules
 from spotcheck.plans.models import PLAN_LABELS, PLAN_ORDER, AnnualPlan, PlanStatus, Task
 from spotcheck.rulebooks import pinned
 from spotcheck.rulebooks.schema import Profile
@@ -202,9 +202,9 @@ def draw_check(
                 f"事项 {item.code} 属于“{item.published.list_type}”清单，本细则只允许使用"
                 f"{'、'.join(profile.scope.item_list_types)}清单（依据 {profile.scope.article}）"
             )
-    for problem in task_rules.problems(session, task):
-        if problem not in blockers:
-            blockers.append(problem)
+    own = findings.of_task(session, task)  # what the plan's submission also enforces
+    blockers.extend(p for p in own.blockers if p not in blockers)
+    warnings.extend(own.warnings)
     if not with_eligibility:
         return DrawCheck(blockers, warnings)
     from spotcheck.eligibility import service as eligibility  # heavy: only when evaluating

@@ -98,6 +98,7 @@ class TaskOut(BaseModel):
     auxiliary_experts: bool = False
     problems: list[str]
     expected: int | None = None  # planned draws (quota) where the plan page computes it
+    warnings: list[str] = []  # what plans.findings warns about (a joint task without participants)
 
 
 class TaskDetail(TaskOut):
@@ -142,6 +143,10 @@ class PlanDetail(PlanOut):
     tasks: list[TaskOut]
     annual: AnnualOut
     versions: list[VersionOut]
+    # plans.findings: the plan's own blockers (no task, below the annual minimum) and warnings;
+    # with each task's problems, exactly what a submission refuses.
+    blockers: list[str] = []
+    warnings: list[str] = []
 
 
 class StratumOut(BaseModel):

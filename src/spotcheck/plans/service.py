@@ -14,7 +14,7 @@ from spotcheck.audit import service as audit_service
 from spotcheck.audit.service import Actor
 from spotcheck.departments.models import Department
 from spotcheck.errors import DomainError, NotFound
-from spotcheck.plans import readiness, task_rules, workflow
+from spotcheck.plans import findings, readiness, workflow
 from spotcheck.plans.models import EDITABLE, AnnualPlan, PlanStatus
 from spotcheck.plans.readiness import DrawCheck, DueInfo, draw_blockers, draw_check, due_info
 from spotcheck.plans.workflow import PLAN
@@ -204,25 +204,15 @@ def _move(
 
 
 def submit(session: Session, actor: Actor, plan: AnnualPlan, opinion: str = "") -> WorkflowStep:
-    """Send the plan for approval: it needs at least one task and every task valid."""
-    from spotcheck.eligibility import service as eligibility  # heavy; only submission needs it
-
+    """Send the plan for approval: refused with every blocker of plans.findings (the same list the
+    plan page shows), each with its article."""
     profile = profile_of(session, plan)
     approval = profile.plan.approval
     rule = _basis(approval, f"年度计划报{approval.by}审定")
     workflow_service.guard(session, PLAN, plan, PlanStatus.SUBMITTED, actor, rule)
-    if not plan.tasks:
-        raise DomainError("年度计划中还没有抽查任务，请先新增至少一个任务再提交审批")
-    wrong = []
-    for task in plan.tasks:
-        found = task_rules.problems(session, task)
-        if not found:
-            # Caps that depend on the registry (a general item's ratio, 002 第五条) are plan defects too.
-            found = eligibility.evaluate(session, task).problems
-        if found:
-            wrong.append(f"任务 {task.number}“{task.name}”：{'；'.join(found)}")
-    if wrong:
-        raise DomainError("以下任务需要先修改：" + " / ".join(wrong))
+    found = findings.for_submission(session, plan)
+    if not found.ok:
+        raise DomainError(found.refusal())
     return _move(
         session,
         actor,

@@ -4,9 +4,12 @@ and the hints that explain to a first-time user what each choice changes (from t
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from fractions import Fraction
 from typing import Any
 
+from spotcheck.catalog.models import CheckItem
+from spotcheck.eligibility import quotas
 from spotcheck.ids import parse_id
 from spotcheck.plans.task_rules import TaskInput
 from spotcheck.rulebooks.schema import GROUNDS, Profile
@@ -149,6 +152,32 @@ def defaults(year: int) -> dict[str, Any]:
         "window_end": dt.date(year, 11, 30).isoformat(),
         "methods": ["实地核查"],
     }
+
+
+def caps(profile: Profile, items: Sequence[CheckItem]) -> dict[int, str]:
+    """The ratio cap (a percent without the sign, "5") of each offered item that has one as a main
+    item: a general item under the profile's items rule (quotas.general_cap)."""
+    out: dict[int, str] = {}
+    for item in items:
+        version = item.published
+        cap = quotas.general_cap(profile, version.kind, version.ratio_bp) if version else None
+        if cap is not None:
+            out[item.id] = quotas.percent(cap).rstrip("%")
+    return out
+
+
+def within_cap(values: dict[str, Any], profile: Profile, cap: str) -> list[str]:
+    """Start each stratum left blank whose default ratio is above the main item's cap at the cap
+    (so that a new task's defaults respect it); returns the fields so filled."""
+    filled = []
+    for stratum in profile.strata:
+        ratio, count = f"s_{stratum.key}_ratio", f"s_{stratum.key}_count"
+        if str(values.get(ratio, "")).strip() or str(values.get(count, "")).strip():
+            continue
+        if Fraction(str(stratum.ratio)) > Fraction(cap) / 100:
+            values[ratio] = cap
+            filled.append(ratio)
+    return filled
 
 
 def ground_hints(profile: Profile) -> dict[str, str]:

@@ -140,13 +140,15 @@ def check(
         errors["window_start"] = "请填写检查开始日期"
     if end is None:
         errors["window_end"] = "请填写检查结束日期"
-    if start and end:
-        if start > end:
-            errors["window_end"] = "结束日期不能早于开始日期"
-        elif year is not None and (start.year != year or end.year != year):
-            errors["window_start"] = (
-                f"检查时间应在计划年度 {year} 年内（依据 {profile.plan.article}：年度计划以自然年为单位）"
-            )
+    if start and end and start > end:
+        errors["window_end"] = "结束日期不能早于开始日期"
+    if year is not None:
+        for key, label, day in (("window_start", "开始", start), ("window_end", "结束", end)):
+            if day is not None and day.year != year and key not in errors:
+                errors[key] = (
+                    f"{label}日期 {day.isoformat()} 不在计划年度 {year} 年内，"
+                    f"应在 {year}-01-01 至 {year}-12-31 之间（{year_rule(profile)}）"
+                )
     if not data.methods:
         errors["methods"] = "请至少选择一种检查方式"
     elif unknown := [m for m in data.methods if m not in METHODS]:
@@ -244,6 +246,14 @@ def _check_strata(profile: Profile, settings: dict[str, Any], errors: dict[str, 
                 errors[where] = f"“{stratum.name}”的抽取数量应为不小于 0 的整数"
 
 
+def year_rule(profile: Profile) -> str:
+    """Why a plan's task runs within the plan year: the profile's plan rule where it says the plan
+    is made by natural year (001 第十三条), else the platform's rule."""
+    if "自然年" in profile.plan.note:
+        return f"依据 {profile.plan.article}：{profile.plan.note}"
+    return "平台规则（细则未规定）：年度计划中的任务在计划年度内实施，跨年的检查列入下一年度计划"
+
+
 def problems(session: Session, task: Task) -> list[str]:
     """Everything wrong with a saved task, in Chinese with the article (empty = valid)."""
     profile = profile_of_task(session, task)
@@ -257,6 +267,31 @@ def problems(session: Session, task: Task) -> list[str]:
     if len(mains) != 1:
         found.insert(0, f"任务应有且只有一个主事项（“1+X”），现有 {len(mains)} 个")
     return list(dict.fromkeys(found))
+
+
+def joint_warning(profile: Profile, participant_count: int) -> str:
+    """The warning for a task without participants where the profile's checks are joint ("" if
+    none): a joint mode whose item lists are only 部门联合 lists (000 第五条: 省档案局随机抽查事项清单
+    仅涉及部门联合抽查事项清单; 第九条: 会同配合部门启动抽查任务)."""
+    if participant_count or profile.mode.kind != "joint":
+        return ""
+    if set(profile.scope.item_list_types) != {"部门联合"}:
+        return ""
+    rule = profile.approvals.get("item_list")
+    articles = list(dict.fromkeys(a for a in (rule and rule.article, profile.mode.article) if a))
+    return (
+        f"本任务没有配合部门：依据 {'、'.join(articles)}，本细则的抽查事项均为部门联合抽查事项，"
+        "应会同配合部门启动抽查任务、各自匹配执法检查人员；请在“参与部门”中勾选配合部门"
+        "（未勾选仍可保存和提交）"
+    )
+
+
+def warnings(session: Session, task: Task) -> list[str]:
+    """What should be looked at in a saved task (it does not stop it), each with its article."""
+    found = []
+    if text := joint_warning(profile_of_task(session, task), len(task.participants)):
+        found.append(text)
+    return found
 
 
 def item_choices(

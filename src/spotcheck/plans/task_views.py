@@ -19,8 +19,8 @@ from spotcheck.draws import service as draws_service
 from spotcheck.eligibility import cache as eligibility_cache
 from spotcheck.eligibility import service as eligibility
 from spotcheck.errors import DomainError, Forbidden
-from spotcheck.ids import PathId, Year
-from spotcheck.plans import access, readiness, task_form
+from spotcheck.ids import PathId, Year, parse_id
+from spotcheck.plans import access, readiness, task_form, task_rules
 from spotcheck.plans import service as plans_service
 from spotcheck.plans import tasks as tasks_service
 from spotcheck.plans.models import EDITABLE, AnnualPlan, Task
@@ -51,6 +51,7 @@ def _form(
     task: Task | None = None,
     special: bool = False,
     status_code: int = 200,
+    fill: bool = False,
 ) -> HTMLResponse:
     joint = profile.mode.kind == "joint"
     participants = tasks_service.participant_choices(db, department) if joint else []
@@ -58,6 +59,9 @@ def _form(
     # chosen as a participant (so no reload is needed between the two choices).
     items = tasks_service.item_choices(db, department, [d.id for d in participants])
     owners = {d.id: d.name for d in db.scalars(select(Department))}
+    caps = task_form.caps(profile, items)
+    cap = caps.get(parse_id(str(values.get("main_item_id", ""))) or 0, "")
+    auto_filled = task_form.within_cap(values, profile, cap) if fill and cap else []
     return render(
         request,
         "plans/task_form.html",
@@ -81,6 +85,10 @@ def _form(
         ground_hints=task_form.ground_hints(profile),
         overlap_hint=task_form.overlap_hint(profile),
         special_rule=tasks_service.special_rule(profile),
+        year_rule=task_rules.year_rule(profile),
+        caps=caps,
+        cap=cap,
+        auto_filled=auto_filled,
     )
 
 
@@ -114,16 +122,25 @@ def task_new(request: Request, principal: Planner, db: Db, plan_id: PathId) -> H
     plan = plans_service.get_or_404(db, plan_id, principal.scope)
     if plan.status not in EDITABLE:
         raise DomainError(f"年度计划当前为“{plan.status_label}”，不能新增任务；请先“调整”计划")
+    department = _department(db, plan.department_id)
+    profile = plans_service.profile_of(db, plan)
+    values = task_form.defaults(plan.year)
+    # ?main_item_id= starts the form from that item (the page's script does the same on a choice):
+    # a general item's strata start within its ratio cap.
+    main = parse_id(request.query_params.get("main_item_id", ""))
+    if main is not None:
+        values["main_item_id"] = str(main)
     return _form(
         request,
         db,
-        department=_department(db, plan.department_id),
-        profile=plans_service.profile_of(db, plan),
-        values=task_form.defaults(plan.year),
+        department=department,
+        profile=profile,
+        values=values,
         errors={},
         action=f"/plans/{plan.id}/tasks/new",
         cancel=f"/plans/{plan.id}",
         plan=plan,
+        fill=True,
     )
 
 

@@ -16,9 +16,8 @@ from spotcheck.departments.models import Department, DepartmentLevel
 from spotcheck.eligibility import cache as eligibility_cache
 from spotcheck.errors import DomainError
 from spotcheck.ids import PathId, Year
-from spotcheck.plans import access
+from spotcheck.plans import access, findings
 from spotcheck.plans import service as plans_service
-from spotcheck.plans import tasks as tasks_service
 from spotcheck.plans.models import PLAN_LABELS, STEP_LABELS, AnnualPlan, PlanStatus, Task
 from spotcheck.plans.verbs import VERBS, Inputs, PlanVerb
 from spotcheck.rulebooks import pinned
@@ -187,13 +186,16 @@ def _detail(
         ),
         None,
     )
+    # The same blockers and warnings the submission enforces (plans.findings), from the summary.
+    found = findings.of_plan(db, plan, summary)
     tasks = [
         {
             "task": t,
             "items": item_rows(db, t),
             "participants": [db.get(Department, p.department_id) for p in t.participants],
             "quota": quotas.get(t.id),
-            "problems": tasks_service.problems(db, t),
+            "problems": found.tasks[t.id].blockers,
+            "warnings": found.tasks[t.id].warnings,
         }
         for t in plan.tasks
     ]
@@ -214,6 +216,7 @@ def _detail(
         status_label=status_label,
         badges=BADGES,
         tasks=tasks,
+        findings=found,
         summary=summary,
         computing=computing,
         versions=plans_service.versions(db, plan),
