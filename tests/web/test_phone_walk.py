@@ -61,11 +61,13 @@ MEASURE = """(vw) => {
   };
   const out = [];
   for (const el of document.body.querySelectorAll('*')) {
-    const r = el.getBoundingClientRect();
-    if (r.width === 0 || r.right <= vw + 0.5 || clipped(el)) continue;
+    const b = el.getBoundingClientRect();
+    // Text that overflows its own box (a nowrap digest) counts as the element's width.
+    const over = getComputedStyle(el).overflowX === 'visible' ? el.scrollWidth : 0;
+    const r = {right: Math.max(b.right, b.left + over), width: Math.max(b.width, over)};
+    if (b.width === 0 || r.right <= vw + 0.5 || clipped(el)) continue;
     const p = el.parentElement;
-    const pr = p ? p.getBoundingClientRect() : null;
-    if (p && p !== document.body && pr.right > vw + 0.5 && !clipped(p)) continue;
+    if (p && p !== document.body && p.getBoundingClientRect().right > vw + 0.5 && !clipped(p)) continue;
     out.push({right: Math.round(r.right), width: Math.round(r.width), el: name(el)});
   }
   out.sort((a, b) => b.right - a.right);
