@@ -1,5 +1,48 @@
 // Small page behaviours; no inline scripts because the CSP forbids them.
+// Phones: every table.grid learns its column names. Each cell gets data-label from the header
+// row (colspans counted), so that below 600 px the CSS shows a list as stacked cards with the
+// column name before each value; a table of label rows (th then td) is marked .kv and stacks its
+// labels above the values. Tables marked .wide keep their columns and scroll in their own box.
+function labelTables(root) {
+  var tables = Array.prototype.slice.call(root.querySelectorAll("table.grid"));
+  if (root.matches && root.matches("table.grid")) { tables.push(root); }
+  tables.forEach(function (table) {
+    if (table.classList.contains("wide") || table.dataset.phone) { return; }
+    table.dataset.phone = "1";
+    var labels = null;
+    var body = [];
+    Array.prototype.forEach.call(table.rows, function (row) {
+      var cells = Array.prototype.slice.call(row.cells);
+      var header = cells.length > 0 && cells.every(function (c) { return c.tagName === "TH"; });
+      if (header && body.length === 0) {
+        labels = [];
+        cells.forEach(function (c) {
+          for (var i = 0; i < c.colSpan; i++) { labels.push(c.textContent.trim()); }
+        });
+        row.classList.add("phone-head");
+      } else {
+        body.push(row);
+      }
+    });
+    if (labels) {
+      body.forEach(function (row) {
+        var at = 0;
+        Array.prototype.forEach.call(row.cells, function (c) {
+          if (!c.hasAttribute("data-label")) {
+            c.setAttribute("data-label", c.colSpan > 1 && at === 0 ? "" : labels[at] || "");
+          }
+          at += c.colSpan;
+        });
+      });
+      table.classList.add("cards");
+    } else if (body.length && body.every(function (r) { return r.cells[0] && r.cells[0].tagName === "TH"; })) {
+      table.classList.add("kv");
+    }
+  });
+}
+document.addEventListener("htmx:load", function (event) { labelTables(event.detail.elt); });
 document.addEventListener("DOMContentLoaded", function () {
+  labelTables(document);
   // Confirm dangerous actions: <form data-confirm="确定要…？">
   document.querySelectorAll("form[data-confirm]").forEach(function (form) {
     form.addEventListener("submit", function (event) {
