@@ -23,7 +23,7 @@ from spotcheck.departments import service as departments_service
 from spotcheck.draws import access, ceremony, entropy_input, events
 from spotcheck.draws import service as draws
 from spotcheck.draws.entropy_input import dice_so_far
-from spotcheck.draws.models import Draw, DrawWitness
+from spotcheck.draws.models import Draw, DrawStatus, DrawWitness
 from spotcheck.draws.outcome import EVENT_LABELS
 from spotcheck.errors import DomainError, NotFound
 from spotcheck.plans import delegation
@@ -78,18 +78,27 @@ def register(app: typer.Typer, get_factory: Callable[[], sessionmaker[Session]])
     def prepare(
         task_id: TaskArg,
         user: UserOpt,
-        dice: Annotated[int | None, typer.Option(help="骰子位数（0 = 不用骰子）")] = None,
-        no_drand: Annotated[bool, typer.Option("--no-drand", help="不使用 drand")] = False,
+        dice: Annotated[int | None, typer.Option(help="骰子位数（默认 10；0 = 不用骰子）")] = None,
+        drand: Annotated[
+            bool | None,
+            typer.Option(
+                "--drand/--no-drand",
+                help="同时使用 drand（默认不用：须有人能上网取得签名）",
+            ),
+        ] = None,
         commit: Annotated[bool, typer.Option("--commit", help="准备后立即承诺清单")] = False,
     ) -> None:
-        """准备抽取（可同时选择随机数来源并承诺清单）。"""
+        """准备抽取（可同时选择随机数来源并承诺清单）；上一次抽取经批准放弃的，准备新的抽取。"""
         with _tx(get_factory()) as s:
             who = acting(s, user, access.RUN)
             task = tasks_service.get_or_404(s, task_id, who.scope)
-            draw = draws.for_task(s, task) or draws.prepare(s, who.actor, task)
-            if dice is not None or no_drand:
+            draw = draws.for_task(s, task)
+            if draw is None or draw.status == DrawStatus.ABANDONED:
+                draw = draws.prepare(s, who.actor, task)
+            if dice is not None or drand is not None:
                 digits = draw.entropy_choice.get("dice_digits", 0) if dice is None else dice
-                draws.set_entropy(s, who.actor, draw, drand=not no_drand, dice_digits=digits)
+                use = bool(draw.entropy_choice.get("drand")) if drand is None else drand
+                draws.set_entropy(s, who.actor, draw, drand=use, dice_digits=digits)
             if commit:
                 draws.commit(s, who.actor, draw)
             _plain(_status_lines(draw))
