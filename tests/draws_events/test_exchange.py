@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from spotcheck.draws import ceremony, events, outcome
+from spotcheck.draws import ceremony, events, outcome, record_pdf
 from spotcheck.draws.events import Current
 from spotcheck.draws.models import Draw
 from spotcheck.draws.service import DrawRefused
@@ -81,6 +81,9 @@ def test_two_inspectors_exchange_targets_in_one_approved_action(
     assert view.kind == "exchange" and view.label == "调换检查对象（回避）"
     assert view.number == "1、2" and " ⇄ " in view.detail
     assert view.target == f"{a.name}、{b.name}"
+    html = record_pdf.render_html(db, draw)
+    assert "<td>1、2</td><td>调换检查对象（回避）</td>" in html
+    assert "回避时交换检查对象（调换检查对象）由检查事项主管业务科室批准" in html
 
 
 def test_an_exchange_back_is_refused_as_a_whole(demo: Session) -> None:
