@@ -72,7 +72,7 @@ def test_it_draws_more_targets_than_one_statement_may_name(demo: Session) -> Non
     # An event at this size: one engine run, the rows and the list's hash follow it.
     before = draw.list_sha256
     first = visits.page(db, draw, 1).visits[0]
-    row = events.replace_target(db, actor, draw, target_key=first.key, reason="不在可抽取状态")
+    row = events.replace_target(db, actor, draw, target_key=first.key, reason="无法联系")
     db.commit()
     assert draw.list_sha256 != before
     now_first = visits.page(db, draw, 1).visits[0]

@@ -5,10 +5,13 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from spotcheck.audit.service import Actor
+from spotcheck.draws import events
 from spotcheck.draws import service as draws
+from spotcheck.draws.events import Current
 from spotcheck.draws.models import Draw
 from spotcheck.plans import service as plans_service
 from spotcheck.plans.models import Task
+from tests import drawtexts
 from tests.draws_ceremony.conftest import (
     BEFORE_DRAND,
     approved_task,
@@ -17,7 +20,7 @@ from tests.draws_ceremony.conftest import (
     reveal_and_compute,
 )
 
-__all__ = ["computed", "demo", "xinzhou_task", "zibo_task"]
+__all__ = ["SLOT", "computed", "demo", "exchangeable", "xinzhou_task", "zibo_task"]
 
 
 def zibo_task(db: Session) -> Task:
@@ -40,3 +43,29 @@ def computed(db: Session, actor: Actor, task: Task) -> Draw:
     kinds = draws.profile_of(db, draw).witnesses.choices
     reveal_and_compute(db, actor, draw, [("王监督", kinds[0]), ("李监督", kinds[-1])])
     return draw
+
+
+SLOT = "执法人员"
+
+
+def exchangeable(db: Session, draw: Draw) -> tuple[Current, str, Current, str]:
+    """Two drawn targets A, B and inspectors i of A, j of B in the same slot that may exchange:
+    neither already in the other group, no conflict in the manifest."""
+    conflicts = {tuple(pair) for pair in drawtexts.manifest(db, draw)["conflicts"]}
+    now = events.current(db, draw)
+    for a in now:
+        for b in now:
+            if a.commitment == b.commitment:
+                continue
+            keys_a, keys_b = {k for _, k in a.members}, {k for _, k in b.members}
+            for slot_i, i in a.members:
+                for slot_j, j in b.members:
+                    if (
+                        slot_i == slot_j == SLOT
+                        and i not in keys_b
+                        and j not in keys_a
+                        and (j, a.commitment) not in conflicts
+                        and (i, b.commitment) not in conflicts
+                    ):
+                        return a, i, b, j
+    raise AssertionError("the demo draw has no two groups that can exchange")

@@ -48,7 +48,7 @@ def test_it_replaces_a_target_by_the_next_unused_alternate_of_its_stratum(demo: 
     first = record["assignments"][0]["target"]
     stratum = next(name for name, row in record["selected"].items() if first in row)
     key = drawtexts.openings(db, draw)[first]["key"]
-    row = events.replace_target(db, officer, draw, target_key=key, reason="列入免检免扰名单")
+    row = events.replace_target(db, officer, draw, target_key=key, reason="无法联系")
     assert row.seq == 1 and row.kind == "replace-target"
     assert row.payload["replacement"] == record["alternates"][stratum][0]
     after = ceremony.record(db, draw)
@@ -66,7 +66,7 @@ def test_it_replaces_a_target_by_the_next_unused_alternate_of_its_stratum(demo: 
             officer,
             draw,
             target_key=drawtexts.openings(db, draw)[second]["key"],
-            reason="不在可抽取状态",
+            reason="无法联系",
         )
         assert again.payload["replacement"] == record["alternates"][stratum][1]
     _verifies(db, draw)
@@ -182,7 +182,7 @@ def test_it_keeps_records_with_all_three_events_passing_both_verifiers(
     db, officer = demo, who(demo, "officer")
     draw = computed(db, officer, zibo_task(db))
     first, second = events.current(db, draw)[:2]
-    events.replace_target(db, officer, draw, target_key=first.key, reason="列入免检免扰名单")
+    events.replace_target(db, officer, draw, target_key=first.key, reason="无法联系")
     slot, inspector = second.members[0]
     events.replace_inspector(
         db,

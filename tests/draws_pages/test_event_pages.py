@@ -12,6 +12,7 @@ from spotcheck.plans.models import Task
 from spotcheck.sampling import verify_record
 from tests import drawtexts
 from tests.draws_ceremony.conftest import audit_actions
+from tests.draws_events.conftest import SLOT, exchangeable
 from tests.draws_pages.conftest import post
 from tests.draws_pages.test_ceremony_pages import _draw, _prepare_and_commit
 
@@ -82,3 +83,29 @@ def test_it_records_events_after_the_draw_with_the_approvals_the_profile_require
     kinds = [e.kind for e in db.query(DrawEvent).filter_by(draw_id=draw.id).order_by("seq")]
     assert kinds == ["replace-inspector", "assign-manual"]
     assert verify_record(ceremony.record(db, _draw(db, task))).fully_verified
+
+
+def test_it_exchanges_two_inspectors_targets_from_the_page_as_one_line(
+    client: TestClient, db: Session, task: Task
+) -> None:
+    draw = _prepare_and_commit(client, db, task)
+    post(client, f"/draws/{draw.id}/witnesses", {"name": "王群众", "kind": "群众代表"})
+    witness = _draw(db, task).witnesses[0]
+    post(client, f"/draws/{draw.id}/dice", {"witness_id": witness.id, "digits": "4815162342"})
+    assert post(client, f"/draws/{draw.id}/compute", {}).status_code == 303
+    draw = _draw(db, task)
+    a, i, b, j = exchangeable(db, draw)
+    page = client.get(f"/draws/{draw.id}")
+    assert 'id="event-exchange"' in page.text and "依据 002 第十一条第二款" in page.text
+    form = {"first": f"{a.key}::{SLOT}::{i}", "second": f"{b.key}::{SLOT}::{j}"}
+    refused = post(client, f"/draws/{draw.id}/events/exchange", form)
+    assert refused.status_code == 409 and "须经检查事项主管业务科室批准" in refused.text
+    done = post(client, f"/draws/{draw.id}/events/exchange", {**form, "approved_by": "王科长"})
+    assert done.status_code == 303, done.text
+    page = client.get(f"/draws/{draw.id}")
+    assert "调换检查对象（回避）" in page.text and "<td>1、2</td>" in page.text
+    assert verify_record(ceremony.record(db, _draw(db, task))).fully_verified
+    # The public portal shows the same single line once published.
+    assert post(client, f"/draws/{draw.id}/publish", {}).status_code == 303
+    public = client.get(f"/public/draws/{draw.code}")
+    assert "调换检查对象（回避）" in public.text and "<td>1、2</td>" in public.text

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from spotcheck.accounts import service as accounts_service
 from spotcheck.catalog.models import CatalogRelease, CheckItem
-from spotcheck.draws.models import Draw, DrawnTarget
+from spotcheck.draws.models import Draw, DrawEvent, DrawnTarget
 from spotcheck.plans import service as plans_service
 from spotcheck.plans import tasks as tasks_service
 from spotcheck.plans.models import AnnualPlan, Task
@@ -22,7 +22,7 @@ from spotcheck.rulebooks import service as rulebooks_service
 from spotcheck.targets import exemptions as exemptions_service
 from spotcheck.workflow.models import Approval
 from tests.draws_ceremony.conftest import demo, department, who
-from tests.draws_events.conftest import zibo_task
+from tests.draws_events.conftest import exchangeable, zibo_task
 from tests.races.conftest import (
     N,
     actions,
@@ -165,12 +165,37 @@ def test_one_of_n_replaces_the_same_target(live: str, demo: Session) -> None:
     event = {
         "type": "replace-target",
         "target_key": first["target_key"],
-        "reason": "列入免检免扰名单",
+        "reason": "无法联系",
     }
     answers = race(f"{live}/api/v1/draws/{did}/events", officer, event)
     assert_one_winner(answers, "当前的检查名单中（未被抽中或已被替换）")
     assert actions(demo, "draw.replace_target", did) == 1
     assert actions(demo, "draw.refused", did) == N - 1
+    assert_chain_intact(demo)
+
+
+def test_one_of_n_exchanges_the_same_inspectors(live: str, demo: Session) -> None:
+    did, officer = _ceremony_until(live, demo, "publish")
+    draw = demo.get(Draw, did)
+    assert draw is not None
+    a, i, b, j = exchangeable(demo, draw)
+    demo.commit()
+    event = {
+        "type": "exchange",
+        "target_key": a.key,
+        "inspector_key": i,
+        "second_target_key": b.key,
+        "second_inspector_key": j,
+        "approved_by": "王科长",
+    }
+    answers = race(f"{live}/api/v1/draws/{did}/events", officer, event)
+    # The losers find i no longer in A's group (the winner moved it), or refused by the engine.
+    assert_one_winner(answers, "当前的检查组中（可能已被调换或替换）")
+    assert actions(demo, "draw.exchange", did) == 1
+    assert actions(demo, "draw.refused", did) == N - 1
+    demo.expire_all()
+    rows = demo.scalars(select(DrawEvent).where(DrawEvent.draw_id == did)).all()
+    assert sorted(e.seq for e in rows) == [1, 2]
     assert_chain_intact(demo)
 
 

@@ -70,6 +70,7 @@ ACTION_LABELS = {
     "draw.replace_target": "替换检查对象",
     "draw.replace_inspector": "替换检查人员",
     "draw.assign_manual": "人工指派检查人员（例外）",
+    "draw.exchange": "调换检查对象（回避，例外）",
     "task.delegate": "委派抽查任务",
 }
 

@@ -62,14 +62,16 @@ class DrandIn(BaseModel):
 class EventIn(BaseModel):
     """An event after the draw (spec "Events"); the replacement is derived by the engine."""
 
-    type: Literal["replace-target", "replace-inspector", "assign-manual"]
+    type: Literal["replace-target", "replace-inspector", "assign-manual", "exchange"]
     target_key: str
-    reason: str
+    reason: str = ""
     statement: str = ""
     approved_by: str = ""
     inspector_key: str = Field("", description="替换/指派的检查人员编号")
     slot: str = Field("", description="人工指派的岗位")
     replaces: str = Field("", description="人工指派时换下的检查人员（不填为增派）")
+    second_target_key: str = Field("", description="调换检查对象时，另一检查对象的标识")
+    second_inspector_key: str = Field("", description="调换检查对象时，另一对象中与之交换的人员")
 
 
 class DelegateIn(BaseModel):
@@ -264,10 +266,23 @@ def publish_draw(principal: Officer, db: Db, draw_id: PathId) -> dict[str, Any]:
 
 @router.post("/draws/{draw_id:int}/events", status_code=201, responses=CHANGES)
 def add_event(principal: Officer, db: Db, draw_id: PathId, body: EventIn) -> dict[str, Any]:
-    """Replace a target or an inspector, or assign one manually (an exception)."""
+    """Replace a target or an inspector, assign one manually (an exception), or exchange two
+    inspectors' targets (`exchange`: 回避 by two manual assignments, where the profile allows)."""
     key, why, text, by = body.target_key, body.reason, body.statement, body.approved_by
 
     def act(d: Draw) -> object:
+        if body.type == "exchange":
+            return events.exchange(
+                db,
+                principal.actor,
+                d,
+                first_key=key,
+                first_inspector=body.inspector_key,
+                second_key=body.second_target_key,
+                second_inspector=body.second_inspector_key,
+                statement=text,
+                approved_by=by,
+            )
         if body.type == "replace-target":
             return events.replace_target(
                 db, principal.actor, d, target_key=key, reason=why, statement=text, approved_by=by

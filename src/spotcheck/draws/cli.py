@@ -330,6 +330,38 @@ def _register_events(cer: typer.Typer, get_factory: Callable[[], sessionmaker[Se
             )
             _plain(f"事件 {row.seq}：人工指派 {inspector}（例外，非随机抽取；{row.rule}）")
 
+    @cer.command("exchange")
+    def exchange(
+        task_id: TaskArg,
+        user: UserOpt,
+        target: Annotated[str, typer.Option(help="申请回避人员所在检查对象的标识")],
+        inspector: Annotated[str, typer.Option(help="申请回避的检查人员编号")],
+        other_target: Annotated[str, typer.Option(help="与之交换的检查对象的标识")],
+        other_inspector: Annotated[
+            str, typer.Option(help="另一对象中同一岗位、与之交换的人员编号")
+        ],
+        approved_by: Approver,
+        statement: Statement = "",
+    ) -> None:
+        """调换检查对象（回避，002 第十一条第二款）：两名同岗位人员交换检查对象，记录为两条人工指派。"""
+        with _tx(get_factory()) as s:
+            who = acting(s, user, access.RUN)
+            one, two = events.exchange(
+                s,
+                who.actor,
+                _draw(s, who, task_id),
+                first_key=target,
+                first_inspector=inspector,
+                second_key=other_target,
+                second_inspector=other_inspector,
+                statement=statement,
+                approved_by=approved_by,
+            )
+            _plain(
+                f"事件 {one.seq}、{two.seq}：{inspector} 与 {other_inspector} 交换检查对象"
+                f"（例外，非随机抽取；{one.rule}）"
+            )
+
     @cer.command("events")
     def list_events(task_id: TaskArg, user: UserOpt) -> None:
         """列出抽取后的事件（原因、批准人、依据）。"""

@@ -1,5 +1,6 @@
 """The events after the draw on the draw page: replace a target, replace an inspector, assign
-manually (an exception). Rules, approvals and statements are the events module's."""
+manually (an exception), exchange two inspectors' targets (回避). Rules, approvals and
+statements are the events module's."""
 
 from __future__ import annotations
 
@@ -96,6 +97,30 @@ async def event_assign_manual(
             statement=form.get("statement", ""),
             approved_by=form.get("approved_by", ""),
             replaces=replaces,
+        )
+
+    return act(request, db, principal, draw, run, "event", "#events", values=form)
+
+
+@router.post("/draws/{draw_id:int}/events/exchange", response_class=HTMLResponse)
+async def event_exchange(request: Request, principal: Runner, db: Db, draw_id: PathId) -> Response:
+    """Exchange two inspectors' targets (回避, 002 第十一条第二款): two manual assignments."""
+    draw = runnable(db, principal, draw_id)
+    form = await form_of(request)
+
+    def run() -> None:
+        first_key, _first_slot, first_inspector = _split(form.get("first", ""), 3)
+        second_key, _second_slot, second_inspector = _split(form.get("second", ""), 3)
+        events.exchange(
+            db,
+            principal.actor,
+            draw,
+            first_key=first_key,
+            first_inspector=first_inspector,
+            second_key=second_key,
+            second_inspector=second_inspector,
+            statement=form.get("statement", ""),
+            approved_by=form.get("approved_by", ""),
         )
 
     return act(request, db, principal, draw, run, "event", "#events", values=form)

@@ -1,4 +1,5 @@
-"""Events after the draw (spec "Events"): replace a target, replace an inspector, assign manually.
+"""Events after the draw (spec "Events"): replace a target, replace an inspector, assign manually,
+and exchange two inspectors' targets (002 第十一条第二款; two assign-manual events).
 
 Each event is appended to the draw's record: the engine recomputes the record from the same
 manifest and entropy with every event so far, and derives the replacement itself (the next
@@ -12,7 +13,15 @@ Who must approve and whether a written statement (书面说明) is needed are re
   `approvals.direct_assign` (002 第十条 直接委派 after 局主要领导), else the one who may change a
   group (`swap_inspector`); the approver and the statement (the 工作说明) are always required.
 - replace-target: `approvals.replace_target` when a profile names one (none of the five does):
-  the reason says why the target cannot be checked; a statement only for "其他".
+  the reason says why the target cannot be checked; a statement only for "其他". A reason the
+  data can check is checked here, in the event's transaction (`_verified`), else refused:
+  "列入免检免扰名单" needs an entry of the department's 免检免扰 list (its agencies above and
+  below, as eligibility reads it) valid on the draw's day, and none of the task's items' domains
+  or grounds among the rule's exceptions (002 第九条第二款); "不在可抽取状态" needs the registry to
+  say so now (a status outside the profile's drawable ones). "无法联系" and "其他" stay free.
+- exchange (调换检查对象（回避）): only under a profile naming `approvals.exchange_targets`
+  (002 第十一条第二款); that entry names the approver. Two assign-manual events in one engine
+  run and one transaction: (A, slot, i → j) and (B, slot, j → i), sharing one approval.
 Refusals follow service.refuse(): a "draw.refused" audit event, nothing else written.
 """
 
@@ -25,41 +34,53 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from spotcheck import clock
 from spotcheck.accounts.models import User
 from spotcheck.audit import service as audit_service
 from spotcheck.audit.service import Actor
 from spotcheck.db import utcnow
+from spotcheck.departments import service as departments_service
 from spotcheck.departments.models import Department
 from spotcheck.draws import changes, visits
 from spotcheck.draws.ceremony import records, store_record
 from spotcheck.draws.models import Draw, DrawEvent, DrawStatus
+from spotcheck.draws.outcome import EXCHANGE_REASON
 from spotcheck.draws.service import profile_of, refuse, require_status
 from spotcheck.errors import DomainError
-from spotcheck.inspectors.models import Inspector
+from spotcheck.inspectors.models import Conflict, Inspector
+from spotcheck.plans.models import Task
 from spotcheck.rulebooks.schema import Profile
 from spotcheck.sampling import DrawError
 from spotcheck.sampling.errors import EventError
+from spotcheck.targets import exemptions
+from spotcheck.targets.models import Target
 from spotcheck.workflow import approvals
 
 INSPECTOR_REASONS = ("利害关系回避", "岗位调整", "工作冲突", "身体健康", "其他")
-TARGET_REASONS = ("列入免检免扰名单", "不在可抽取状态", "无法联系或已注销", "其他")
+EXEMPT = "列入免检免扰名单"
+NOT_DRAWABLE = "不在可抽取状态"
+TARGET_REASONS = (EXEMPT, NOT_DRAWABLE, "无法联系", "其他")
 OTHER = "其他"
-KINDS = ("replace-target", "replace-inspector", "assign-manual")
+EXCHANGE = "exchange"
+KINDS = ("replace-target", "replace-inspector", "assign-manual", EXCHANGE)
 # Which approvals entry of the profile governs each kind, in order of preference.
 _APPROVALS = {
     "replace-target": ("replace_target",),
     "replace-inspector": ("swap_inspector",),
     "assign-manual": ("direct_assign", "swap_inspector"),
+    EXCHANGE: ("exchange_targets",),
 }
 _ACTIONS = {
     "replace-target": "draw.replace_target",
     "replace-inspector": "draw.replace_inspector",
     "assign-manual": "draw.assign_manual",
+    EXCHANGE: "draw.exchange",
 }
 _VERBS = {
     "replace-target": "替换检查对象",
     "replace-inspector": "替换检查人员",
     "assign-manual": "人工指派检查人员",
+    EXCHANGE: "调换检查对象（回避）",
 }
 _OPEN = {DrawStatus.COMPUTED, DrawStatus.PUBLISHED}
 
@@ -206,24 +227,24 @@ def _append(
     session: Session,
     actor: Actor,
     draw: Draw,
-    event: dict[str, Any],
+    new: list[dict[str, Any]],
     *,
     reason: str,
     statement: str,
     approved_by: str,
     rule: _Basis,
-) -> tuple[DrawEvent, dict[str, Any]]:
-    """Recompute the records with the event appended (one engine run); store them, the
-    approval and the event. Returns the event row and the public record."""
-    events = [*(dict(e.payload) for e in events_of(draw)), event]
-    verb = _VERBS[event["type"]]
+) -> tuple[list[DrawEvent], dict[str, Any]]:
+    """Recompute the records with the events appended (one engine run); store them, the
+    approval (one for all of them) and the events. Returns the event rows and the public
+    record. A refusal of any event writes none of them."""
+    events = [*(dict(e.payload) for e in events_of(draw)), *new]
+    verb = _VERBS[EXCHANGE if len(new) > 1 else new[0]["type"]]
     try:
         public = records(session, draw, events)
     except EventError as exc:
         raise refuse(session, actor, draw, verb, exc.zh) from exc
     except DrawError as exc:
         raise DomainError(f"重新计算抽取记录被拒绝：{exc.zh}") from exc
-    applied: dict[str, Any] = public["events"][-1]
     store_record(session, draw, public)
     approval = None
     if rule.need is not None:
@@ -239,24 +260,28 @@ def _append(
             approver=rule.approver,
             approver_name=approved_by.strip(),
         )
-    row = DrawEvent(
-        draw_id=draw.id,
-        seq=len(events),
-        kind=event["type"],
-        payload=applied,
-        reason=reason[:300],
-        statement=statement.strip(),
-        approved_by=approved_by.strip()[:60],
-        approval_id=approval.id if approval is not None else None,
-        rule=rule.text[:200],
-        recorded_by=actor.name[:60],
-        at=utcnow(),
-    )
-    session.add(row)
-    draw.events.append(row)
+    rows = []
+    first = len(events) - len(new)
+    for n, applied in enumerate(public["events"][first:], start=first + 1):
+        row = DrawEvent(
+            draw_id=draw.id,
+            seq=n,
+            kind=applied["type"],
+            payload=applied,
+            reason=reason[:300],
+            statement=statement.strip(),
+            approved_by=approved_by.strip()[:60],
+            approval_id=approval.id if approval is not None else None,
+            rule=rule.text[:200],
+            recorded_by=actor.name[:60],
+            at=utcnow(),
+        )
+        session.add(row)
+        draw.events.append(row)
+        rows.append(row)
     session.flush()
     changes.bump()
-    return row, public
+    return rows, public
 
 
 def replace_target(
@@ -270,11 +295,23 @@ def replace_target(
     approved_by: str = "",
     now: dt.datetime | None = None,
 ) -> DrawEvent:
-    """Replace a drawn target by the next unused alternate of its stratum."""
+    """Replace a drawn target by the next unused alternate of its stratum; a reason the data
+    can check is checked first (module doc)."""
+    profile = profile_of(session, draw)
     rule = _check(
-        session, actor, draw, "replace-target", reason, statement, approved_by, TARGET_REASONS
+        session,
+        actor,
+        draw,
+        "replace-target",
+        reason,
+        statement,
+        approved_by,
+        target_reasons(profile),
     )
     visit = _current(session, actor, draw, "replace-target", target_key)
+    checked = _verified(session, actor, draw, profile, visit, reason)
+    if checked:
+        rule = _Basis(f"{checked}；{rule.text}", rule.need, rule.approver)
     event = {
         "type": "replace-target",
         "target": visit.commitment,
@@ -282,11 +319,11 @@ def replace_target(
         "approved_by": approved_by.strip(),
         "at": _at(now or utcnow()),
     }
-    row, public = _append(
+    (row,), public = _append(
         session,
         actor,
         draw,
-        event,
+        [event],
         reason=reason,
         statement=statement,
         approved_by=approved_by,
@@ -303,6 +340,107 @@ def replace_target(
         session, actor, draw, row, f"{visit.name}（{target_key}）由候补对象 {name or new_key} 替换"
     )
     return row
+
+
+def target_reasons(profile: Profile) -> tuple[str, ...]:
+    """The replacement reasons offered under the profile: "列入免检免扰名单" only where the
+    profile has the list (only 002 does; elsewhere the list exempts nobody from a draw)."""
+    if profile.exclusions.exemption_list is None:
+        return tuple(r for r in TARGET_REASONS if r != EXEMPT)
+    return TARGET_REASONS
+
+
+def draw_day(draw: Draw) -> dt.date:
+    """The day of the draw (Beijing), on which an exemption must hold: the computation's."""
+    moment = draw.computed_at or draw.committed_at or utcnow()
+    return moment.astimezone(clock.BEIJING).date()
+
+
+def _verified(
+    session: Session, actor: Actor, draw: Draw, profile: Profile, visit: Current, reason: str
+) -> str:
+    """Check a replacement reason against the data; refuse (409, audited) when the data says
+    otherwise. Returns what was checked ("" for a reason the data cannot check)."""
+    verb = _VERBS["replace-target"]
+    name = f"对象“{visit.name or visit.key}”"
+    if reason == EXEMPT:
+        why, checked = _exempt(session, draw, profile, visit.key)
+        if why:
+            raise refuse(session, actor, draw, verb, f"{why}，不能以“{EXEMPT}”为由替换{name}")
+        return checked
+    if reason == NOT_DRAWABLE:
+        from spotcheck.eligibility.exclusions import status_rule
+
+        rule = profile.exclusions.status
+        department = session.get(Department, draw.department_id)
+        assert department is not None
+        statuses = sorted(
+            set(
+                session.scalars(
+                    select(Target.status).where(
+                        Target.department_id.in_(
+                            departments_service.acting_scope(session, department)
+                        ),
+                        Target.key == visit.key,
+                    )
+                )
+            )
+        )
+        out = [st for st in statuses if st not in rule.drawable]
+        if not out:
+            now = "、".join(f"“{st}”" for st in statuses) or "（名录库中未找到）"
+            raise refuse(
+                session,
+                actor,
+                draw,
+                verb,
+                f"{status_rule(profile)}；名录库中{name}当前状态为{now}，属于可抽取状态，"
+                f"不能以“{NOT_DRAWABLE}”为由替换（状态确有变化的，请先更新名录库）",
+            )
+        return f"已核实：名录库状态为“{'、'.join(out)}”（依据 {rule.article}）"
+    return ""
+
+
+def _exempt(session: Session, draw: Draw, profile: Profile, key: str) -> tuple[str, str]:
+    """(why the target is not exempt for this task, "" when it is; what was checked)."""
+    from spotcheck.eligibility import scope
+
+    rule = profile.exclusions.exemption_list
+    if rule is None:
+        return "所用细则未规定免检免扰名单（平台规则（细则未规定））", ""
+    where = f"依据 {rule.article}："
+    department = session.get(Department, draw.department_id)
+    assert department is not None
+    ids = set(department.ancestor_ids)
+    ids.update(int(i) for i in session.execute(scope.subtree(department)).scalars())
+    entries = exemptions.entries_for(session, sorted(ids), key)
+    day = draw_day(draw)
+    valid = next((e for e in entries if e.valid_on(day)), None)
+    if valid is None:
+        if not entries:
+            return f"{where}该对象不在本部门的免检免扰名单中", ""
+        found = "；".join(
+            f"{e.valid_from.isoformat()}至{e.valid_until.isoformat() if e.valid_until else '长期'}"
+            f"（{exemptions.status_of(e, day)}）"
+            for e in entries
+        )
+        return f"{where}抽取日 {day.isoformat()} 该对象的免检免扰不在有效期内（{found}）", ""
+    task = session.get(Task, draw.task_id)
+    assert task is not None
+    lifted = [
+        f"事项“{item.name}”涉及{domain}"
+        for item in scope.task_items(session, task)
+        for domain in item.domains
+        if domain in rule.except_domains
+    ]
+    lifted += [f"任务依据为“{g}”" for g in task.ground_list if g in rule.except_grounds]
+    if lifted:
+        return f"{where}{'；'.join(lifted)}，不在免检范围", ""
+    until = valid.valid_until.isoformat() if valid.valid_until else "长期"
+    return (
+        "",
+        f"已核实：列入免检免扰名单（{valid.valid_from.isoformat()}至{until}，依据 {rule.article}）",
+    )
 
 
 def replace_inspector(
@@ -343,11 +481,11 @@ def replace_inspector(
         "approved_by": approved_by.strip(),
         "at": _at(now or utcnow()),
     }
-    row, _public = _append(
+    (row,), _public = _append(
         session,
         actor,
         draw,
-        event,
+        [event],
         reason=reason,
         statement=statement,
         approved_by=approved_by,
@@ -402,11 +540,11 @@ def assign_manual(
     }
     if replaces:
         event["inspector"] = replaces
-    row, _public = _append(
+    (row,), _public = _append(
         session,
         actor,
         draw,
-        event,
+        [event],
         reason=reason,
         statement=statement,
         approved_by=approved_by,
@@ -424,6 +562,144 @@ def assign_manual(
     return row
 
 
+def exchange_rule(profile: Profile) -> tuple[str, str] | None:
+    """(approver, article) when the profile allows exchanging targets, else None (not offered)."""
+    return approval_rule(profile, EXCHANGE)
+
+
+def article_of(rule: _Basis) -> str:
+    """The article of the approval rule (the exchange's own, 002 第十一条第二款)."""
+    return rule.need.article if rule.need is not None else "平台规则（细则未规定）"
+
+
+def exchange(
+    session: Session,
+    actor: Actor,
+    draw: Draw,
+    *,
+    first_key: str,
+    first_inspector: str,
+    second_key: str,
+    second_inspector: str,
+    statement: str = "",
+    approved_by: str = "",
+    now: dt.datetime | None = None,
+) -> tuple[DrawEvent, DrawEvent]:
+    """Exchange the targets of two inspectors of the same slot (回避, 002 第十一条第二款):
+    assign-manual(A, slot, i → j) and assign-manual(B, slot, j → i), in one engine run and one
+    transaction, with one approval. Refused where the profile does not allow it, or where either
+    event would break a conflict (回避) or put someone twice in a group."""
+    verb = _VERBS[EXCHANGE]
+    require_status(session, actor, draw, _OPEN, verb)
+    profile = profile_of(session, draw)
+    if exchange_rule(profile) is None:
+        message = (
+            f"所用细则（{profile.code}）未规定以交换检查对象的方式回避，"
+            "请改用“替换检查人员”（平台规则（细则未规定））"
+        )
+        raise refuse(session, actor, draw, verb, message)
+    rule = _check(
+        session, actor, draw, EXCHANGE, EXCHANGE_REASON, statement, approved_by, (EXCHANGE_REASON,)
+    )
+    first = _current(session, actor, draw, EXCHANGE, first_key)
+    second = _current(session, actor, draw, EXCHANGE, second_key)
+    if first.commitment == second.commitment:
+        raise DomainError("调换须在两个不同的检查对象之间进行", field="second")
+    slot_i = next((slot for slot, key in first.members if key == first_inspector), None)
+    slot_j = next((slot for slot, key in second.members if key == second_inspector), None)
+    for slot, person, visit in (
+        (slot_i, first_inspector, first),
+        (slot_j, second_inspector, second),
+    ):
+        if slot is None:
+            raise refuse(
+                session,
+                actor,
+                draw,
+                verb,
+                f"检查人员 {person} 不在对象“{visit.name}”当前的检查组中（可能已被调换或替换）",
+            )
+    if slot_i != slot_j:
+        raise DomainError(
+            f"只能调换同一岗位的人员（{first_inspector} 为“{slot_i}”，"
+            f"{second_inspector} 为“{slot_j}”）",
+            field="second",
+        )
+    for person, visit in ((second_inspector, first), (first_inspector, second)):
+        if any(key == person for _, key in visit.members):
+            raise refuse(
+                session,
+                actor,
+                draw,
+                verb,
+                f"{person} 已在对象“{visit.name}”的检查组中，调换会使其在同一检查组中出现两次",
+            )
+    # Conflicts declared since the commit are not in the manifest (the engine checks those): the
+    # point of the exchange is recusal, so neither may land on a target they declared a conflict
+    # with, whenever declared.
+    for person, visit in ((second_inspector, first), (first_inspector, second)):
+        declared = session.scalar(
+            select(Conflict.reason)
+            .join(Inspector, Inspector.id == Conflict.inspector_id)
+            .where(Inspector.key == person, Conflict.target_key == visit.key.upper())
+            .limit(1)
+        )
+        if declared is not None:
+            raise refuse(
+                session,
+                actor,
+                draw,
+                verb,
+                f"{person} 与对象“{visit.name}”登记有利害关系（{declared}），应当回避，"
+                f"不能调换到该对象（依据 {article_of(rule)}）",
+            )
+    at = _at(now or utcnow())
+    text = f"{EXCHANGE_REASON}（依据 {article_of(rule)}）"
+    common = {"reason": text, "approved_by": approved_by.strip(), "at": at}
+    new = [
+        {
+            "type": "assign-manual",
+            "target": first.commitment,
+            "slot": slot_i,
+            "inspector": first_inspector,
+            "replacement": second_inspector,
+            **common,
+        },
+        {
+            "type": "assign-manual",
+            "target": second.commitment,
+            "slot": slot_j,
+            "inspector": second_inspector,
+            "replacement": first_inspector,
+            **common,
+        },
+    ]
+    (one, two), _public = _append(
+        session,
+        actor,
+        draw,
+        new,
+        reason=text,
+        statement=statement,
+        approved_by=approved_by,
+        rule=rule,
+    )
+    for row, visit in ((one, first), (two, second)):
+        visits.change_member(session, draw, row.payload)
+        row.names = {visit.commitment: [visit.key, visit.name]}
+    visits.rehash(session, draw)
+    _audit(
+        session,
+        actor,
+        draw,
+        one,
+        f"对象“{first.name}”与“{second.name}”的{slot_i}调换："
+        f"{first_inspector} ⇄ {second_inspector}（事件 {one.seq}、{two.seq}，例外，非随机抽取）",
+        kind=EXCHANGE,
+    )
+    return one, two
+
+
 def _changed(session: Session, draw: Draw, row: DrawEvent, visit: Current) -> None:
     """A group changed: update the target's row and the list's hash; name the target."""
     visits.change_member(session, draw, row.payload)
@@ -436,11 +712,13 @@ def _reason_text(reason: str, statement: str) -> str:
     return reason if reason != OTHER else f"{OTHER}：{statement.strip()[:100]}"
 
 
-def _audit(session: Session, actor: Actor, draw: Draw, row: DrawEvent, what: str) -> None:
+def _audit(
+    session: Session, actor: Actor, draw: Draw, row: DrawEvent, what: str, kind: str = ""
+) -> None:
     audit_service.record(
         session,
         actor,
-        _ACTIONS[row.kind],
+        _ACTIONS[kind or row.kind],
         object_type="draw",
         object_id=draw.id,
         summary=f"{draw.code}：事件 {row.seq}：{what}；原因：{row.reason}；{row.rule}"[:400],

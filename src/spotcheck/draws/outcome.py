@@ -27,7 +27,10 @@ EVENT_LABELS = {
     "replace-target": "替换检查对象",
     "replace-inspector": "替换检查人员",
     "assign-manual": "人工指派（例外）",
+    "exchange": "调换检查对象（回避）",
 }
+# The reason both assign-manual events of an exchange (002 第十一条第二款) start with.
+EXCHANGE_REASON = "利害关系回避：对象调换"
 
 
 @dataclass
@@ -43,6 +46,10 @@ class EventView:
     approved_by: str
     rule: str
     at: str
+    number: str = ""  # "3、4" for an exchange shown as one line; else the seq
+
+    def __post_init__(self) -> None:
+        self.number = self.number or str(self.seq)
 
 
 @dataclass
@@ -118,8 +125,13 @@ def event_views(session: Session, draw: Draw) -> list[EventView]:
         key, name = names.get(c, ("", ""))
         return name or key or c[:12]
 
-    return [
-        EventView(
+    out: list[EventView] = []
+    paired = False
+    for n, row in enumerate(rows):
+        if paired:  # the second half of an exchange, shown with the first
+            paired = False
+            continue
+        view = EventView(
             seq=row.seq,
             kind=row.kind,
             label=EVENT_LABELS.get(row.kind, row.kind),
@@ -131,8 +143,41 @@ def event_views(session: Session, draw: Draw) -> list[EventView]:
             # Beijing time on pages and in the PDF; the record keeps the UTC it was signed with.
             at=clock.beijing_text(str(row.payload.get("at", ""))),
         )
-        for row in rows
-    ]
+        other = rows[n + 1] if n + 1 < len(rows) else None
+        if other is not None and is_exchange(row.payload, other.payload):
+            paired = True
+            a, b = row.payload, other.payload
+            first, second = target_name(str(a["target"])), target_name(str(b["target"]))
+            view.kind, view.label = "exchange", EVENT_LABELS["exchange"]
+            view.number = f"{row.seq}、{other.seq}"
+            view.target = f"{first}、{second}"
+            view.detail = (
+                f"{a.get('slot')}：“{first}”的{_who(people, a['inspector'])} ⇄ "
+                f"“{second}”的{_who(people, b['inspector'])}（两条人工指派）"
+            )
+        out.append(view)
+    return out
+
+
+def is_exchange(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Whether two consecutive events are one exchange of targets (002 第十一条第二款): two
+    assign-manual events of one slot, each putting the other's inspector in its place, with the
+    exchange's reason."""
+    return (
+        a.get("type") == b.get("type") == "assign-manual"
+        and a.get("slot") == b.get("slot")
+        and a.get("target") != b.get("target")
+        and a.get("inspector") is not None
+        and a.get("inspector") == b.get("replacement")
+        and a.get("replacement") == b.get("inspector")
+        and str(a.get("reason", "")).startswith(EXCHANGE_REASON)
+        and a.get("reason") == b.get("reason")
+    )
+
+
+def _who(people: dict[str, tuple[str, str]], key: Any) -> str:
+    name, cert = people.get(str(key), (str(key), ""))
+    return f"{name}（{cert}）" if cert else name
 
 
 def _event_names(session: Session, draw: Draw, rows: list[DrawEvent]) -> dict[str, tuple[str, str]]:
@@ -158,8 +203,7 @@ def _event_names(session: Session, draw: Draw, rows: list[DrawEvent]) -> dict[st
 
 def _detail(event: dict[str, Any], people: dict[str, tuple[str, str]], target_name: Any) -> str:
     def who(key: Any) -> str:
-        name, cert = people.get(str(key), (str(key), ""))
-        return f"{name}（{cert}）" if cert else name
+        return _who(people, key)
 
     kind = event.get("type")
     if kind == "replace-target":

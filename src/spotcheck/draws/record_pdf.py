@@ -64,11 +64,12 @@ def profile_articles(profile: Profile) -> list[tuple[str, str]]:
     witnesses = profile.witnesses
     kinds = "、".join(witnesses.kinds) or "—"
     rows.append((f"到场监督：至少 {witnesses.required} 方（{kinds}）", witnesses.article))
-    for name in ("swap_inspector", "direct_assign", "borrow"):
+    for name in ("swap_inspector", "exchange_targets", "direct_assign", "borrow"):
         approval = profile.approvals.get(name)
         if approval is not None:
             what = {
                 "swap_inspector": "更换检查人员",
+                "exchange_targets": "回避时交换检查对象（调换检查对象）",
                 "direct_assign": "直接委派",
                 "borrow": "借调人员",
             }

@@ -309,7 +309,10 @@ def event_choices(draw: Draw, profile: Profile, shown: visits.Page) -> dict[str,
         for slot, info in (draw.pools_info.get("slots") or {}).items()
         for key, label in (info.get("members") or {}).items()
     ]
-    first = {"replace-target": events.TARGET_REASONS[0]}
+    first = {
+        "replace-target": events.TARGET_REASONS[0],
+        events.EXCHANGE: outcome_mod.EXCHANGE_REASON,
+    }
     first["replace-inspector"] = first["assign-manual"] = events.INSPECTOR_REASONS[0]
     return {
         "events_ready": True,
@@ -318,7 +321,8 @@ def event_choices(draw: Draw, profile: Profile, shown: visits.Page) -> dict[str,
             kind: events.statement_required(profile, kind, first[kind]) for kind in events.KINDS
         },
         "inspector_reasons": events.INSPECTOR_REASONS,
-        "target_reasons": events.TARGET_REASONS,
+        "target_reasons": events.target_reasons(profile),
+        "exchange_rule": events.exchange_rule(profile),
         "group_members": [(v, m) for v in shown.visits for m in v.members],
         "pool_members": pool_members,
     }

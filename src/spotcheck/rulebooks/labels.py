@@ -52,6 +52,7 @@ APPROVAL_LABELS: dict[str, str] = {
     ApprovalKind.SWAP_INSPECTOR: "更换被抽取的执法检查人员",
     ApprovalKind.BORROW: "跨部门（科室）借调执法检查人员",
     ApprovalKind.DIRECT_ASSIGN: "直接委派执法检查人员",
+    ApprovalKind.EXCHANGE_TARGETS: "回避：执法检查人员之间交换检查对象",
 }
 
 

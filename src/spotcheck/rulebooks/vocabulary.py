@@ -46,6 +46,7 @@ class ApprovalKind(enum.StrEnum):
     SWAP_INSPECTOR = "swap_inspector"
     BORROW = "borrow"
     DIRECT_ASSIGN = "direct_assign"
+    EXCHANGE_TARGETS = "exchange_targets"
 
 
 def _event(value: Any) -> Any:

@@ -112,6 +112,21 @@ def active(session: Session, department_ids: Sequence[int], on: dt.date) -> dict
     return {row.target_key: row for row in rows if row.valid_on(on)}
 
 
+def entries_for(session: Session, department_ids: Sequence[int], key: str) -> list[Exemption]:
+    """Every entry of one target on the departments' lists (in force, expired, revoked), newest
+    first: what a replacement for "列入免检免扰名单" is checked against (draws/events.py)."""
+    return list(
+        session.scalars(
+            select(Exemption)
+            .where(
+                Exemption.department_id.in_(department_ids),
+                Exemption.target_key == key.strip().upper(),
+            )
+            .order_by(Exemption.id.desc())
+        )
+    )
+
+
 def status_of(row: Exemption, day: dt.date) -> str:
     """有效, 未生效, 已过期 or 已撤销 on that day."""
     if row.revoked_at is not None:
