@@ -23,11 +23,11 @@ def test_a_participant_reads_the_joint_draw_without_the_initiators_next_steps(
     log_in(client, "xinzhou")
     page = client.get(f"/draws/{draw.id}").text
     assert f"发起部门：{initiator}" in page
-    assert 'id="next-steps"' in page and "承诺（冻结）" in page
+    assert "<strong>下一步：</strong>" in page and "承诺（冻结）" in page
 
     client.cookies.clear()
     log_in(client, "xinzhou_gx")  # the participant 工信局
     page = client.get(f"/draws/{draw.id}").text
     assert f"发起部门：{initiator}" in page
-    assert 'id="next-steps"' not in page and 'id="commit-draw"' not in page
+    assert "<strong>下一步：</strong>" not in page and 'id="commit-draw"' not in page
     assert f"抽取由发起部门（{initiator}）的任务发起人员操作" in page
