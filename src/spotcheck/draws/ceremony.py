@@ -15,6 +15,7 @@ from spotcheck.draws.models import Draw, DrawStatus
 from spotcheck.draws.service import move, profile_of, require_status
 from spotcheck.errors import DomainError
 from spotcheck.gcpause import paused_gc
+from spotcheck.rulebooks.schema import cite
 from spotcheck.sampling import DrawError, canonical_json, compute_records
 from spotcheck.sampling.canonical import parse_json
 
@@ -148,7 +149,7 @@ def compute(session: Session, actor: Actor, draw: Draw) -> Draw:
     if len(draw.witnesses) < witnesses.required:
         kinds = "、".join(witnesses.kinds)
         raise DomainError(
-            f"依据 {witnesses.article}：须有 {witnesses.required} 名监督人到场"
+            f"{cite(witnesses.article)}：须有 {witnesses.required} 名监督人到场"
             f"（{kinds}），现登记 {len(draw.witnesses)} 名"
         )
     try:

@@ -36,7 +36,7 @@ from spotcheck.draws.models import Draw, DrawEvent, DrawStatus
 from spotcheck.draws.service import profile_of, refuse, require_status
 from spotcheck.errors import DomainError
 from spotcheck.inspectors.models import Inspector
-from spotcheck.rulebooks.schema import Profile
+from spotcheck.rulebooks.schema import Profile, cite
 from spotcheck.sampling import DrawError
 from spotcheck.sampling.errors import EventError
 from spotcheck.workflow import approvals
@@ -163,7 +163,7 @@ def _check(
     )
     if why:
         raise refuse(session, actor, draw, verb, approvals.message(need, verb, why))
-    return _Basis(f"依据 {need.article}：须经{need.by}批准", need, approver)
+    return _Basis(f"{cite(need.article)}：须经{need.by}批准", need, approver)
 
 
 @dataclass

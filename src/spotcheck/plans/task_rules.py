@@ -16,7 +16,7 @@ from spotcheck.departments.models import Department, DepartmentLevel
 from spotcheck.errors import DomainError
 from spotcheck.plans.models import Task
 from spotcheck.rulebooks import pinned
-from spotcheck.rulebooks.schema import GROUNDS, RISK_CLASSES, Profile
+from spotcheck.rulebooks.schema import GROUNDS, RISK_CLASSES, Profile, cite
 from spotcheck.targets.models import SubRegistry
 
 OVERLAP_POLICIES = {
@@ -121,7 +121,7 @@ def check(
             participants.append(dep)
     if participants and profile.mode.kind != "joint":
         errors["participant_ids"] = (
-            f"本部门采用的细则为部门内部抽查（依据 {profile.mode.article}），不能设置参与部门"
+            f"本部门采用的细则为部门内部抽查（{cite(profile.mode.article)}），不能设置参与部门"
         )
     _check_items(session, initiating, participants, profile, data, errors)
     if data.sub_registry_id is not None:
@@ -143,7 +143,7 @@ def check(
             errors["window_end"] = "结束日期不能早于开始日期"
         elif year is not None and (start.year != year or end.year != year):
             errors["window_start"] = (
-                f"检查时间应在计划年度 {year} 年内（依据 {profile.plan.article}：年度计划以自然年为单位）"
+                f"检查时间应在计划年度 {year} 年内（{cite(profile.plan.article)}：年度计划以自然年为单位）"
             )
     if not data.methods:
         errors["methods"] = "请至少选择一种检查方式"
@@ -186,7 +186,7 @@ def _check_items(
             elif item.published_version_id is None:
                 errors[key] = (
                     f"清单之外无抽查：事项 {item.code} 尚未发布，只能使用经审定公布的随机抽查事项"
-                    f"（依据 {article}）"
+                    f"（{cite(article)}）"
                 )
             elif not item_allowed(owner, initiating, participants):
                 errors[key] = f"事项 {item.code} 属于{owner.name}，不是发起部门或参与部门的事项"
@@ -200,7 +200,7 @@ def _check_filters(profile: Profile, filters: dict[str, Any], errors: dict[str, 
     if wrong := [t for t in types if t not in allowed]:
         errors["filters.target_types"] = (
             f"对象类型“{'、'.join(wrong)}”不在细则规定的范围（{'、'.join(allowed)}；"
-            f"依据 {profile.scope.article}）"
+            f"{cite(profile.scope.article)}）"
         )
     region = filters.get("region") or ""
     if region and not _REGION.match(region):
