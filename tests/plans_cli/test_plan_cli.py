@@ -224,7 +224,8 @@ def test_it_previews_counts_and_exclusions_but_never_a_candidate(
     out = preview.output
     assert "范围内检查对象 7 户；排除 2 户；候选 5 户" in out
     assert "D类（信用风险高）（d）：候选 1 户，比例 100%，抽取 1 户" in out
-    assert "不在可抽取状态：2 户（依据 " in out
+    # 001 does not leave non-存续 targets out of the draw (第二十一条 only closes their check).
+    assert "不在可抽取状态：2 户（平台规则（细则未规定））" in out
     candidates = world.candidate_keys(task_id)
     assert len(candidates) == 5
     assert not [key for key in candidates if key in out]
@@ -234,7 +235,7 @@ def test_it_previews_counts_and_exclusions_but_never_a_candidate(
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
     assert rows[0] == ["统一社会信用代码", "名称", "排除原因", "依据条款", "规则"]
     assert {r[0] for r in rows[1:]} == {t.key for t in world.closed}
-    assert all(r[3].startswith("001 ") for r in rows[1:])
+    assert all(r[3] == "平台规则（细则未规定）" for r in rows[1:])
     assert not candidates & {r[0] for r in rows[1:]}
     hidden = run("plan", "preview", str(task_id), "--user", "outsider")
     assert hidden.exit_code == 1 and "未找到" in hidden.output

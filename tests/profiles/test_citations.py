@@ -182,3 +182,14 @@ def test_a_platform_rule_is_accepted_and_an_article_still_needs_its_rulebook() -
     parse(text.replace('article = "002 第九条第二款"', f'article = "{PLATFORM_RULE}"', 1))
     with pytest.raises(ProfileInvalid, match="平台规则（细则未规定）"):
         parse(text.replace('article = "002 第九条第二款"', 'article = "平台规则"', 1))
+
+
+def test_the_record_pdf_shows_a_platform_rule_with_its_note() -> None:
+    from spotcheck.draws import record_pdf
+
+    profile = builtin("xinzhou-joint")
+    rows = dict(record_pdf.profile_articles(profile))
+    borrow = profile.approvals["borrow"]
+    assert borrow.is_platform
+    assert rows["借调人员由部门领导批准"] == f"平台规则（细则未规定）：{borrow.note}"
+    assert rows["岗位“发起部门”：每个对象 2 人（检查组成员）"] == "001 第十八条"

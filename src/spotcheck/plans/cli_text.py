@@ -15,7 +15,7 @@ from spotcheck.plans import service as plans_service
 from spotcheck.plans import tasks as tasks_service
 from spotcheck.plans.present import status_label
 from spotcheck.plans.schemas import EligibilityOut, PlanDetail, PlanOut, TaskDetail, TaskOut
-from spotcheck.rulebooks.schema import Profile
+from spotcheck.rulebooks.schema import Profile, cite
 
 OVERLAP_WORDS = {"merge": "合并检查", "exclude": "排除", "": "按细则默认"}
 
@@ -177,8 +177,8 @@ def preview_lines(result: EligibilityOut) -> list[str]:
         out.append(f"      {s.quota_text}")
     out += ["", "【排除原因】"]
     for c in result.exclusion_counts:
-        cite = f"（依据 {c.article}）" if c.article else ""
-        out.append(f"  {c.reason}：{c.count} 户{cite}")
+        source = f"（{cite(c.article)}）" if c.article else ""
+        out.append(f"  {c.reason}：{c.count} 户{source}")
     if result.merges:
         out += ["", "【合并检查】（进一次门、查多项事）"]
         out += [
