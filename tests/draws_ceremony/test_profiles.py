@@ -83,7 +83,7 @@ def test_it_borrows_for_a_short_slot_only_with_approval_and_records_who_approved
     actor = who(db, "xinzhou")
     draw = draws.prepare(db, actor, task)
     draws.set_entropy(db, actor, draw, drand=False, dice_digits=6)
-    with pytest.raises(DomainError, match=r"发起部门.*001 第十七条第一款"):
+    with pytest.raises(DomainError, match=r"发起部门.*平台规则（细则未规定）"):
         draws.commit(db, actor, draw, now=NOW)
     with pytest.raises(DomainError, match="同行业"):
         draws.borrow(
@@ -99,7 +99,7 @@ def test_it_borrows_for_a_short_slot_only_with_approval_and_records_who_approved
     assert len(draws.borrowings(db, draw)) == 1
     # Withdrawn before commit, the slot is short again; borrowed anew, the draw commits.
     draws.unborrow(db, actor, draw, "发起部门", lender)
-    with pytest.raises(DomainError, match="001 第十七条第一款"):
+    with pytest.raises(DomainError, match="平台规则（细则未规定）"):
         draws.commit(db, actor, draw, now=NOW)
     with pytest.raises(DomainError, match="没有借调"):
         draws.unborrow(db, actor, draw, "发起部门", lender)

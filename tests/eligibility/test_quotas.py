@@ -101,7 +101,8 @@ def test_it_flags_a_general_main_item_drawn_above_its_ratio(world: World) -> Non
     assert within.problems == []
     (problem,) = above.problems
     assert problem.startswith(
-        "依据 003 第九条：一般检查事项“事项ZZ-001”（ZZ-001）的抽查比例不得超过5%"
+        # 003 does not tell key from general items: the cap is the platform's (第九条 says nothing of it).
+        "平台规则（细则未规定）：一般检查事项“事项ZZ-001”（ZZ-001）的抽查比例不得超过5%"
     )
     assert "最多抽取 5 个，现为 6 个" in problem
     # A key item has no cap.

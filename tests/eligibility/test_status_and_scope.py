@@ -10,22 +10,41 @@ from spotcheck.targets.models import SubRegistry
 from tests.eligibility.conftest import World, excluded
 
 
-def test_it_excludes_undrawable_statuses_with_the_profile_article(world: World) -> None:
-    world.adopt("shanxi-daj")
-    item = world.item("SX-001")
+@pytest.mark.parametrize(
+    ("code", "item"),
+    [
+        ("shanxi-daj", "SX-001"),
+        ("xinzhou-joint", "XZ-001"),
+        ("zibo-gxj", "ZB-001"),
+        ("zaozhuang-gxq", "ZZ-001"),
+        ("luan-daj", "LA-001"),
+    ],
+)
+def test_it_excludes_undrawable_statuses_as_the_platforms_rule(
+    world: World, code: str, item: str
+) -> None:
+    # No rulebook says to leave non-存续 targets out of the draw (000 第十四条, 001 第二十一条,
+    # 002 第十七条 only let a check of such a target close on evidence; 003 第十二条 and
+    # 004 二（二） say nothing of status): the rule is the platform's, with its note.
+    world.adopt(code)
+    task_item = world.item(item)
     live = world.target()
     gone = [world.target(status=s) for s in ("注销", "吊销", "撤销", "清算", "迁出")]
+    note = rulebooks_service.get(world.db, code).exclusions.status.note
+    assert note
 
-    result = world.evaluate(world.task([item]))
+    result = world.evaluate(world.task([task_item]))
 
     assert excluded(result, live) is None
     for target in gone:
         exclusion = excluded(result, target) or pytest.fail(target.status)
         assert exclusion.code == "status"
-        assert exclusion.article == "000 第十四条"
+        assert exclusion.article == "平台规则（细则未规定）"
         assert exclusion.reason == f"状态为“{target.status}”，不在可抽取状态（存续）"
-        assert exclusion.rule == "依据 000 第十四条：仅存续状态的检查对象纳入随机抽取"
-    assert result.exclusion_counts()[0] == ("status", "不在可抽取状态", "000 第十四条", 5)
+        assert exclusion.rule == (
+            f"平台规则（细则未规定）：仅存续状态的检查对象纳入随机抽取（{note}）"
+        )
+    assert result.exclusion_counts()[0] == ("status", "不在可抽取状态", "平台规则（细则未规定）", 5)
     assert (result.in_scope, result.total_candidates) == (6, 1)
 
 

@@ -75,6 +75,7 @@ def test_it_puts_each_target_in_the_first_stratum_it_meets(xinzhou: World) -> No
         "d",
         "c",
         "listed",
+        "complaints",
         "unchecked_3plus",
         "unchecked_3",
         "unchecked_2",
@@ -109,3 +110,31 @@ def test_it_counts_full_years_from_29_february(xinzhou: World) -> None:
 
     assert stratum_of(on_28, leap) == "unchecked_2"
     assert stratum_of(on_27, leap) == "other"
+
+
+def test_it_puts_a_b_class_target_with_many_complaints_in_the_complaints_stratum(
+    xinzhou: World,
+) -> None:
+    # 001 第十六条第三款: 投诉举报多 is among the targets whose ratio must be raised.
+    item = xinzhou.item("XZ-001")
+    complained = xinzhou.target(risk_class="B", complaints=10)
+    at_the_bar = xinzhou.target(risk_class="B", complaints=3)
+    below = xinzhou.target(risk_class="B", complaints=2)
+    d_complained = xinzhou.target(risk_class="D", complaints=10)
+    for target in (complained, at_the_bar, below, d_complained):
+        xinzhou.check(target, dt.date(2025, 10, 1))  # checked lately: not in the unchecked strata
+
+    result = xinzhou.evaluate(xinzhou.task([item]))
+
+    assert stratum_of(result, complained) == "complaints"
+    assert stratum_of(result, at_the_bar) == "complaints"
+    assert stratum_of(result, below) == "b"
+    assert stratum_of(result, d_complained) == "d"
+    by_key = {s.key: s for s in result.strata}
+    complaints, b = by_key["complaints"], by_key["b"]
+    assert complaints.article == "001 第十六条第三款"
+    assert complaints.rule_text == "被投诉举报 3 次及以上"
+    # Drawn at the raised ratio, not the ordinary B ratio.
+    assert (complaints.ratio, b.ratio) == (0.5, 0.05)
+    assert (complaints.quota, b.quota) == (1, 1)
+    assert complaints.quota_text.startswith("向上取整(2 × 50%) = 1")

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from spotcheck.audit.service import SYSTEM
+from spotcheck.rulebooks.schema import cite
 from spotcheck.targets import exemptions
 from tests.eligibility.conftest import World, excluded, stratum_of
 
@@ -188,7 +189,7 @@ def test_it_gives_one_reason_per_target_first_rule_first(zibo: World) -> None:
         (cancelled.id, "status"),
         (listed.id, "exemption"),
     ]
-    assert all(e.article and e.rule.startswith(f"依据 {e.article}：") for e in result.exclusions)
+    assert all(e.article and e.rule.startswith(f"{cite(e.article)}：") for e in result.exclusions)
     assert [row[0] for row in result.exclusion_counts()] == [
         "status",
         "exemption",

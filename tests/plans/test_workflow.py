@@ -11,6 +11,7 @@ from spotcheck.audit.models import AuditEvent
 from spotcheck.errors import DomainError, Forbidden, IllegalTransition
 from spotcheck.plans import service as plans_service
 from spotcheck.plans.models import AnnualPlan, PlanStatus
+from spotcheck.rulebooks.schema import PLATFORM_RULE
 from tests.plans.conftest import Agency, actor
 
 
@@ -37,8 +38,9 @@ def test_it_walks_a_plan_to_published_with_who_when_and_opinion_on_every_step(
     assert [s.actor_name for s in steps] == ["COORD", "COORD", "LEADER", "COORD", "COORD"]
     assert steps[1].opinion == "请审定" and steps[2].opinion == "同意"
     assert steps[3].document_no == "备-2026-01"
-    assert all(s.at is not None and s.rule.startswith("依据 002 ") for s in steps)
-    assert steps[2].rule == "依据 002 第八条：年度计划由局领导审定"
+    assert all(s.at is not None and s.rule.startswith(("依据 002 ", PLATFORM_RULE)) for s in steps)
+    # 002 does not say who approves the plan (第八条 only has it made): the platform's rule.
+    assert steps[2].rule == "平台规则（细则未规定）：年度计划由局领导审定"
     assert plan.status == PlanStatus.PUBLISHED
     assert plan.submitted_at and plan.approved_at and plan.filed_at and plan.published_at
     actions = db.scalars(
@@ -101,7 +103,7 @@ def test_it_lets_only_a_leader_of_the_department_or_above_approve(
     agency.task(plan, agency.item("ZB-1"))
     plans_service.submit(db, actor(agency.coordinator), plan)
     for user in (agency.coordinator, agency.section_leader, agency.outsider):
-        with pytest.raises(Forbidden, match=r"领导审批角色.*依据 002 第八条"):
+        with pytest.raises(Forbidden, match=r"领导审批角色.*平台规则（细则未规定）"):
             plans_service.approve(db, actor(user), user, plan, "同意")
     assert plan.status == PlanStatus.SUBMITTED
     plans_service.approve(db, actor(agency.leader), agency.leader, plan, "同意")

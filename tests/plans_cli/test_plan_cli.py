@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from spotcheck.audit.models import AuditEvent
 from spotcheck.plans.models import AnnualPlan, PlanStatus, Task
+from spotcheck.rulebooks.schema import cite
 from tests.plans_cli.world import YEAR, World, item_rule_article
 
 Run = Callable[..., Result]
@@ -139,7 +140,7 @@ def test_it_lists_every_problem_of_a_task_file_and_cites_the_item_list_rule(
     out = result.output
     line = next(line for line in out.splitlines() if "清单之外无抽查" in line)
     assert "main_item（主事项）" in line and "JG-009" in line
-    assert f"依据 {item_rule_article(db)}" in line
+    assert cite(item_rule_article(db)) in line
     assert "participants（参与部门）" in out and "“NOWHERE”不存在" in out
     assert "window_end（检查结束日期）：结束日期不能早于开始日期" in out
     assert "methods（检查方式）" in out and "拍脑袋" in out
@@ -223,7 +224,8 @@ def test_it_previews_counts_and_exclusions_but_never_a_candidate(
     out = preview.output
     assert "范围内检查对象 7 户；排除 2 户；候选 5 户" in out
     assert "D类（信用风险高）（d）：候选 1 户，比例 100%，抽取 1 户" in out
-    assert "不在可抽取状态：2 户（依据 " in out
+    # 001 does not leave non-存续 targets out of the draw (第二十一条 only closes their check).
+    assert "不在可抽取状态：2 户（平台规则（细则未规定））" in out
     candidates = world.candidate_keys(task_id)
     assert len(candidates) == 5
     assert not [key for key in candidates if key in out]
@@ -233,7 +235,7 @@ def test_it_previews_counts_and_exclusions_but_never_a_candidate(
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
     assert rows[0] == ["统一社会信用代码", "名称", "排除原因", "依据条款", "规则"]
     assert {r[0] for r in rows[1:]} == {t.key for t in world.closed}
-    assert all(r[3].startswith("001 ") for r in rows[1:])
+    assert all(r[3] == "平台规则（细则未规定）" for r in rows[1:])
     assert not candidates & {r[0] for r in rows[1:]}
     hidden = run("plan", "preview", str(task_id), "--user", "outsider")
     assert hidden.exit_code == 1 and "未找到" in hidden.output

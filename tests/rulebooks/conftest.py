@@ -50,7 +50,8 @@ BREAKAGES: list[tuple[str, Callable[[str], str], str, str]] = [
     (
         "rule without article",
         lambda t: t.replace(
-            '[quota]\nrounding = "ceil"\narticle = "002 第八条"\n', '[quota]\nrounding = "ceil"\n'
+            '[quota]\nrounding = "ceil"\narticle = "平台规则（细则未规定）"\n',
+            '[quota]\nrounding = "ceil"\n',
         ),
         "[quota]",
         "缺少条文出处",

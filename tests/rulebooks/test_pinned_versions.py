@@ -201,6 +201,59 @@ def test_it_pins_rows_made_before_versions_to_version_1(db: Session, org) -> Non
     assert db.get(Department, org.child.id) is not None
 
 
+def test_a_changed_builtin_profile_is_a_new_version_and_pinned_work_keeps_the_old(
+    db: Session,
+    org,  # type: ignore[no-untyped-def]
+) -> None:
+    # The database holds the xinzhou-joint text an older build shipped (no 投诉举报多 stratum,
+    # the status exclusion citing 001 第二十一条), and a plan and task pinned to it.
+    shipped = rulebooks_service.builtin_text("xinzhou-joint")
+    start = shipped.index('[[strata]]\nkey = "complaints"')
+    old_text = shipped[:start] + shipped[shipped.index("[[strata]]", start + 1) :]
+    old_text = old_text.replace(
+        '[exclusions.status]\ndrawable = ["存续"]\narticle = "平台规则（细则未规定）"',
+        '[exclusions.status]\ndrawable = ["存续"]\narticle = "001 第二十一条"',
+    )
+    assert old_text != shipped
+    before = versions.record(db, "xinzhou-joint", old_text, created_by="平台内置")
+    rulebooks_service.adopt(db, SYSTEM, org.own, "xinzhou-joint")
+    plan = AnnualPlan(
+        department_id=org.own.id,
+        year=2026,
+        title="旧计划",
+        profile_code="xinzhou-joint",
+        profile_version_id=before.id,
+    )
+    db.add(plan)
+    db.flush()
+    day = dt.date(2026, 6, 1)
+    task = Task(
+        plan_id=plan.id, department_id=org.own.id, name="旧任务", window_start=day, window_end=day
+    )
+    db.add(task)
+    db.flush()
+
+    # The shipped text is now the current version, numbered after the old one.
+    current = rulebooks_service.current_version(db, "xinzhou-joint")
+    assert (before.number, current.number) == (1, 2)
+    assert current.text == versions.canonical(shipped)
+    assert "complaints" in [s.key for s in versions.profile(current).strata]
+    # What was pinned reads the old rules, untouched.
+    db.expire_all()
+    assert db.get(RulebookVersion, before.id).text == versions.canonical(old_text)  # type: ignore[union-attr]
+    for pinned_profile in (pinned.plan_profile(db, plan), pinned.task_profile(db, task)):
+        assert "complaints" not in [s.key for s in pinned_profile.strata]
+        assert pinned_profile.exclusions.status.article == "001 第二十一条"
+    assert pinned.version_to_pin(db, task).id == before.id
+    # A new plan pins the current version.
+    fresh = AnnualPlan(
+        department_id=org.own.id, year=2027, title="新计划", profile_code="xinzhou-joint"
+    )
+    db.add(fresh)
+    db.flush()
+    assert pinned.plan_version_to_pin(db, fresh).id == current.id
+
+
 def test_it_lists_the_versions_on_the_command_line(db: Session, run) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
     custom = rulebooks_service.copy(db, SYSTEM, "luan-daj", "luan-cli")
     rulebooks_service.save(db, SYSTEM, "luan-cli", custom.text.replace('note = "', 'note = "新', 1))

@@ -56,7 +56,9 @@ def test_it_gives_new_leaders_a_default_level_and_reads_levels_from_the_profile(
 def test_it_refuses_a_plan_approval_below_the_level_naming_level_and_article(
     agency: Agency, db: Session
 ) -> None:
-    agency.adopt("shanxi-daj")  # 000 第七条: the plan is approved by the 局主要领导
+    agency.adopt(
+        "shanxi-daj"
+    )  # the 局主要领导 approves the plan: 000 is silent, the platform's rule
     plan = agency.plan()
     agency.task(plan, agency.item("SX-1"))
     plans_service.submit(db, actor(agency.coordinator), plan)
@@ -65,9 +67,9 @@ def test_it_refuses_a_plan_approval_below_the_level_naming_level_and_article(
         plans_service.approve(db, actor(agency.leader), agency.leader, plan, "同意")
     assert "“主要领导”及以上审批层级" in refused.value.message
     assert "审批层级为“分管领导”" in refused.value.message
-    assert "依据 000 第七条" in refused.value.message
+    assert "平台规则（细则未规定）" in refused.value.message
     agency.leader.approval_level = None
-    with pytest.raises(Forbidden, match=r"未设置审批层级.*000 第七条"):
+    with pytest.raises(Forbidden, match=r"未设置审批层级.*平台规则（细则未规定）"):
         plans_service.approve(db, actor(agency.leader), agency.leader, plan, "同意")
     assert plan.status == PlanStatus.SUBMITTED
     assert db.scalars(select(Approval)).all() == []
@@ -77,7 +79,7 @@ def test_it_refuses_a_plan_approval_below_the_level_naming_level_and_article(
     given = step.approval
     assert given is not None and given.level == ApprovalLevel.PRINCIPAL
     assert (given.approver_id, given.department_id) == (agency.leader.id, agency.org.own.id)
-    assert given.article == "000 第七条" and given.kind == "plan"
+    assert given.article == "平台规则（细则未规定）" and given.kind == "plan"
 
 
 def test_it_refuses_a_borrowing_approved_below_the_level(demo: Session) -> None:

@@ -77,8 +77,10 @@ def test_it_refuses_an_illegal_plan_move_with_only_its_refusal_and_records_a_leg
     with pytest.raises(IllegalTransition) as refused:
         plans_service.approve(db, actor(agency.leader), agency.leader, plan, "同意")
     assert "年度计划当前为“草稿”，不能执行“批准”" in refused.value.message
-    assert "依据 002 第八条" in refused.value.message
-    with pytest.raises(IllegalTransition, match=r"当前为“草稿”，不能执行“备案”.*002 第四条"):
+    assert "平台规则（细则未规定）" in refused.value.message
+    with pytest.raises(
+        IllegalTransition, match=r"当前为“草稿”，不能执行“备案”.*平台规则（细则未规定）"
+    ):
         plans_service.file(db, actor(agency.coordinator), plan, "备-1")
     # No step, only the two attempts on the audit chain (every machine audits its refusals).
     refusals = [*before[1], "plan.refused", "plan.refused"]
@@ -89,7 +91,11 @@ def test_it_refuses_an_illegal_plan_move_with_only_its_refusal_and_records_a_leg
     steps, actions = _counts(db, "annual_plan", plan.id)
     assert steps == before[0] + 1 and actions == [*refusals, "plan.submit"]
     last = plans_service.steps(plan)[-1]
-    assert (last.from_status, last.to_status, last.article) == ("draft", "submitted", "002 第八条")
+    assert (last.from_status, last.to_status, last.article) == (
+        "draft",
+        "submitted",
+        "平台规则（细则未规定）",
+    )
 
 
 def test_it_refuses_an_illegal_release_move_and_records_the_decision_once(

@@ -23,6 +23,7 @@ from spotcheck.catalog.models import (
 from spotcheck.db import utcnow
 from spotcheck.departments.models import Department
 from spotcheck.errors import DomainError, Forbidden, Refused
+from spotcheck.rulebooks.schema import cite
 from spotcheck.workflow import approvals
 from spotcheck.workflow import service as workflow_service
 from spotcheck.workflow.machine import Basis, Machine, Move
@@ -56,7 +57,7 @@ def approval_rule(session: Session, department: Department) -> str:
     rule = rulebooks_service.get(session, found[0]).approvals.get("item_list")
     if rule is None:
         return DEFAULT_APPROVAL_RULE
-    return f"依据 {rule.article}：随机抽查事项清单由{rule.by}审定后公布"
+    return f"{cite(rule.article)}：随机抽查事项清单由{rule.by}审定后公布"
 
 
 def _joined(value: Any) -> str:

@@ -13,7 +13,7 @@ from spotcheck.audit.service import Actor, record
 from spotcheck.channels.exports import Export, exporter_for
 from spotcheck.channels.models import ChannelSubmission
 from spotcheck.errors import DomainError
-from spotcheck.rulebooks.schema import Channel
+from spotcheck.rulebooks.schema import Channel, cite
 
 
 def channels_for(session: Session, subject_type: str, subject_id: int) -> list[Channel]:
@@ -73,7 +73,7 @@ def submit(
         object_type=subject_type,
         object_id=subject_id,
         summary=f"{subject.code} {exporter.what}报送“{channel.name}”"
-        f"（{channel.format}，依据 {channel.article}）",
+        f"（{channel.format}，{cite(channel.article)}）",
         after={"submission": row.id, "channel": channel.name, "sha256": sha},
     )
     return row, out.data

@@ -15,6 +15,7 @@ from spotcheck import clock
 from spotcheck.audit.service import Actor
 from spotcheck.calendar import service as calendar_service
 from spotcheck.deadlines.models import WAITING, Deadline, DeadlineState
+from spotcheck.rulebooks.schema import cite
 
 
 @dataclass(frozen=True)
@@ -200,7 +201,7 @@ def import_calendar(
 def state_text(deadline: Deadline, today: dt.date | None = None) -> str:
     """The deadline as a line for a page: due date or reason, state, rule and article."""
     today = today or clock.today()
-    rule = f"依据 {deadline.article}：{deadline.rule}"
+    rule = f"{cite(deadline.article)}：{deadline.rule}"
     if deadline.due is None:
         return f"{deadline.pending_reason}（{rule}）"
     due = deadline.due.isoformat()

@@ -15,6 +15,7 @@ from spotcheck.draws.models import Draw, DrawStatus
 from spotcheck.draws.service import move, profile_of, refuse, require_status
 from spotcheck.errors import DomainError
 from spotcheck.gcpause import paused_gc
+from spotcheck.rulebooks.schema import cite
 from spotcheck.sampling import DrawError, canonical_json, compute_records
 from spotcheck.sampling.canonical import parse_json
 
@@ -152,7 +153,7 @@ def compute(session: Session, actor: Actor, draw: Draw) -> Draw:
             actor,
             draw,
             "计算抽取结果",
-            f"依据 {witnesses.article}：监督人不足，还须到场并登记 {'；'.join(lacking)}"
+            f"{cite(witnesses.article)}：监督人不足，还须到场并登记 {'；'.join(lacking)}"
             f"（身份：{'、'.join(witnesses.choices)}）",
         )
     try:

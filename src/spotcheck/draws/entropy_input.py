@@ -14,6 +14,7 @@ from spotcheck.audit.service import Actor
 from spotcheck.draws.models import Draw, DrawStatus, DrawWitness
 from spotcheck.draws.service import profile_of, refuse, require_status
 from spotcheck.errors import DomainError
+from spotcheck.rulebooks.schema import cite
 from spotcheck.sampling.entropy import check_entropy, utc_text
 from spotcheck.sampling.manifest import DICE, DRAND, PlanItem, parse_plan
 
@@ -55,7 +56,7 @@ def add_witness(
         raise DomainError("请填写监督人姓名", field="name")
     rule = profile_of(session, draw).witnesses
     if kind.strip() not in rule.choices:
-        source = "平台规则（细则未规定）" if rule.platform_kinds else f"依据 {rule.article}"
+        source = "平台规则（细则未规定）" if rule.platform_kinds else cite(rule.article)
         raise DomainError(
             f"监督人身份须为以下之一：{'、'.join(rule.choices)}（{source}）", field="kind"
         )

@@ -49,7 +49,7 @@ from spotcheck.draws.service import profile_of, refuse, require_status
 from spotcheck.errors import DomainError
 from spotcheck.inspectors.models import Conflict, Inspector
 from spotcheck.plans.models import Task
-from spotcheck.rulebooks.schema import Profile
+from spotcheck.rulebooks.schema import Profile, cite
 from spotcheck.sampling import DrawError
 from spotcheck.sampling.errors import EventError
 from spotcheck.targets import exemptions
@@ -158,7 +158,7 @@ def _check(
     profile = profile_of(session, draw)
     rule = approval_rule(profile, kind)
     if statement_required(profile, kind, reason) and not statement.strip():
-        where = f"依据 {rule[1]}：" if rule and kind != "replace-target" else ""
+        where = f"{cite(rule[1])}：" if rule and kind != "replace-target" else ""
         message = f"{where}{verb}须附书面说明（原因为“{reason}”）"
         raise refuse(session, actor, draw, verb, message)
     if rule is not None and not approved_by.strip():
@@ -167,7 +167,7 @@ def _check(
             actor,
             draw,
             verb,
-            f"依据 {rule[1]}：{verb}须经{rule[0]}批准，请填写批准人",
+            f"{cite(rule[1])}：{verb}须经{rule[0]}批准，请填写批准人",
         )
     if rule is None and kind == "assign-manual" and not approved_by.strip():
         raise refuse(session, actor, draw, verb, "人工指派是例外，须填写批准人")
@@ -184,7 +184,7 @@ def _check(
     )
     if why:
         raise refuse(session, actor, draw, verb, approvals.message(need, verb, why))
-    return _Basis(f"依据 {need.article}：须经{need.by}批准", need, approver)
+    return _Basis(f"{cite(need.article)}：须经{need.by}批准", need, approver)
 
 
 @dataclass
@@ -397,7 +397,7 @@ def _verified(
                 f"{status_rule(profile)}；名录库中{name}当前状态为{now}，属于可抽取状态，"
                 f"不能以“{NOT_DRAWABLE}”为由替换（状态确有变化的，请先更新名录库）",
             )
-        return f"已核实：名录库状态为“{'、'.join(out)}”（依据 {rule.article}）"
+        return f"已核实：名录库状态为“{'、'.join(out)}”（{cite(rule.article)}）"
     return ""
 
 
@@ -408,7 +408,7 @@ def _exempt(session: Session, draw: Draw, profile: Profile, key: str) -> tuple[s
     rule = profile.exclusions.exemption_list
     if rule is None:
         return "所用细则未规定免检免扰名单（平台规则（细则未规定））", ""
-    where = f"依据 {rule.article}："
+    where = f"{cite(rule.article)}："
     department = session.get(Department, draw.department_id)
     assert department is not None
     ids = set(department.ancestor_ids)
@@ -439,7 +439,7 @@ def _exempt(session: Session, draw: Draw, profile: Profile, key: str) -> tuple[s
     until = valid.valid_until.isoformat() if valid.valid_until else "长期"
     return (
         "",
-        f"已核实：列入免检免扰名单（{valid.valid_from.isoformat()}至{until}，依据 {rule.article}）",
+        f"已核实：列入免检免扰名单（{valid.valid_from.isoformat()}至{until}，{cite(rule.article)}）",
     )
 
 
@@ -651,10 +651,10 @@ def exchange(
                 draw,
                 verb,
                 f"{person} 与对象“{visit.name}”登记有利害关系（{declared}），应当回避，"
-                f"不能调换到该对象（依据 {article_of(rule)}）",
+                f"不能调换到该对象（{cite(article_of(rule))}）",
             )
     at = _at(now or utcnow())
-    text = f"{EXCHANGE_REASON}（依据 {article_of(rule)}）"
+    text = f"{EXCHANGE_REASON}（{cite(article_of(rule))}）"
     common = {"reason": text, "approved_by": approved_by.strip(), "at": at}
     new = [
         {

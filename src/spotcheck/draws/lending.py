@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from spotcheck.departments.models import Department
 from spotcheck.draws import pools
 from spotcheck.plans.models import Task
-from spotcheck.rulebooks.schema import Approval, Profile
+from spotcheck.rulebooks.schema import Approval, Profile, cite
 
 # GB/T 2260: the first two digits name the province, the first four the city.
 _PREFIX = {"province": (2, "省"), "city": (4, "市")}
@@ -49,7 +49,7 @@ def refusal(rule: Approval, slot: SlotOwner, lender: Department) -> str:
         return f"{lender.name}已停用，不能借调其人员"
     if rule.same_industry and (not owner.industry or lender.industry != owner.industry):
         return (
-            f"依据 {rule.article}：只能从同行业部门借调（岗位“{slot.name}”属于{owner.name}，"
+            f"{cite(rule.article)}：只能从同行业部门借调（岗位“{slot.name}”属于{owner.name}，"
             f"行业为“{owner.industry or '未填'}”；{lender.name}的行业为“{lender.industry or '未填'}”）"
         )
     if rule.within != "any":
@@ -57,7 +57,7 @@ def refusal(rule: Approval, slot: SlotOwner, lender: Department) -> str:
         mine, theirs = owner.region_code[:digits], lender.region_code[:digits]
         if len(mine) < digits or mine != theirs:
             return (
-                f"依据 {rule.within_article or rule.article}：只能从本{word}的部门借调"
+                f"{cite(rule.within_article or rule.article)}：只能从本{word}的部门借调"
                 f"（{owner.name}的行政区划代码为 {owner.region_code or '未填'}，"
                 f"{lender.name}为 {lender.region_code or '未填'}）"
             )

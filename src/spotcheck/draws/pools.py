@@ -18,7 +18,7 @@ from spotcheck.errors import DomainError
 from spotcheck.inspectors.models import Conflict, Inspector
 from spotcheck.inspectors.service import certificate_problem, reasons_for
 from spotcheck.plans.models import Task
-from spotcheck.rulebooks.schema import Profile, Slot
+from spotcheck.rulebooks.schema import Profile, Slot, cite
 
 JOINT_PREFIX = "参与部门："
 
@@ -145,7 +145,7 @@ def _fill(
 def leader_basis(rule: Slot) -> str:
     """Why the 组长's slot takes only certified people: the profile's article, else the platform's."""
     if rule.certificate_article:
-        return f"依据 {rule.certificate_article}"
+        return f"{cite(rule.certificate_article)}"
     return "平台规则（细则未规定）：组长带队现场检查，须出示执法证件"
 
 
@@ -155,12 +155,12 @@ def _why_not(
     if person.key in taken:
         return f"已在岗位“{taken[person.key]}”的人员库中（各岗位人员库不得重叠）"
     if rule.expert and not person.auxiliary:
-        return f"不是专家或专业机构（岗位“{rule.name}”只抽专家，依据 {rule.article}）"
+        return f"不是专家或专业机构（岗位“{rule.name}”只抽专家，{cite(rule.article)}）"
     if not rule.expert and person.auxiliary:
-        return f"专家/专业机构不作为执法检查人员（依据 {rule.article}）"
+        return f"专家/专业机构不作为执法检查人员（{cite(rule.article)}）"
     if rule.ranks and person.rank not in rule.ranks:
         wanted = "、".join(rule.ranks)
-        return f"职级为“{person.rank or '未填'}”，岗位要求 {wanted}（依据 {rule.article}）"
+        return f"职级为“{person.rank or '未填'}”，岗位要求 {wanted}（{cite(rule.article)}）"
     if rule.leader and (problem := certificate_problem(person, on)):
         # The group leader is the first of this slot (spec "Matching"): everyone in it must be able
         # to lead an on-site check, even where the rulebook admits uncertified members (001 第十条).
@@ -192,7 +192,7 @@ def build_slots(
     for rule, groups in slot_groups(session, task, profile):
         if rule.per_department and not groups:
             plan.notes.append(
-                f"岗位“{rule.name}”按参与部门分别匹配，本任务没有参与部门，不设此岗位（依据 {rule.article}）"
+                f"岗位“{rule.name}”按参与部门分别匹配，本任务没有参与部门，不设此岗位（{cite(rule.article)}）"
             )
         for name, _owner, department_ids in groups:
             slot = PoolSlot(name, rule.count, rule.article, _rule_text(rule))
@@ -213,9 +213,9 @@ def build_slots(
 
 def _on_request_note(rule: Slot, chosen: bool) -> str:
     if chosen:
-        return f"本任务选择配备“{rule.name}”（细则规定需要时可以配备，依据 {rule.article}）"
+        return f"本任务选择配备“{rule.name}”（细则规定需要时可以配备，{cite(rule.article)}）"
     return (
-        f"本任务未选择配备“{rule.name}”，检查组不设此岗位（细则规定需要时才配备，依据 {rule.article}；"
+        f"本任务未选择配备“{rule.name}”，检查组不设此岗位（细则规定需要时才配备，{cite(rule.article)}；"
         "可在任务中勾选“配备辅助专家”）"
     )
 
@@ -231,25 +231,25 @@ def _rule_text(rule: Slot) -> str:
         parts.append(f"组长出自本岗位，须持有效执法证（{leader_basis(rule)}）")
     if rule.role == "auxiliary":
         parts.append("辅助人员，不计入两名执法人员")
-    return f"{'，'.join(parts)}（依据 {rule.article}）"
+    return f"{'，'.join(parts)}（{cite(rule.article)}）"
 
 
 def _settle(plan: SlotPlan, slot: PoolSlot, rule: Slot, profile: Profile, quota: int) -> None:
     if not slot.pool and rule.optional:
         plan.notes.append(
-            f"可选岗位“{slot.name}”没有符合条件的人员，本次不设此岗位（依据 {rule.article}）"
+            f"可选岗位“{slot.name}”没有符合条件的人员，本次不设此岗位（{cite(rule.article)}）"
         )
         return
     if len(slot.pool) < slot.count:
         remedy = profile.approvals.get("borrow")
         fix = (
-            f"可经{remedy.by}批准后从其他部门借调人员补充（依据 {remedy.article}）"
+            f"可经{remedy.by}批准后从其他部门借调人员补充（{cite(remedy.article)}）"
             if remedy
             else "请补充执法检查人员名录库后再抽取（本细则未规定借调）"
         )
         plan.problems.append(
             f"岗位“{slot.name}”符合条件的人员只有 {len(slot.pool)} 名，"
-            f"每个检查对象需要 {slot.count} 名（依据 {rule.article}）；{fix}"
+            f"每个检查对象需要 {slot.count} 名（{cite(rule.article)}）；{fix}"
         )
     if rule.draw_first and len(slot.pool) >= slot.count:
         slot.draw = expert_draw(rule, len(slot.pool), quota)

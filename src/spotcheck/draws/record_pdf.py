@@ -39,11 +39,14 @@ LIST_IN_PDF = 2_000
 
 
 def profile_articles(profile: Profile) -> list[tuple[str, str]]:
-    """The rules of the profile that govern a draw, as (what, article); never the strata."""
+    """The rules of the profile that govern a draw, as (what, article); never the strata.
+
+    A platform rule (the rulebook is silent) shows its note beside it.
+    """
     rows: list[tuple[str, str]] = []
     group = profile.group
     rows.append(
-        (f"检查组：每个对象不少于 {group.min_certified} 名执法人员；{group.leader}", group.article)
+        (f"检查组：每个对象不少于 {group.min_certified} 名执法人员；{group.leader}", group.citation)
     )
     if group.certificate_required and group.certificate_article:
         rows.append(("检查人员须持有有效行政执法证件", group.certificate_article))
@@ -51,7 +54,7 @@ def profile_articles(profile: Profile) -> list[tuple[str, str]]:
         role = "辅助人员，不计入检查组" if slot.role == "auxiliary" else "检查组成员"
         if slot.on_request:
             role += "，由任务选择是否配备"
-        rows.append((f"岗位“{slot.name}”：每个对象 {slot.count} 人（{role}）", slot.article))
+        rows.append((f"岗位“{slot.name}”：每个对象 {slot.count} 人（{role}）", slot.citation))
         if slot.leader:
             rows.append(
                 (
@@ -60,10 +63,10 @@ def profile_articles(profile: Profile) -> list[tuple[str, str]]:
                 )
             )
     rounding = ROUNDING[profile.quota.rounding]
-    rows.append((f"按比例计算抽取数量时{rounding}", profile.quota.article))
+    rows.append((f"按比例计算抽取数量时{rounding}", profile.quota.citation))
     witnesses = profile.witnesses
     kinds = "、".join(witnesses.kinds) or "—"
-    rows.append((f"到场监督：至少 {witnesses.required} 方（{kinds}）", witnesses.article))
+    rows.append((f"到场监督：至少 {witnesses.required} 方（{kinds}）", witnesses.citation))
     for name in ("swap_inspector", "exchange_targets", "direct_assign", "borrow"):
         approval = profile.approvals.get(name)
         if approval is not None:
@@ -73,10 +76,10 @@ def profile_articles(profile: Profile) -> list[tuple[str, str]]:
                 "direct_assign": "直接委派",
                 "borrow": "借调人员",
             }
-            rows.append((f"{what[name]}由{approval.by}批准", approval.article))
+            rows.append((f"{what[name]}由{approval.by}批准", approval.citation))
     for channel in profile.channels:
         if channel.stage == "draw":
-            rows.append((f"抽取结果报送：{channel.name}", channel.article))
+            rows.append((f"抽取结果报送：{channel.name}", channel.citation))
     return rows
 
 

@@ -30,7 +30,7 @@ from spotcheck.plans import service as plans_service
 from spotcheck.plans.models import Task
 from spotcheck.rulebooks import pinned
 from spotcheck.rulebooks.models import RulebookVersion
-from spotcheck.rulebooks.schema import Profile
+from spotcheck.rulebooks.schema import Profile, cite
 from spotcheck.sampling import DrawError, build_manifest, canonical_json
 from spotcheck.sampling.build import dice_plan, drand_plan
 from spotcheck.sampling.entropy import first_safe_round
@@ -237,7 +237,7 @@ def set_entropy(
         raise DomainError(f"骰子位数应为 0–{MAX_DICE_DIGITS}", field="dice_digits")
     if witnesses.required > 0 and dice_digits == 0:
         raise DomainError(
-            f"依据 {witnesses.article}：抽取须有 {witnesses.required} 名监督人到场，"
+            f"{cite(witnesses.article)}：抽取须有 {witnesses.required} 名监督人到场，"
             "监督人当场掷骰子，骰子位数不能为 0",
             field="dice_digits",
         )
@@ -293,7 +293,7 @@ def borrow(
     if need is None:
         raise DomainError(f"细则 {profile.code} 没有规定借调人员，不能从其他部门补充")
     if not approved_by.strip() or not document.strip():
-        raise DomainError(f"借调须经{need.by}批准（依据 {need.article}）：请填写批准人和批准文件")
+        raise DomainError(f"借调须经{need.by}批准（{cite(need.article)}）：请填写批准人和批准文件")
     task = task_of(session, draw)
     initiator = session.get(Department, task.department_id)
     assert initiator is not None
@@ -325,7 +325,7 @@ def borrow(
         slot=slot,
         department_id=department.id,
         approval_id=approval.id,
-        rule=f"依据 {need.article}",
+        rule=f"{cite(need.article)}",
         created_by=actor.name[:60],
     )
     session.add(row)

@@ -28,7 +28,7 @@ from spotcheck.draws.service import borrowed as borrowed_loans
 from spotcheck.draws.service import profile_of, task_of, version_of
 from spotcheck.eligibility import cache as eligibility_cache
 from spotcheck.inspectors import links as inspector_links
-from spotcheck.rulebooks.schema import Profile
+from spotcheck.rulebooks.schema import Profile, cite
 from spotcheck.sampling.entropy import round_time
 from spotcheck.sampling.manifest import DICE, DRAND
 from spotcheck.web.security import Principal
@@ -198,9 +198,9 @@ def pools_intro(profile: Profile) -> str:
     names no leader (000, 003), the spec's rule applies: the first inspector of the first slot."""
     group = profile.group
     if group.leader:
-        return f"{group.leader}（依据 {group.article}）。"
+        return f"{group.leader}（{cite(group.article)}）。"
     return (
-        f"检查组按岗位组成（依据 {group.article}）；细则未规定组长人选，组长为第一个岗位抽中的"
+        f"检查组按岗位组成（{cite(group.article)}）；细则未规定组长人选，组长为第一个岗位抽中的"
         "第一人（平台规则（细则未规定），SSJ-DRAW-1 算法）。"
     )
 

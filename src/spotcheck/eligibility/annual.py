@@ -21,7 +21,7 @@ from spotcheck.eligibility.scope import scope_count
 from spotcheck.errors import NotFound
 from spotcheck.plans.models import AnnualPlan, Task
 from spotcheck.rulebooks import pinned
-from spotcheck.rulebooks.schema import AnnualRatio, Profile
+from spotcheck.rulebooks.schema import AnnualRatio, Profile, cite
 
 
 @dataclass
@@ -74,13 +74,14 @@ def summarise(session: Session, plan: AnnualPlan, on: dt.date | None = None) -> 
     if rule is None:
         ok, message = True, f"{head}；所用细则未规定年度抽查比例（{TWICE}）"
     elif size == 0:
-        ok, message = True, f"名录库中没有可抽取的检查对象，无法核对年度比例（依据 {rule.article}）"
+        ok, message = (
+            True,
+            f"名录库中没有可抽取的检查对象，无法核对年度比例（{cite(rule.article)}）",
+        )
     elif rule.kind == "minimum":
         ok = exact >= Fraction(str(rule.ratio))
         verdict = "不低于" if ok else "低于规定的最低比例"
-        message = (
-            f"{head}，{verdict}{percent(Fraction(str(rule.ratio)))}（依据 {rule.article}；{TWICE}）"
-        )
+        message = f"{head}，{verdict}{percent(Fraction(str(rule.ratio)))}（{cite(rule.article)}；{TWICE}）"
     else:
         target, tolerance = Fraction(str(rule.ratio)), Fraction(str(rule.tolerance))
         ok = abs(exact - target) <= tolerance
@@ -88,7 +89,7 @@ def summarise(session: Session, plan: AnnualPlan, on: dt.date | None = None) -> 
         verdict = (
             f"在{percent(target)}左右（{band}）" if ok else f"偏离{percent(target)}左右（{band}）"
         )
-        message = f"{head}，{verdict}（依据 {rule.article}；{TWICE}）"
+        message = f"{head}，{verdict}（{cite(rule.article)}；{TWICE}）"
     return AnnualSummary(
         year=plan.year,
         registry_size=size,

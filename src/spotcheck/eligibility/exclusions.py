@@ -20,7 +20,7 @@ from spotcheck.draws.models import DrawnTarget
 from spotcheck.eligibility import scope, strata
 from spotcheck.eligibility.scope import Check, ItemInfo, Row
 from spotcheck.plans.models import Task, TaskDepartment
-from spotcheck.rulebooks.schema import FrequencyRule, Profile
+from spotcheck.rulebooks.schema import FrequencyRule, Profile, cite
 from spotcheck.targets import exemptions as exemptions_service
 
 
@@ -84,7 +84,7 @@ class Outcome:
 def status_rule(profile: Profile) -> str:
     """The rule text of the status exclusion."""
     rule = profile.exclusions.status
-    return f"依据 {rule.article}：仅{'、'.join(rule.drawable)}状态的检查对象纳入随机抽取"
+    return rule.basis(f"仅{'、'.join(rule.drawable)}状态的检查对象纳入随机抽取")
 
 
 def exemption_rule(profile: Profile) -> str:
@@ -93,19 +93,19 @@ def exemption_rule(profile: Profile) -> str:
     assert rule is not None
     excepted = [*(f"涉及{d}的事项" for d in rule.except_domains), *rule.except_grounds]
     tail = f"（{'、'.join(excepted)}的检查除外）" if excepted else ""
-    return f"依据 {rule.article}：免检免扰名单内的检查对象予以免检{tail}"
+    return rule.basis(f"免检免扰名单内的检查对象予以免检{tail}")
 
 
 def frequency_rule(rule: FrequencyRule) -> str:
     """The rule text of a frequency cap."""
-    return f"依据 {rule.article}：{rule.name}"
+    return rule.basis(rule.name)
 
 
 def cooldown_rule(profile: Profile) -> str:
     """The rule text of the cooldown after a clean check."""
     rule = profile.exclusions.cooldown
     assert rule is not None
-    return f"依据 {rule.article}：上一次抽查未发现问题的，下一次被抽查至少间隔{rule.years}年"
+    return rule.basis(f"上一次抽查未发现问题的，下一次被抽查至少间隔{rule.years}年")
 
 
 def overlap_rule(profile: Profile, policy: str) -> str:
@@ -116,7 +116,7 @@ def overlap_rule(profile: Profile, policy: str) -> str:
         what = "同一时段不同部门抽到同一检查对象的，合并为一次联合检查（进一次门、查多项事）"
     else:
         what = "同一时段其他部门已抽到的检查对象，本任务不再抽取"
-    return f"依据 {rule.article}：{what}"
+    return rule.basis(what)
 
 
 def overlap_policy(task: Task, profile: Profile) -> str:
@@ -196,7 +196,7 @@ def by_exemption(session: Session, rows: Sequence[Row], ctx: Context) -> Outcome
     if stayed:
         out.warnings.append(
             f"{stayed} 个免检免扰名单内的检查对象仍纳入抽取：{'；'.join(lifted)}，"
-            f"不在免检范围（依据 {rule.article}）"
+            f"不在免检范围（{cite(rule.article)}）"
         )
     return out
 
@@ -297,12 +297,12 @@ def by_history(rows: Sequence[Row], ctx: Context) -> Outcome:
             out.warnings.append(
                 f"任务依据为“{'、'.join(sorted(grounds & set(rule.except_grounds)))}”，"
                 f"{spared_ground[index]} 个已达次数上限的检查对象仍纳入抽取"
-                f"（依据 {rule.article}：{rule.name}，法律、法规、规章另有规定或所列情形除外）"
+                f"（{cite(rule.article)}：{rule.name}，法律、法规、规章另有规定或所列情形除外）"
             )
         if spared_high[index]:
             out.warnings.append(
                 f"{spared_high[index]} 个高风险检查对象已达“{rule.name}”的次数上限，"
-                f"按例外仍纳入抽取（依据 {profile.high_risk.article}）"
+                f"按例外仍纳入抽取（{cite(profile.high_risk.article)}）"
             )
     return out
 
@@ -369,7 +369,7 @@ def by_overlap(session: Session, rows: Sequence[Row], ctx: Context) -> Outcome:
     if spared:
         out.warnings.append(
             f"{spared} 个高风险检查对象已被其他部门同期抽中，仍纳入本任务抽取"
-            f"（依据 {ctx.profile.high_risk.article}）"
+            f"（{cite(ctx.profile.high_risk.article)}）"
         )
     return out
 

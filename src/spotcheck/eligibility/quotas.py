@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 from spotcheck.eligibility import strata
 from spotcheck.eligibility.scope import ItemInfo
 from spotcheck.plans.models import Task
-from spotcheck.rulebooks.schema import Profile
+from spotcheck.rulebooks.schema import Profile, cite
 
 ROUNDING_WORDS = {"ceil": "向上取整", "floor": "向下取整", "round": "四舍五入"}
 
@@ -121,7 +121,7 @@ def quotas(
             quota = min(apply_rounding(n * ratio, rounding), n)
             text = (
                 f"{ROUNDING_WORDS[rounding]}({n} × {percent(ratio)}) = {quota}"
-                f"（依据 {profile.quota.article}）"
+                f"（{cite(profile.quota.article)}）"
             )
         if n == 0:
             empty.append(f"“{stratum.name}”")
@@ -179,7 +179,7 @@ def caps(
         allowed = apply_rounding(total * cap, profile.quota.rounding)
         if quota > allowed:
             problems.append(
-                f"依据 {rules.article}：一般检查事项“{main.name}”（{main.code}）的抽查比例不得超过"
+                f"{cite(rules.article)}：一般检查事项“{main.name}”（{main.code}）的抽查比例不得超过"
                 f"{percent(cap)}；本任务 {total} 个候选对象最多抽取 {allowed} 个，现为 {quota} 个"
             )
         return ""
@@ -188,7 +188,7 @@ def caps(
         least = Fraction(str(order.min_ratio))
         if Fraction(quota, total) >= least:
             return (
-                f"检查批次顺序由抽取结果随机确定（依据 {order.article}：重点检查事项抽查比例"
+                f"检查批次顺序由抽取结果随机确定（{cite(order.article)}：重点检查事项抽查比例"
                 f"达到{percent(least)}及以上的，以随机抽取确定检查批次顺序）"
             )
     return ""

@@ -23,6 +23,7 @@ from spotcheck.inspectors.models import (
     Inspector,
     InspectorHistory,
 )
+from spotcheck.rulebooks.schema import cite
 
 FIELDS = (
     "name",
@@ -131,7 +132,7 @@ def reasons_for(
         required, article = rules[inspector.department_id]
         reasons = ineligibility(inspector, on, certificate_required=required)
         out[inspector.id] = [
-            f"{r}（依据 {article}）" if article and "执法证" in r else r for r in reasons
+            f"{r}（{cite(article)}）" if article and "执法证" in r else r for r in reasons
         ]
     return out
 

@@ -15,7 +15,7 @@ from spotcheck.plans import service as plans_service
 from spotcheck.plans import tasks as tasks_service
 from spotcheck.plans.present import status_label
 from spotcheck.plans.schemas import EligibilityOut, PlanDetail, PlanOut, TaskDetail, TaskOut
-from spotcheck.rulebooks.schema import Profile
+from spotcheck.rulebooks.schema import Profile, cite
 
 OVERLAP_WORDS = {"merge": "合并检查", "exclude": "排除", "": "按细则默认"}
 
@@ -175,12 +175,12 @@ def preview_lines(result: EligibilityOut) -> list[str]:
     for s in result.strata:
         ratio = f"比例 {s.ratio * 100:g}%" if s.ratio is not None else f"固定数量 {s.count_setting}"
         out.append(f"  {s.name}（{s.key}）：候选 {s.candidates} 户，{ratio}，抽取 {s.quota} 户")
-        out.append(f"      规则：{s.rule}（依据 {s.article}）")
+        out.append(f"      规则：{s.rule}（{cite(s.article)}）")
         out.append(f"      {s.quota_text}")
     out += ["", "【排除原因】"]
     for c in result.exclusion_counts:
-        cite = f"（依据 {c.article}）" if c.article else ""
-        out.append(f"  {c.reason}：{c.count} 户{cite}")
+        source = f"（{cite(c.article)}）" if c.article else ""
+        out.append(f"  {c.reason}：{c.count} 户{source}")
     if result.merges:
         out += ["", "【合并检查】（进一次门、查多项事）"]
         out += [
@@ -255,7 +255,7 @@ def template(
     ]
     if profile is not None:
         for s in profile.strata:
-            lines.append(f"# {s.key} = {{ ratio = {s.ratio} }}   # {s.name}（依据 {s.article}）")
+            lines.append(f"# {s.key} = {{ ratio = {s.ratio} }}   # {s.name}（{cite(s.article)}）")
     else:
         lines.append(
             "# d = { ratio = 1.0 }                         # 分层编码见 spotcheck rulebook show"

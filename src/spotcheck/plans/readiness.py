@@ -16,7 +16,7 @@ from spotcheck.deadlines.models import Deadline, DeadlineState
 from spotcheck.plans import findings, task_rules
 from spotcheck.plans.models import PLAN_LABELS, PLAN_ORDER, AnnualPlan, PlanStatus, Task
 from spotcheck.rulebooks import pinned
-from spotcheck.rulebooks.schema import Profile
+from spotcheck.rulebooks.schema import Profile, cite
 
 
 @dataclass(frozen=True)
@@ -113,7 +113,7 @@ def due_info(session: Session, plan: AnnualPlan, today: dt.date | None = None) -
         return None
     today = today or clock.today()
     due = row.due
-    base = f"依据 {row.article}：{row.rule}"
+    base = f"{cite(row.article)}：{row.rule}"
     if plan.status == PlanStatus.SUPERSEDED:
         return DueInfo(due, "met", f"{base}；本版本已被替代", row.article)
     if row.state in (DeadlineState.MET, DeadlineState.MET_LATE):
@@ -163,24 +163,24 @@ def draw_check(
         campaigns = rules.special_campaigns
         if not (task.special and campaigns and campaigns.allowed):
             blockers.append(
-                f"未列入年度抽查计划：依据 {rules.article}，{rules.note or '未列入年度抽查工作计划的，不得随意进行'}"
+                f"未列入年度抽查计划：{cite(rules.article)}，{rules.note or '未列入年度抽查工作计划的，不得随意进行'}"
                 "（本细则不允许计划外专项检查）"
             )
         elif campaigns is not None:
             warnings.append(
-                f"专项检查（计划外，依据 {campaigns.article} 允许）：{task.special_basis}"
+                f"专项检查（计划外，{cite(campaigns.article)} 允许）：{task.special_basis}"
             )
     else:
         plan = task.plan
         needed = PlanStatus(rules.draw_requires)
         if plan.status == PlanStatus.SUPERSEDED:
             blockers.append(
-                f"所属年度计划第 {plan.version} 版已被调整后的版本替代，请使用新版本中的任务（依据 {rules.filing.article}）"
+                f"所属年度计划第 {plan.version} 版已被调整后的版本替代，请使用新版本中的任务（{cite(rules.filing.article)}）"
             )
         elif PLAN_ORDER.get(plan.status, 0) < PLAN_ORDER[needed]:
             blockers.append(
                 f"所属年度计划当前为“{plan.status_label}”，须{PLAN_LABELS[needed]}后才能抽取"
-                f"（依据 {rules.article}：{rules.note}）"
+                f"（{cite(rules.article)}：{rules.note}）"
             )
     item_article = _item_rule(profile)
     for link in task.items:
@@ -189,7 +189,7 @@ def draw_check(
             continue
         if item.published is None:
             blockers.append(
-                f"清单之外无抽查：事项 {item.code} 尚未发布，不能用于抽取（依据 {item_article}）"
+                f"清单之外无抽查：事项 {item.code} 尚未发布，不能用于抽取（{cite(item_article)}）"
             )
             continue
         if item.published_version_id != link.item_version_id:
@@ -200,7 +200,7 @@ def draw_check(
         if item.published.list_type not in profile.scope.item_list_types:
             blockers.append(
                 f"事项 {item.code} 属于“{item.published.list_type}”清单，本细则只允许使用"
-                f"{'、'.join(profile.scope.item_list_types)}清单（依据 {profile.scope.article}）"
+                f"{'、'.join(profile.scope.item_list_types)}清单（{cite(profile.scope.article)}）"
             )
     own = findings.of_task(session, task)  # what the plan's submission also enforces
     blockers.extend(p for p in own.blockers if p not in blockers)

@@ -20,7 +20,7 @@ from spotcheck.plans.readiness import DrawCheck, DueInfo, draw_blockers, draw_ch
 from spotcheck.plans.workflow import PLAN
 from spotcheck.rulebooks import pinned
 from spotcheck.rulebooks import service as rulebooks_service
-from spotcheck.rulebooks.schema import Profile, Step
+from spotcheck.rulebooks.schema import Profile, Step, cite
 from spotcheck.workflow import approvals
 from spotcheck.workflow import service as workflow_service
 from spotcheck.workflow.machine import Basis
@@ -259,7 +259,7 @@ def approve(
     approvals.check(user, need, department, "批准年度计划")
     if need.external and not document_no.strip():
         raise DomainError(
-            f"年度计划由{need.by}审定（依据 {need.article}），请填写审定文号",
+            f"年度计划由{need.by}审定（{cite(need.article)}），请填写审定文号",
             field="document_no",
         )
     given = approvals.record(

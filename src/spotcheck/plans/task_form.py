@@ -12,7 +12,7 @@ from spotcheck.catalog.models import CheckItem
 from spotcheck.eligibility import quotas
 from spotcheck.ids import parse_id
 from spotcheck.plans.task_rules import TaskInput
-from spotcheck.rulebooks.schema import GROUNDS, Profile
+from spotcheck.rulebooks.schema import GROUNDS, Profile, cite
 
 LIST_FIELDS = (
     "other_item_ids",
@@ -186,10 +186,10 @@ def ground_hints(profile: Profile) -> dict[str, str]:
     exemption = profile.exclusions.exemption_list
     if exemption is not None:
         for ground in exemption.except_grounds:
-            hints[ground].append(f"免检免扰名单中的对象仍可抽取（依据 {exemption.article}）")
+            hints[ground].append(f"免检免扰名单中的对象仍可抽取（{cite(exemption.article)}）")
     for rule in profile.exclusions.frequency:
         for ground in rule.except_grounds:
-            hints[ground].append(f"不受“{rule.name}”限制（依据 {rule.article}）")
+            hints[ground].append(f"不受“{rule.name}”限制（{cite(rule.article)}）")
     return {g: "；".join(h) if h else "本细则中不改变抽取范围，仅作记录" for g, h in hints.items()}
 
 
@@ -199,4 +199,4 @@ def overlap_hint(profile: Profile) -> str:
     if rule is None:
         return ""
     default = "合并检查（进一次门、查多项事）" if rule.default == "merge" else "排除"
-    return f"细则默认：{default}（依据 {rule.article}）"
+    return f"细则默认：{default}（{cite(rule.article)}）"

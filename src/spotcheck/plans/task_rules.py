@@ -16,7 +16,7 @@ from spotcheck.departments.models import Department, DepartmentLevel
 from spotcheck.errors import DomainError
 from spotcheck.plans.models import Task
 from spotcheck.rulebooks import pinned
-from spotcheck.rulebooks.schema import GROUNDS, RISK_CLASSES, Profile
+from spotcheck.rulebooks.schema import GROUNDS, RISK_CLASSES, Profile, cite
 from spotcheck.targets.models import SubRegistry
 
 OVERLAP_POLICIES = {
@@ -123,7 +123,7 @@ def check(
             participants.append(dep)
     if participants and profile.mode.kind != "joint":
         errors["participant_ids"] = (
-            f"本部门采用的细则为部门内部抽查（依据 {profile.mode.article}），不能设置参与部门"
+            f"本部门采用的细则为部门内部抽查（{cite(profile.mode.article)}），不能设置参与部门"
         )
     _check_items(session, initiating, participants, profile, data, errors)
     if data.sub_registry_id is not None:
@@ -163,7 +163,7 @@ def check(
         errors["special_basis"] = "专项检查须写明依据（部署文件名称或文号）"
     if data.auxiliary_experts and not profile.group.on_request:
         errors["auxiliary_experts"] = (
-            f"细则 {profile.code} 没有可由任务选择配备的辅助人员岗位（依据 {profile.group.article}），"
+            f"细则 {profile.code} 没有可由任务选择配备的辅助人员岗位（{cite(profile.group.article)}），"
             "不能勾选“配备辅助专家”"
         )
     return errors
@@ -195,7 +195,7 @@ def _check_items(
             elif item.published_version_id is None:
                 errors[key] = (
                     f"清单之外无抽查：事项 {item.code} 尚未发布，只能使用经审定公布的随机抽查事项"
-                    f"（依据 {article}）"
+                    f"（{cite(article)}）"
                 )
             elif not item_allowed(owner, initiating, participants):
                 errors[key] = f"事项 {item.code} 属于{owner.name}，不是发起部门或参与部门的事项"
@@ -209,7 +209,7 @@ def _check_filters(profile: Profile, filters: dict[str, Any], errors: dict[str, 
     if wrong := [t for t in types if t not in allowed]:
         errors["filters.target_types"] = (
             f"对象类型“{'、'.join(wrong)}”不在细则规定的范围（{'、'.join(allowed)}；"
-            f"依据 {profile.scope.article}）"
+            f"{cite(profile.scope.article)}）"
         )
     region = filters.get("region") or ""
     if region and not _REGION.match(region):
@@ -250,7 +250,7 @@ def year_rule(profile: Profile) -> str:
     """Why a plan's task runs within the plan year: the profile's plan rule where it says the plan
     is made by natural year (001 第十三条), else the platform's rule."""
     if "自然年" in profile.plan.note:
-        return f"依据 {profile.plan.article}：{profile.plan.note}"
+        return f"{cite(profile.plan.article)}：{profile.plan.note}"
     return "平台规则（细则未规定）：年度计划中的任务在计划年度内实施，跨年的检查列入下一年度计划"
 
 

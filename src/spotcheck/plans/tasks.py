@@ -41,7 +41,7 @@ from spotcheck.plans.task_rules import (
 )
 from spotcheck.rulebooks import pinned
 from spotcheck.rulebooks import service as rulebooks_service
-from spotcheck.rulebooks.schema import Profile
+from spotcheck.rulebooks.schema import Profile, cite
 from spotcheck.workflow import service as workflow_service
 
 __all__ = [
@@ -171,9 +171,9 @@ def special_rule(profile: Profile) -> str:
     """Whether the profile allows special campaigns outside the plan, with its article."""
     campaigns = profile.plan.special_campaigns
     if campaigns is not None and campaigns.allowed:
-        return f"依据 {campaigns.article}：{campaigns.note or '允许开展计划外专项检查'}"
+        return f"{cite(campaigns.article)}：{campaigns.note or '允许开展计划外专项检查'}"
     return (
-        f"依据 {profile.plan.article}：{profile.plan.note or '未列入年度抽查工作计划的，不得随意进行'}"
+        f"{cite(profile.plan.article)}：{profile.plan.note or '未列入年度抽查工作计划的，不得随意进行'}"
         "；本细则未规定计划外专项检查"
     )
 

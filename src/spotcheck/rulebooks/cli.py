@@ -21,7 +21,7 @@ from spotcheck.rulebooks import describe, versions
 from spotcheck.rulebooks import service as rulebooks_service
 from spotcheck.rulebooks.labels import readable_path, value_text
 from spotcheck.rulebooks.models import CustomProfile
-from spotcheck.rulebooks.schema import ProfileInvalid, parse
+from spotcheck.rulebooks.schema import ProfileInvalid, cite, parse
 
 console = Console()
 err = Console(stderr=True)
@@ -37,8 +37,8 @@ def as_text(description: describe.Description) -> str:
         rows += [(line, bool(section.columns)) for line in section.lines]
         for line, tabular in rows:
             head = "｜".join(line.cells) if tabular and line.cells else f"{line.label}：{line.text}"
-            cite = f"  〔依据 {line.article}〕" if line.article else ""
-            out.append(f"  {head}{cite}")
+            source = f"  〔{cite(line.article)}〕" if line.article else ""
+            out.append(f"  {head}{source}")
             if line.note:
                 out.append(f"      说明：{line.note}")
     return "\n".join(out)

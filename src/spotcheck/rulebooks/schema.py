@@ -24,8 +24,20 @@ DOMAINS = ("环保", "安全生产", "质量", "公共利益", "其他")
 FLAGS = ("经营异常", "严重违法失信", "投诉举报")
 PLAN_STATES = ("approved", "filed", "published")
 
+# Where the rulebook is silent the decision is the platform's; a rule then cites this instead of an
+# article, and its note says what the platform chose (and which article, if any, it starts from).
+PLATFORM_RULE = "平台规则（细则未规定）"
+
+
+def cite(article: str) -> str:
+    """How a rule names its source in a sentence: "依据 002 第十二条", or the platform's rule."""
+    return article if article == PLATFORM_RULE else f"依据 {article}"
+
+
 Ratio = Annotated[float, Field(ge=0, le=1)]
-Article = Annotated[str, Field(min_length=3, max_length=80, pattern=r"^\d{3} ")]
+Article = Annotated[
+    str, Field(min_length=3, max_length=80, pattern=r"^(\d{3} .+|平台规则（细则未规定）)$")
+]
 TargetType = Literal["企业", "农民专业合作社", "个体工商户", "其他组织", "产品", "项目", "行为"]
 Status = Literal["存续", "注销", "吊销", "撤销", "清算", "迁出"]
 Risk = Literal["A", "B", "C", "D"]
@@ -44,6 +56,29 @@ class Rule(_Strict):
 
     article: Article
     note: str = ""
+
+    @property
+    def is_platform(self) -> bool:
+        """Whether the rulebook is silent and the rule is the platform's."""
+        return self.article == PLATFORM_RULE
+
+    def basis(self, text: str) -> str:
+        """The rule in words after its source: "依据 002 第十二条：…", or the platform's with its note."""
+        if self.is_platform:
+            return f"{PLATFORM_RULE}：{text}" + (f"（{self.note}）" if self.note else "")
+        return f"{cite(self.article)}：{text}"
+
+    @property
+    def source(self) -> str:
+        """The source as named in a sentence (see `cite`)."""
+        return cite(self.article)
+
+    @property
+    def citation(self) -> str:
+        """The article, or the platform's rule with its note (for a column of sources)."""
+        if self.is_platform and self.note:
+            return f"{PLATFORM_RULE}：{self.note}"
+        return self.article
 
 
 class Info(_Strict):
@@ -447,7 +482,10 @@ _MESSAGES = {
 def _message(err: Any) -> str:
     kind = err["type"]
     if kind == "string_pattern_mismatch" and err["loc"] and err["loc"][-1] == "article":
-        return "条文出处应写成“文件号 条款”，如“002 第十二条”"
+        return (
+            "条文出处应写成“文件号 条款”，如“002 第十二条”；"
+            f"细则未规定、由平台决定的写“{PLATFORM_RULE}”并在 note 中说明"
+        )
     if kind == "missing" and err["loc"] and err["loc"][-1] == "article":
         return "缺少条文出处 article（每条规则都要注明依据的条款）"
     template = _MESSAGES.get(kind)

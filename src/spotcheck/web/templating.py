@@ -15,6 +15,7 @@ from spotcheck.accounts import access as accounts_access
 from spotcheck.audit.labels import action_label
 from spotcheck.catalog import access as catalog_access
 from spotcheck.inspectors import access as inspectors_access
+from spotcheck.rulebooks.schema import Rule, cite
 from spotcheck.targets import access as targets_access
 from spotcheck.web.security import CSRF_FIELD, csrf_token
 
@@ -30,7 +31,15 @@ def _local(value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
     return value.astimezone(clock.BEIJING).strftime(fmt)
 
 
+def _cite(value: Rule | str) -> str:
+    """A rule's source in a sentence; a platform rule (the rulebook silent) with its note."""
+    if isinstance(value, Rule):
+        return value.citation if value.is_platform else cite(value.article)
+    return cite(str(value))
+
+
 templates.env.filters["local"] = _local
+templates.env.filters["cite"] = _cite
 templates.env.filters["action_label"] = action_label
 templates.env.globals["CSRF_FIELD"] = CSRF_FIELD
 # Pages ask the domains' access policies too (`user.has_role(*access.catalog.EDIT)`), never role names.

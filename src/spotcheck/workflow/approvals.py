@@ -24,7 +24,7 @@ from spotcheck.accounts.models import (
 from spotcheck.audit.service import Actor
 from spotcheck.departments.models import Department
 from spotcheck.errors import DomainError, Forbidden
-from spotcheck.rulebooks.schema import Profile
+from spotcheck.rulebooks.schema import Profile, cite
 from spotcheck.workflow.models import Approval
 
 # Who may approve at all: a leader, or an administrator who carries an approval level.
@@ -111,11 +111,11 @@ def message(need: Requirement, verb: str, why: str = "") -> str:
     if need.external:
         return (
             f"{verb}须由本部门或上级部门的领导审批角色登记{need.by}的批准{reason}"
-            f"（依据 {need.article}：由{need.by}审定）"
+            f"（{cite(need.article)}：由{need.by}审定）"
         )
     return (
         f"{verb}须由本部门或上级部门“{need.level_label}”及以上审批层级的领导审批角色批准{reason}"
-        f"（依据 {need.article}：由{need.by}批准）"
+        f"（{cite(need.article)}：由{need.by}批准）"
     )
 
 
@@ -168,7 +168,7 @@ def record(
     """Store an approval already checked; an external one needs its document number."""
     if need.external and not document_no.strip():
         raise DomainError(
-            f"须由{need.by}批准（依据 {need.article}），请填写批准文号", field="document_no"
+            f"须由{need.by}批准（{cite(need.article)}），请填写批准文号", field="document_no"
         )
     row = Approval(
         kind=need.kind,

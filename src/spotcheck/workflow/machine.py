@@ -8,8 +8,7 @@ from dataclasses import dataclass, field
 
 from spotcheck.accounts.models import Role
 from spotcheck.errors import IllegalTransition, Refused
-
-PLATFORM_RULE = "平台规则（细则未规定）"
+from spotcheck.rulebooks.schema import PLATFORM_RULE
 
 
 @dataclass(frozen=True)
@@ -20,7 +19,7 @@ class Basis:
     text: str
 
     def __str__(self) -> str:
-        if not self.article:
+        if not self.article or self.article == PLATFORM_RULE:
             return f"{PLATFORM_RULE}：{self.text}"
         return f"依据 {self.article}：{self.text}"
 
