@@ -110,13 +110,13 @@ def test_a_status_reason_must_match_the_registry(demo: Session) -> None:
     draw = computed(db, officer, zibo_task(db))
     key = events.current(db, draw)[0].key
     _refused(
-        db, draw, key, "不在可抽取状态", r"依据 002 第十七条.*当前状态为“存续”，属于可抽取状态"
+        db, draw, key, "不在可抽取状态", r"平台规则（细则未规定）.*当前状态为“存续”，属于可抽取状态"
     )
     for target in db.scalars(select(Target).where(Target.key == key)):
         target.status = "注销"
     db.flush()
     row = events.replace_target(db, officer, draw, target_key=key, reason="不在可抽取状态")
-    assert row.rule.startswith("已核实：名录库状态为“注销”（依据 002 第十七条）")
+    assert row.rule.startswith("已核实：名录库状态为“注销”（平台规则（细则未规定））")
 
 
 def test_reasons_the_data_cannot_check_stay_free(demo: Session) -> None:

@@ -13,9 +13,14 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, sync_playwright
+from sqlalchemy.orm import Session
 
+from spotcheck.accounts import service as accounts_service
+from spotcheck.accounts.models import Role
+from spotcheck.audit.service import SYSTEM
 from spotcheck.config import Settings
 from spotcheck.demo.data import DEMO_PASSWORD
+from spotcheck.departments import service as departments_service
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -120,3 +125,19 @@ def log_in(page: Page, served: str, username: str) -> None:
     page.fill("#password", DEMO_PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url(served + "/")
+
+
+def second_witness(db: Session) -> None:
+    """A second 监督人 account of 淄博工信局 (the demo has one), for two witnesses rolling."""
+    department = departments_service.get_by_code(db, "370300-GXJ")
+    assert department is not None
+    accounts_service.create(
+        db,
+        SYSTEM,
+        username="witness2",
+        full_name="周律师",
+        department=department,
+        roles=[Role.WITNESS],
+        password=DEMO_PASSWORD,
+    )
+    db.commit()

@@ -10,30 +10,11 @@ import pytest
 from playwright.sync_api import Browser, Page
 from sqlalchemy.orm import Session
 
-from spotcheck.accounts import service as accounts_service
-from spotcheck.accounts.models import Role
-from spotcheck.audit.service import SYSTEM
-from spotcheck.demo.data import DEMO_PASSWORD
 from spotcheck.departments import service as departments_service
 from spotcheck.plans import service as plans_service
-from tests.web.conftest import log_in, shot
+from tests.web.conftest import log_in, second_witness, shot
 
 pytestmark = pytest.mark.browser
-
-
-def _second_witness(db: Session) -> None:
-    department = departments_service.get_by_code(db, "370300-GXJ")
-    assert department is not None
-    accounts_service.create(
-        db,
-        SYSTEM,
-        username="witness2",
-        full_name="周律师",
-        department=department,
-        roles=[Role.WITNESS],
-        password=DEMO_PASSWORD,
-    )
-    db.commit()
 
 
 def _witness_enters(browser: Browser, served: str, username: str, url: str, digits: str) -> Page:
@@ -51,7 +32,7 @@ def _witness_enters(browser: Browser, served: str, username: str, url: str, digi
 def test_it_walks_an_officer_and_two_witnesses_through_a_ceremony_with_dice(
     served: str, page: Page, db: Session, tmp_path: Path
 ) -> None:
-    _second_witness(db)
+    second_witness(db)
     agency = departments_service.get_by_code(db, "370300-GXJ")
     plan = plans_service.current(db, agency, 2026) if agency else None
     assert plan is not None

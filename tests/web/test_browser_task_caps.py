@@ -26,12 +26,13 @@ def test_it_starts_the_strata_within_a_general_items_cap_when_the_item_is_chosen
     general = page.locator("#main_item_id option", has_text="XZ-LH-001").inner_text()
     page.select_option("#main_item_id", label=general)  # 一般, its list ratio 3%
     values = page.locator(RATIOS).evaluate_all("els => els.map(e => e.value)")
-    assert values == ["3", "15", "3", "3", "3", "3", "3", "", ""]  # B 5% too; A 2%, other 3%
+    # d, c (typed), listed, complaints, unchecked ×3, B 5%: all to 3%; A 2%, other 3% stay blank.
+    assert values == ["3", "15", "3", "3", "3", "3", "3", "3", "", ""]
     assert page.locator("[data-cap-hint]").first.inner_text() == "上限 3%"
     assert "所选主事项的比例上限：3%" in page.inner_text("#general-cap")
 
     key = page.locator("#main_item_id option", has_text="XZ-LH-002").inner_text()
     page.select_option("#main_item_id", label=key)  # 重点: no cap
     values = page.locator(RATIOS).evaluate_all("els => els.map(e => e.value)")
-    assert values == ["", "15", "", "", "", "", "", "", ""]
+    assert values == ["", "15", "", "", "", "", "", "", "", ""]
     assert page.locator("[data-cap-hint]").first.inner_text() == ""

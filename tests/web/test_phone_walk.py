@@ -14,13 +14,9 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 from sqlalchemy.orm import Session
 
-from spotcheck.accounts import service as accounts_service
-from spotcheck.accounts.models import Role
-from spotcheck.audit.service import SYSTEM
-from spotcheck.demo.data import DEMO_PASSWORD
 from spotcheck.departments import service as departments_service
 from spotcheck.plans import service as plans_service
-from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS, log_in
+from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS, log_in, second_witness
 
 pytestmark = pytest.mark.browser
 
@@ -184,21 +180,6 @@ def _switch(page: Page, served: str, username: str) -> None:
     log_in(page, served, username)
 
 
-def _second_witness(db: Session) -> None:
-    department = departments_service.get_by_code(db, "370300-GXJ")
-    assert department is not None
-    accounts_service.create(
-        db,
-        SYSTEM,
-        username="witness2",
-        full_name="周律师",
-        department=department,
-        roles=[Role.WITNESS],
-        password=DEMO_PASSWORD,
-    )
-    db.commit()
-
-
 def _witness_enters(
     walk: Walk, browser: Browser, served: str, username: str, url: str, digits: str
 ) -> Page:
@@ -243,7 +224,7 @@ def _agency_pages(walk: Walk, page: Page, who: str, pages_of_plan: bool = True) 
 
 
 def test_every_main_page_fits_a_390_px_phone(served: str, db: Session, tmp_path: Path) -> None:
-    _second_witness(db)
+    second_witness(db)
     agency = departments_service.get_by_code(db, "370300-GXJ")
     plan = plans_service.current(db, agency, 2026) if agency else None
     assert plan is not None
@@ -283,7 +264,7 @@ def test_every_main_page_fits_a_390_px_phone(served: str, db: Session, tmp_path:
             ("综合法规科", "淄博市工业和信息化局", "陈静"),
             ("法律顾问", "山东某律师事务所", "周律师"),
         ):
-            page.fill("#witness-kind", kind)
+            page.select_option("#witness-kind", kind)
             page.fill("#witness-org", org)
             page.select_option(
                 "#witness-user",
@@ -348,6 +329,9 @@ def test_every_main_page_fits_a_390_px_phone(served: str, db: Session, tmp_path:
         for username in ("inspector1", "leader", "witness"):
             _switch(page, served, username)
             walk.visit(page, "/", f"{username} home")
+        # The drawn inspector's 我的任务 (zibo_insp is linked to a registry entry the draw drew).
+        _switch(page, served, "zibo_insp")
+        walk.visit(page, "/my/tasks", "zibo_insp my tasks")
 
         # The public portal, without logging in.
         context.clear_cookies()

@@ -59,9 +59,10 @@ def test_it_declares_each_machine_as_a_table_of_moves() -> None:
     }
     assert DRAW.allowed() == {
         "prepared": {"committed"},
-        "committed": {"computed"},
+        "committed": {"computed", "abandoned"},
         "computed": {"published"},
         "published": set(),
+        "abandoned": set(),
     }
     assert PLAN.move_to("submitted", "approved") is not None
     assert PLAN.move_to("draft", "approved") is None

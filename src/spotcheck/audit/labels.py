@@ -65,6 +65,7 @@ ACTION_LABELS = {
     "draw.attachment": "上传抽取现场材料",
     "draw.channel_submit": "报送抽取结果",
     "draw.publish": "公开抽取结果",
+    "draw.abandon": "经批准放弃抽取",
     "draw.auditor_record": "下载审计用抽取记录",
     "draw.unborrow": "撤销借调",
     "draw.replace_target": "替换检查对象",

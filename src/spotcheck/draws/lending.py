@@ -49,7 +49,7 @@ def refusal(rule: Approval, slot: SlotOwner, lender: Department) -> str:
         return f"{lender.name}已停用，不能借调其人员"
     if rule.same_industry and (not owner.industry or lender.industry != owner.industry):
         return (
-            f"{cite(rule.article)}：只能从同行业部门借调（岗位“{slot.name}”属于{owner.name}，"
+            f"{cite(rule.industry_article or rule.article)}：只能从同行业部门借调（岗位“{slot.name}”属于{owner.name}，"
             f"行业为“{owner.industry or '未填'}”；{lender.name}的行业为“{lender.industry or '未填'}”）"
         )
     if rule.within != "any":

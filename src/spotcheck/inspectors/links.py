@@ -18,9 +18,9 @@ from sqlalchemy.orm import Session
 from spotcheck.accounts.models import Role, User
 from spotcheck.audit import service as audit_service
 from spotcheck.audit.service import Actor
-from spotcheck.db import utcnow
 from spotcheck.errors import DomainError
-from spotcheck.inspectors.models import Inspector, InspectorHistory
+from spotcheck.inspectors.models import Inspector
+from spotcheck.inspectors.service import new_version
 
 FIELD = "登录账号"
 ROLE = Role.INSPECTOR
@@ -95,17 +95,7 @@ def link(
         raise DomainError(
             f"{FIELD}“{after}”刚被关联到其他人员，请刷新后重试", field="account"
         ) from None
-    inspector.version += 1
-    inspector.updated_at = utcnow()
-    session.add(
-        InspectorHistory(
-            inspector_id=inspector.id,
-            version=inspector.version,
-            actor_name=actor.name,
-            source=source,
-            changes={FIELD: [before, after]},
-        )
-    )
+    new_version(session, inspector, actor, source, {FIELD: [before, after]})
     session.flush()
     audit_service.record(
         session,

@@ -268,6 +268,15 @@ def upsert(
         return inspector, "updated"
     for field, value in after.items():
         setattr(inspector, field, value)
+    new_version(session, inspector, actor, source, changes)
+    session.flush()
+    return inspector, "updated"
+
+
+def new_version(
+    session: Session, inspector: Inspector, actor: Actor, source: str, changes: dict[str, Any]
+) -> None:
+    """Count a change of the entry as its next version and keep what changed in its history."""
     inspector.version += 1
     inspector.updated_at = utcnow()
     session.add(
@@ -279,8 +288,6 @@ def upsert(
             changes=changes,
         )
     )
-    session.flush()
-    return inspector, "updated"
 
 
 def _json(value: Any) -> Any:

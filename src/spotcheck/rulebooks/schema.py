@@ -372,6 +372,7 @@ class Approval(Rule):
     # department that owns the slot and the lender share an industry (001 第十七条); `within`:
     # the lender lies in the same province or city as the slot's owner, by `within_article`.
     same_industry: bool = False
+    industry_article: Article | None = None
     within: Literal["any", "province", "city"] = "any"
     within_article: Article | None = None
 

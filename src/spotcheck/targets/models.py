@@ -145,7 +145,3 @@ class Exemption(Base):
         if self.revoked_at is not None or day < self.valid_from:
             return False
         return self.valid_until is None or day <= self.valid_until
-
-
-# Registers the hook that gives every new target its registry code (登记编号).
-from spotcheck.targets import registry_codes as _registry_codes  # noqa: E402,F401
