@@ -115,7 +115,7 @@ def _records() -> dict[str, list[Record]]:
             "kind": "一般",
             "domains": ["质量", "公共利益"],
             "department": "市场监管局",
-            "guideline": "1. 查验",
+            "check_points": "1. 查验｜《食品安全法》第一百一十条",
         },
         {
             "code": "ZB-002",
@@ -130,7 +130,7 @@ def _records() -> dict[str, list[Record]]:
             "kind": "重点",
             "domains": [],
             "department": "",
-            "guideline": "",
+            "check_points": "",
         },
     ]
     return {"targets": targets, "inspectors": inspectors, "items": items}  # fmt: skip

@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 
 from spotcheck import clock
 from spotcheck.catalog import service as catalog_service
+from spotcheck.catalog.models import CheckItemVersion
 from spotcheck.departments import service as departments_service
 from spotcheck.errors import DomainError, Forbidden, NotFound
 from spotcheck.ids import FormId, Page, PathId
@@ -170,8 +171,32 @@ def list_inspectors(
     return InspectorPage(total=total, page=page, items=[_inspector(i, why[i.id]) for i in rows])
 
 
+class CheckPointOut(BaseModel):
+    """One check point (检查要点) of an item version's 抽查工作指引."""
+
+    number: int
+    text: str
+    method: str
+    legal_basis: str
+    materials: str
+
+
+def _points(version: CheckItemVersion) -> list[CheckPointOut]:
+    return [
+        CheckPointOut(
+            number=p.number,
+            text=p.text,
+            method=p.method,
+            legal_basis=p.legal_basis,
+            materials=p.materials,
+        )
+        for p in version.points
+    ]
+
+
 class ItemOut(BaseModel):
-    """A check item with its published version (if any) and its latest version."""
+    """A check item with its published version (if any) and its latest version; the content
+    fields and `check_points` are those of the version shown (`shown_version_id`)."""
 
     id: int
     code: str
@@ -184,6 +209,8 @@ class ItemOut(BaseModel):
     domains: list[str]
     published_version: int | None
     latest_version: int
+    shown_version_id: int
+    check_points: list[CheckPointOut]
 
 
 @router.get("/items", response_model=list[ItemOut])
@@ -208,9 +235,39 @@ def list_items(
                 domains=shown.domain_list,
                 published_version=item.published.version if item.published else None,
                 latest_version=item.latest.version if item.latest else 0,
+                shown_version_id=shown.id,
+                check_points=_points(shown),
             )
         )
     return out
+
+
+class ItemVersionPointsOut(BaseModel):
+    """The check points of one item version, and whether they are frozen (in a release)."""
+
+    item_id: int
+    code: str
+    version_id: int
+    version: int
+    frozen: bool
+    check_points: list[CheckPointOut]
+
+
+@router.get("/item-versions/{version_id}/check-points", response_model=ItemVersionPointsOut)
+def item_version_points(principal: LoggedIn, db: Db, version_id: PathId) -> ItemVersionPointsOut:
+    """The check points of an item version (e.g. the one a task pinned), in order."""
+    version = db.get(CheckItemVersion, version_id)
+    if version is None:
+        raise NotFound("抽查事项版本不存在，或您无权查看")
+    item = catalog_service.get_in_scope_or_404(db, version.item_id, principal.scope)
+    return ItemVersionPointsOut(
+        item_id=item.id,
+        code=item.code,
+        version_id=version.id,
+        version=version.version,
+        frozen=version.release_id is not None,
+        check_points=_points(version),
+    )
 
 
 class ImportErrorOut(problems.FieldProblem):

@@ -90,9 +90,18 @@ class CheckItemVersion(Base):
     kind: Mapped[str] = mapped_column(String(4), default="一般")
     domains: Mapped[str] = mapped_column(String(100), default="")  # "|环保|安全生产|"
     implementer: Mapped[str] = mapped_column(String(200), default="")
+    # Superseded by `points` (migration 0019 made each non-empty text its version's point 1);
+    # kept read-only for the record: nothing writes it any more.
     guideline: Mapped[str] = mapped_column(Text, default="")
     created_by: Mapped[str] = mapped_column(String(60), default="")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    points: Mapped[list[CheckPoint]] = relationship(
+        order_by="CheckPoint.number",
+        lazy="selectin",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+    )
 
     @property
     def method_list(self) -> list[str]:
@@ -111,6 +120,35 @@ class CheckItemVersion(Base):
             return ""
         whole, rest = divmod(self.ratio_bp, 100)
         return f"{whole}%" if not rest else f"{whole}.{rest:02d}".rstrip("0") + "%"
+
+
+class CheckPoint(Base):
+    """One check point (检查要点) of an item version's 抽查工作指引, with its legal basis.
+
+    Part of the version's content: frozen once the version is in a release, like the rest.
+    """
+
+    __tablename__ = "check_point"
+    __table_args__ = (UniqueConstraint("item_version_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_version_id: Mapped[int] = mapped_column(
+        ForeignKey("check_item_version.id", ondelete="CASCADE"), index=True
+    )
+    number: Mapped[int] = mapped_column()  # 1, 2, … in the guideline's order
+    text: Mapped[str] = mapped_column(Text)  # 要点: what to check
+    method: Mapped[str] = mapped_column(String(20), default="")  # one of METHODS, or ""
+    legal_basis: Mapped[str] = mapped_column(Text)  # 法律依据 (required)
+    materials: Mapped[str] = mapped_column(Text, default="")  # 材料 to ask the target for
+
+    def as_dict(self) -> dict[str, str]:
+        """The point's content (without its number), as the service compares and stores it."""
+        return {
+            "text": self.text,
+            "method": self.method,
+            "legal_basis": self.legal_basis,
+            "materials": self.materials,
+        }
 
 
 class CatalogRelease(Base):

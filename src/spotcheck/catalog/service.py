@@ -12,17 +12,18 @@ from spotcheck import scoping
 from spotcheck.accounts.models import ApprovalLevel, User
 from spotcheck.audit import service as audit_service
 from spotcheck.audit.service import Actor
-from spotcheck.catalog import access
+from spotcheck.catalog import access, points
 from spotcheck.catalog.models import (
     RELEASE_LABELS,
     CatalogRelease,
     CheckItem,
     CheckItemVersion,
+    CheckPoint,
     ReleaseStatus,
 )
 from spotcheck.db import utcnow
 from spotcheck.departments.models import Department
-from spotcheck.errors import DomainError, Forbidden, Refused
+from spotcheck.errors import DomainError, Forbidden, NotFound, Refused
 from spotcheck.rulebooks.schema import cite
 from spotcheck.workflow import approvals
 from spotcheck.workflow import service as workflow_service
@@ -41,8 +42,8 @@ FIELDS = (
     "kind",
     "domains",
     "implementer",
-    "guideline",
 )
+# `guideline` (free text) is superseded by the version's check points (catalog.points).
 # Where a department has adopted no rulebook yet, the list is still approved by a leader.
 DEFAULT_APPROVAL_RULE = "本部门尚未采用细则配置：事项清单由领导审定后公布"
 
@@ -83,6 +84,11 @@ def normalise(record: Mapping[str, Any]) -> dict[str, Any]:
             out[field] = (value or "").strip()
     if not out["name"]:
         raise DomainError("事项名称不能为空", field="name")
+    if "check_points" in record:
+        cleaned, errors = points.clean(record["check_points"] or [])
+        if errors:
+            raise DomainError(str(errors[0]), field="check_points")
+        out["check_points"] = cleaned
     return out
 
 
@@ -120,7 +126,40 @@ def versions(session: Session, item: CheckItem) -> list[CheckItemVersion]:
 
 
 def _snapshot(version: CheckItemVersion | None) -> dict[str, Any]:
-    return {f: getattr(version, f) for f in FIELDS} if version else {}
+    if version is None:
+        return {}
+    return {f: getattr(version, f) for f in FIELDS} | {
+        "check_points": [p.as_dict() for p in version.points]
+    }
+
+
+def _set_points(session: Session, version: CheckItemVersion, cleaned: list[points.Point]) -> None:
+    """Replace the points of a draft version; a version in a release is frozen."""
+    if version.release_id is not None:
+        raise DomainError(
+            f"第 {version.version} 版已提交审定或已发布，检查要点不能修改；保存修改将形成新版本"
+        )
+    if [p.as_dict() for p in version.points] == cleaned:
+        return
+    version.points.clear()
+    session.flush()  # the old numbers go before the new ones take them
+    version.points.extend(CheckPoint(number=n, **p) for n, p in enumerate(cleaned, start=1))
+
+
+def check_points(
+    session: Session, item_version_id: int, *, frozen_only: bool = True
+) -> list[CheckPoint]:
+    """The check points of an item version in order (what a task pinned), for visits and records.
+
+    By default only a version in a release (submitted or published, so frozen) is answered; a
+    draft's points may still change and raise a DomainError.
+    """
+    version = session.get(CheckItemVersion, item_version_id)
+    if version is None:
+        raise NotFound("抽查事项版本不存在")
+    if frozen_only and version.release_id is None:
+        raise DomainError(f"抽查事项第 {version.version} 版仍是草稿，检查要点尚未确定")
+    return list(version.points)
 
 
 def save(
@@ -151,24 +190,28 @@ def save(
         session.flush()
         outcome = "created"
     else:
+        if "check_points" not in values:  # a caller that does not speak of points keeps them
+            values["check_points"] = _snapshot(item.latest).get("check_points", [])
         if _snapshot(item.latest) == values:
             return item, "unchanged"
         if dry_run:
             return item, "updated"
         outcome = "updated"
     latest = item.latest
+    fields = {k: v for k, v in values.items() if k != "check_points"}
     if latest is not None and latest.release_id is None:
         # An unsubmitted draft is still the author's working copy: replace it, do not pile up.
-        for field, value in values.items():
+        for field, value in fields.items():
             setattr(latest, field, value)
         version = latest
     else:
         number = (latest.version if latest else 0) + 1
-        version = CheckItemVersion(item_id=item.id, version=number, created_by=actor.name, **values)
+        version = CheckItemVersion(item_id=item.id, version=number, created_by=actor.name, **fields)
         session.add(version)
         session.flush()
         item.latest_version_id = version.id
         item.latest = version
+    _set_points(session, version, values.get("check_points", []))
     session.flush()
     audit_service.record(
         session,

@@ -8,8 +8,16 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from spotcheck.catalog import access
+from spotcheck.catalog import points as catalog_points
 from spotcheck.catalog import service as catalog_service
-from spotcheck.catalog.models import DOMAINS, ITEM_KINDS, LIST_TYPES, METHODS, RELEASE_LABELS
+from spotcheck.catalog.models import (
+    DOMAINS,
+    ITEM_KINDS,
+    LIST_TYPES,
+    METHODS,
+    RELEASE_LABELS,
+    CheckItem,
+)
 from spotcheck.db import settle
 from spotcheck.departments import service as departments_service
 from spotcheck.errors import DomainError
@@ -26,6 +34,41 @@ Leader = Annotated[Principal, Depends(roles(*access.APPROVE))]
 
 def _choices() -> dict[str, Any]:
     return {"list_types": LIST_TYPES, "kinds": ITEM_KINDS, "domains": DOMAINS, "methods": METHODS}
+
+
+_POINT_FIELDS = ("number", "text", "method", "legal_basis", "materials", "delete")
+
+
+def _point_rows(form: Any) -> list[dict[str, str]]:
+    """The repeated rows `points-<i>-<field>` of the item form, in page order."""
+    try:
+        count = min(int(str(form.get("point_rows") or 0)), catalog_points.MAX_POINTS + 20)
+    except ValueError:
+        count = 0
+    return [
+        {f: str(form.get(f"points-{i}-{f}") or "") for f in _POINT_FIELDS} for i in range(count)
+    ]
+
+
+def _shown_points(
+    rows: list[dict[str, str]], errors: list[catalog_points.PointError], *, extra: int = 1
+) -> dict[str, Any]:
+    """The points section of the form: rows (plus `extra` empty ones) and errors by number."""
+    by_number: dict[int, list[str]] = {}
+    for e in errors:
+        by_number.setdefault(e.number, []).append(e.rule)
+    blank = {"text": "", "method": "", "legal_basis": "", "materials": ""}
+    return {
+        "points": list(rows) + [dict(blank) for _ in range(extra)],
+        "point_errors": [str(e) for e in errors],
+        "point_errors_by_number": by_number,
+    }
+
+
+def _stored_points(item: CheckItem | None) -> list[dict[str, str]]:
+    if item is None or item.latest is None:
+        return []
+    return [p.as_dict() for p in item.latest.points]
 
 
 @router.get("", response_class=HTMLResponse)
@@ -48,21 +91,47 @@ def item_list(request: Request, principal: LoggedIn, db: Db, q: str = "") -> HTM
 @router.get("/new", response_class=HTMLResponse)
 def item_new(request: Request, _principal: Editor) -> HTMLResponse:
     """The form for a new item."""
-    return render(request, "catalog/form.html", item=None, values={}, errors={}, **_choices())
+    return render(
+        request,
+        "catalog/form.html",
+        item=None,
+        values={},
+        errors={},
+        **_shown_points([], [], extra=2),
+        **_choices(),
+    )
 
 
 async def _save(request: Request, principal: Principal, db: Db, item_id: int | None) -> Response:
     form = await request.form()
     values: dict[str, Any] = {
-        k: str(v) for k, v in form.items() if k not in ("csrf_token", "methods", "domains")
+        k: str(v)
+        for k, v in form.items()
+        if k not in ("csrf_token", "methods", "domains", "check_points")
+        and not k.startswith("points-")
     }
     values["methods"] = [str(v) for v in form.getlist("methods")]
     values["domains"] = [str(v) for v in form.getlist("domains")]
     item = catalog_service.get_in_scope_or_404(db, item_id, principal.scope) if item_id else None
     if item is not None:
         values["code"] = item.code
+    rows = _point_rows(form)
+    cleaned, point_errors = catalog_points.clean(rows)
+    if form.get("action") == "add_point":
+        # Without JavaScript a new row is a round trip: nothing is saved, nothing is lost.
+        return render(
+            request,
+            "catalog/form.html",
+            item=item,
+            values=values,
+            errors={},
+            **_shown_points(cleaned, point_errors if point_errors else [], extra=1),
+            **_choices(),
+        )
     as_text = {k: "、".join(v) if isinstance(v, list) else v for k, v in values.items()}
     record, errors = adapters.validate_form(ITEMS, as_text)
+    if point_errors:
+        errors["检查要点"] = f"有 {len(point_errors)} 处需要修改"
     if not errors:
         department = (
             departments_service.get_in_scope_or_404(db, item.department_id, principal.scope)
@@ -71,14 +140,18 @@ async def _save(request: Request, principal: Principal, db: Db, item_id: int | N
         )
         try:
             saved, _outcome = catalog_service.save(
-                db, principal.actor, department, record["code"], adapters.item_record(record)
+                db,
+                principal.actor,
+                department,
+                record["code"],
+                adapters.item_record(record) | {"check_points": cleaned},
             )
             db.commit()
             assert saved is not None  # not a dry run
             return RedirectResponse(f"/items/{saved.id}?saved=1", status_code=303)
         except DomainError as exc:
             db.rollback()
-            errors = {"事项编码": exc.message}
+            errors = {"检查要点" if exc.field == "check_points" else "事项编码": exc.message}
     return render(
         request,
         "catalog/form.html",
@@ -86,6 +159,7 @@ async def _save(request: Request, principal: Principal, db: Db, item_id: int | N
         item=item,
         values=values,
         errors=errors,
+        **_shown_points(cleaned, point_errors, extra=0 if cleaned else 1),
         **_choices(),
     )
 
@@ -183,6 +257,7 @@ def item_edit(request: Request, principal: Editor, db: Db, item_id: PathId) -> H
         item=item,
         values=adapters.item_form_values(item),
         errors={},
+        **_shown_points(_stored_points(item), [], extra=1),
         **_choices(),
     )
 

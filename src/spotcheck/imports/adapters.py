@@ -17,6 +17,7 @@ from spotcheck.accounts import service as accounts_service
 from spotcheck.accounts.models import User
 from spotcheck.audit import service as audit_service
 from spotcheck.audit.service import Actor
+from spotcheck.catalog import points as catalog_points
 from spotcheck.catalog import service as catalog_service
 from spotcheck.catalog.models import CheckItem
 from spotcheck.departments import service as departments_service
@@ -339,6 +340,8 @@ def item_record(record: Mapping[str, Any]) -> dict[str, Any]:
     out = dict(record)
     out["target_type"] = "、".join(record.get("target_types") or [])
     out["implementer"] = record.get("department") or ""
+    # The cell was validated by the column's check (catalog.points.cell_check).
+    out["check_points"] = catalog_points.parse_lines(record.get("check_points") or "")[0]
     return out
 
 
@@ -359,7 +362,7 @@ def item_form_values(item: CheckItem) -> dict[str, Any]:
         "kind": version.kind,
         "domains": version.domain_list,
         "department": version.implementer,
-        "guideline": version.guideline,
+        "check_points": catalog_points.format_lines([p.as_dict() for p in version.points]),
     }
 
 

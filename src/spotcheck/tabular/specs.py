@@ -30,12 +30,17 @@ Check items (随机抽查事项清单, ``ITEMS``)
 - 检查方式 and 领域 are tags from fixed lists. 抽查比例 is a percentage (``5%``) or a fraction
   in (0, 1] (``0.05``) and is stored as integer basis points (500 = 5%), never a float; it may
   be empty (重点 items have no cap). 抽查频次 is free text (每年1次).
+- 检查要点 (the 抽查工作指引, replacing the old free-text 工作指引 column) holds every check point of
+  the item in one cell, one point per line: ``要点｜法律依据｜检查方法｜材料`` (the last two may be
+  left out); see :mod:`spotcheck.catalog.points`. Chosen over a second sheet because CSV has no
+  sheets and an officer edits an item's points next to the item.
 
 Past checks (检查记录, ``HISTORY``): see :mod:`spotcheck.tabular.history_spec`.
 """
 
 from __future__ import annotations
 
+from spotcheck.catalog import points
 from spotcheck.tabular.codes import (
     check_certificate_no,
     check_industry,
@@ -424,12 +429,16 @@ ITEMS = Spec(
         ),
         Column("实施部门", "department", "text", max_len=200, example="淄博市市场监督管理局"),
         Column(
-            "工作指引",
-            "guideline",
+            "检查要点",
+            "check_points",
             "text",
             max_len=32000,
-            example="1. 查验许可证件；2. 检查原料进货查验记录；3. 抽查出厂检验记录。",
-            help="抽查工作程序及检查要点",
+            check=points.cell_check,
+            example=(
+                "1. 查验是否取得生产许可证｜《工业产品生产许可证管理条例》第五条｜书面检查｜生产许可证\n"
+                "2. 抽查出厂检验记录｜《中华人民共和国产品质量法》第十二条"
+            ),
+            help=f"抽查工作指引：每行一个要点（单元格内换行），格式“{points.LINE_FORMAT}”",
         ),
     ),
 )
