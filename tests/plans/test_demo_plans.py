@@ -40,3 +40,8 @@ def test_it_loads_the_demo_plans_once_with_exclusions_to_preview(db: Session) ->
         for code, _l, _a, n in eligibility.evaluate(db, published.tasks[0]).exclusion_counts()
     }
     assert counts["exemption"] == 3 and counts["frequency"] >= 1 and counts["status"] > 0
+    # The published task pinned item versions whose check points are frozen and cite their law.
+    from spotcheck.catalog import service as catalog_service
+
+    pinned = catalog_service.check_points(db, published.tasks[0].items[0].item_version_id)
+    assert len(pinned) >= 2 and all("《" in p.legal_basis for p in pinned)

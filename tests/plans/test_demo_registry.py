@@ -53,3 +53,14 @@ def test_each_registry_is_of_its_region_and_kind() -> None:
     assert kinds == {"机关", "团体", "事业单位", "国有企业"}
     counties = {r["region_code"] for r in made["xinzhou"]}
     assert {"140902", "140921", "140922", "140923", "140981"} <= counties
+
+
+def test_every_demo_item_has_two_to_five_valid_check_points() -> None:
+    from spotcheck.catalog import points
+
+    assert {row[1] for row in registry.ITEMS} == set(registry.CHECK_POINTS)
+    for code, rows in registry.CHECK_POINTS.items():
+        cleaned, errors = points.clean(
+            [{"text": t, "legal_basis": b, "method": m, "materials": x} for t, b, m, x in rows]
+        )
+        assert errors == [] and 2 <= len(cleaned) <= 5, code
