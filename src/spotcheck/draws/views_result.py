@@ -134,6 +134,7 @@ async def draw_attachment(request: Request, principal: Runner, db: Db, draw_id: 
             kind=kind,
             filename=upload.filename or "",
             source=upload.file,
+            size_hint=upload.size,
         )
 
     return act(request, db, principal, draw, run, "attachment", "#attachments")
