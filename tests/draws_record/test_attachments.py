@@ -76,7 +76,10 @@ def test_it_refuses_too_large_files_and_leaves_nothing_behind(
     db: Session, made: Made, tmp_path: Path
 ) -> None:
     big = PDF + b"\x00" * (get_settings().upload_max_scan_mb * 1024 * 1024)
-    with pytest.raises(DomainError, match=r"文件过大：.*扫描件不能超过 30 MB"):
+    with pytest.raises(
+        DomainError,
+        match=r"文件过大：签字的抽取记录扫描件不能超过 30 MB（本文件“s\.pdf”超过 30 MB）",
+    ):
         attachments.add(
             db,
             SYSTEM,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import PurePosixPath
 from urllib.parse import quote
 
 from starlette.responses import StreamingResponse
@@ -19,7 +20,9 @@ def content_disposition(kind: str, name: str) -> str:
     """`inline|attachment; filename="…"`, with an RFC 5987 `filename*` for non-ASCII names."""
     if re.fullmatch(r"[A-Za-z0-9._ ()+,-]+", name):
         return f'{kind}; filename="{name}"'
-    fallback = re.sub(r"[^A-Za-z0-9._-]", "_", name).strip("_") or "file"
+    path = PurePosixPath(name)
+    stem = re.sub(r"[^A-Za-z0-9_-]+", "_", path.stem).strip("_") or "file"
+    fallback = stem + re.sub(r"[^A-Za-z0-9.]", "", path.suffix)
     return f"{kind}; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 

@@ -113,10 +113,10 @@ def describe(head: bytes) -> str:
     if not head:
         return "空文件"
     text = head[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    if text.startswith((b"<!doctype html", b"<html")) or b"<script" in text or b"<body" in text:
-        return "HTML"
     if b"<svg" in text:
         return "SVG"
+    if text.startswith((b"<!doctype html", b"<html")) or b"<script" in text or b"<body" in text:
+        return "HTML"
     if text.startswith(b"<?xml"):
         return "XML"
     if head.startswith(b"MZ"):
@@ -269,16 +269,16 @@ def store(
             field=field,
         )
     limit = limits(settings)[kind]
-    label = KINDS[kind][0]
+    # "现场照片不能超过…" for a field of one kind, "现场证据中的照片不能超过…" for a mixed one.
+    what = field if len(kinds) == 1 else f"{field}中的{KINDS[kind][0]}"
 
     def too_large(size: str) -> FileTooLarge:
         return FileTooLarge(
-            f"文件过大：{field}中的{label}不能超过 {limit // MB} MB（本文件“{name}”{size}）",
-            field=field,
+            f"文件过大：{what}不能超过 {limit // MB} MB（本文件“{name}”{size}）", field=field
         )
 
     if size_hint is not None and size_hint > limit:
-        raise too_large(_size(size_hint))
+        raise too_large(f"为 {_size(size_hint)}")
     folder.mkdir(parents=True, exist_ok=True)
     temp = folder / f".upload-{secrets.token_hex(8)}"
     digest = hashlib.sha256()
