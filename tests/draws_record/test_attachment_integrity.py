@@ -83,6 +83,35 @@ def test_the_page_refuses_a_disguised_or_oversized_upload_in_chinese(
     )
     assert too_large.status_code == 413
     assert (
-        f"文件过大：现场照片不能超过 {limit} MB（本文件“大.jpg”为 {limit}.0 MB）" in too_large.text
+        f"文件过大：现场照片不能超过 {limit} MB（本文件“大.jpg”为 {limit}.1 MB）" in too_large.text
     )
     assert db.scalars(select(DrawAttachment)).all() == []
+
+
+def test_a_body_past_every_limit_is_refused_before_it_is_read(
+    client: TestClient, db: Session, org: Org, made: Made, make_user, app, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    small = {f"upload_max_{k}_mb": 1 for k in ("photo", "video", "pdf", "scan")}
+    app.state.settings = app.state.settings.model_copy(update={"upload_dir": tmp_path, **small})
+    make_user("officer", org.own, Role.OFFICER)
+    login(client, "officer")
+    token = csrf_of(client, f"/draws/{made.draw.id}")
+    photo = JPEG + b"\x00" * (1024 * 1024)  # past 1 MB: refused by the store (size known)
+    refused = client.post(
+        f"/draws/{made.draw.id}/attachments",
+        data={"kind": "photo", "csrf_token": token},
+        files={"file": ("p.jpg", photo, "image/jpeg")},
+    )
+    assert (
+        refused.status_code == 413
+        and "现场照片不能超过 1 MB（本文件“p.jpg”为 1.1 MB）" in refused.text
+    )
+    body = JPEG + b"\x00" * (3 * 1024 * 1024)  # past every kind's limit: refused unread
+    early = client.post(
+        f"/draws/{made.draw.id}/attachments",
+        data={"kind": "video", "csrf_token": token},
+        files={"file": ("v.mp4", body, "video/mp4")},
+    )
+    assert early.status_code == 413
+    assert "文件过大：现场材料不能超过 1 MB（本次上传为 3.1 MB）" in early.text
+    assert not (tmp_path / "draws").exists()

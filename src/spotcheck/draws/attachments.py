@@ -17,12 +17,23 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from spotcheck.audit.service import Actor, record
+from spotcheck.config import Settings
 from spotcheck.draws.models import Draw, DrawAttachment, DrawStatus
 from spotcheck.errors import DomainError, NotFound
 from spotcheck.files import store as files
 from spotcheck.files.store import named_for
 
-__all__ = ["ALLOWED", "KINDS", "add", "get_or_404", "named_for", "open_verified", "path_of"]
+__all__ = [
+    "ALLOWED",
+    "KINDS",
+    "add",
+    "form_help",
+    "get_or_404",
+    "named_for",
+    "open_verified",
+    "path_of",
+    "refuse_oversized_request",
+]
 
 KINDS = {"photo": "现场照片", "video": "现场录像", "signed_record": "签字的抽取记录扫描件"}
 # A draw's kind -> the kinds of the file store it takes (whose settings limit its size).
@@ -45,6 +56,7 @@ def add(
     filename: str,
     source: BinaryIO,
     size_hint: int | None = None,
+    settings: Settings | None = None,
 ) -> DrawAttachment:
     """Store one file of the ceremony and record it (with an audit event); never overwrites."""
     if kind not in KINDS:
@@ -61,6 +73,7 @@ def add(
         kinds=STORE_KINDS[kind],
         field=KINDS[kind],
         size_hint=size_hint,
+        settings=settings,
         root=upload_dir,
     )
     sha = stored.sha256
@@ -116,3 +129,9 @@ def form_help() -> dict[str, str]:
     kinds and the size settings)."""
     kinds = tuple(dict.fromkeys(k for ks in STORE_KINDS.values() for k in ks))
     return {"accept": files.accept(kinds), "rules": files.rules_text(kinds)}
+
+
+def refuse_oversized_request(content_length: str | None, settings: Settings) -> None:
+    """Refuse an upload whose declared length passes the largest limit of a ceremony file."""
+    kinds = tuple(dict.fromkeys(k for ks in STORE_KINDS.values() for k in ks))
+    files.refuse_oversized_request(content_length, kinds, field="现场材料", settings=settings)

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import math
 import os
 import re
 import secrets
@@ -224,7 +225,8 @@ def named_for(filename: str, content_type: str) -> str:
 
 
 def _size(n: int) -> str:
-    return f"{n / MB:.1f} MB"
+    """MB to one decimal, rounded up: a file just past 1 MB is "1.1 MB", never "1.0 MB"."""
+    return f"{math.ceil(n * 10 / MB) / 10:.1f} MB"
 
 
 def _segment(value: object, what: str) -> str:
@@ -460,3 +462,29 @@ def rules_text(kinds: Sequence[str], settings: Settings | None = None) -> str:
         f"{KINDS[k][0]}（{'、'.join(TYPES[t][0] for t in KINDS[k][1])}）不超过 {sizes[k] // MB} MB"
         for k in kinds
     )
+
+
+# Room for the multipart framing and the form's other fields of one upload request.
+FORM_OVERHEAD = 64 * 1024
+
+
+def refuse_oversized_request(
+    content_length: str | None,
+    kinds: Sequence[str],
+    *,
+    field: str = "文件",
+    settings: Settings | None = None,
+) -> None:
+    """Refuse an upload request whose declared length already passes the largest limit of the
+    field's kinds, before the server reads (and spools) its body."""
+    try:
+        declared = int(content_length or "")
+    except ValueError:
+        return
+    sizes = limits(settings or get_settings())
+    largest = max(sizes[k] for k in kinds)
+    if declared > largest + FORM_OVERHEAD:
+        raise FileTooLarge(
+            f"文件过大：{field}不能超过 {largest // MB} MB（本次上传为 {_size(declared)}）",
+            field=field,
+        )
