@@ -35,6 +35,18 @@ class Settings(BaseSettings):
     lockout_minutes: int = Field(default=15, ge=1, le=24 * 60)
     # Under var/ of the checkout for development; anywhere else outside the code otherwise.
     upload_dir: Path = Field(default=REPO_ROOT / "var" / "uploads", validation_alias="UPLOAD_DIR")
+    # Size limit of each kind of stored file (files.store), in MB of 1024 × 1024 bytes; an upload
+    # is refused as soon as it passes its kind's limit.
+    upload_max_photo_mb: int = Field(
+        default=20, ge=1, le=1024, validation_alias="UPLOAD_MAX_PHOTO_MB"
+    )
+    upload_max_video_mb: int = Field(
+        default=500, ge=1, le=16384, validation_alias="UPLOAD_MAX_VIDEO_MB"
+    )
+    upload_max_pdf_mb: int = Field(default=30, ge=1, le=1024, validation_alias="UPLOAD_MAX_PDF_MB")
+    upload_max_scan_mb: int = Field(
+        default=30, ge=1, le=1024, validation_alias="UPLOAD_MAX_SCAN_MB"
+    )
     # Bounds of one import file (wizard, API, CLI): an .xlsx's unpacked size and inflation ratio,
     # and the data rows of any file; a file past one is refused before it is read (a zip bomb).
     import_max_unpacked_mb: int = Field(default=1024, ge=1, le=16384)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from spotcheck.audit.models import AuditEvent
 from spotcheck.audit.service import SYSTEM
+from spotcheck.config import get_settings
 from spotcheck.draws import attachments
 from spotcheck.draws.models import DrawStatus
 from spotcheck.errors import DomainError
@@ -53,11 +54,13 @@ def test_it_accepts_each_kind_by_content_not_by_name(
             db, SYSTEM, made.draw, tmp_path, kind=kind, filename="x.bin", source=io.BytesIO(data)
         )
         assert row.content_type in attachments.ALLOWED[kind]
-    with pytest.raises(DomainError, match="不是MP4 视频"):
+    with pytest.raises(DomainError, match=r"现场录像只接受 MP4、MOV（本文件“v\.mp4”内容为 JPEG"):
         attachments.add(
             db, SYSTEM, made.draw, tmp_path, kind="video", filename="v.mp4", source=io.BytesIO(JPEG)
         )
-    with pytest.raises(DomainError, match="不是JPEG 图片、PNG 图片"):
+    with pytest.raises(
+        DomainError, match=r"现场照片只接受 JPEG、PNG、HEIC、WebP（.*内容为 GIF 图片"
+    ):
         attachments.add(
             db,
             SYSTEM,
@@ -72,8 +75,11 @@ def test_it_accepts_each_kind_by_content_not_by_name(
 def test_it_refuses_too_large_files_and_leaves_nothing_behind(
     db: Session, made: Made, tmp_path: Path
 ) -> None:
-    big = PDF + b"\x00" * attachments.IMAGE_LIMIT
-    with pytest.raises(DomainError, match="不能超过 20 MiB"):
+    big = PDF + b"\x00" * (get_settings().upload_max_scan_mb * 1024 * 1024)
+    with pytest.raises(
+        DomainError,
+        match=r"文件过大：签字的抽取记录扫描件不能超过 30 MB（本文件“s\.pdf”超过 30 MB）",
+    ):
         attachments.add(
             db,
             SYSTEM,

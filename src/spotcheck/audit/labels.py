@@ -63,6 +63,8 @@ ACTION_LABELS = {
     "draw.compute": "计算抽取结果",
     "draw.refused": "拒绝更改抽取",
     "draw.attachment": "上传抽取现场材料",
+    "file.tampered": "文件校验不符（疑被改动），拒绝提供",
+    "file.missing": "文件缺失，拒绝提供",
     "draw.channel_submit": "报送抽取结果",
     "draw.publish": "公开抽取结果",
     "draw.abandon": "经批准放弃抽取",

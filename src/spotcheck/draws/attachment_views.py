@@ -7,12 +7,13 @@ from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import FileResponse, Response
+from fastapi.responses import Response
 
 from spotcheck.audit.service import record
 from spotcheck.draws import access, attachments, ceremony
 from spotcheck.draws.models import Draw
 from spotcheck.errors import NotFound
+from spotcheck.files.serving import file_response
 from spotcheck.ids import PathId
 from spotcheck.scoping import get_or_404
 from spotcheck.web.security import Db, LoggedIn, Principal, roles
@@ -25,20 +26,14 @@ Auditor = Annotated[Principal, Depends(roles(*access.AUDIT))]
 def attachment_download(
     request: Request, principal: LoggedIn, db: Db, draw_id: PathId, attachment_id: PathId
 ) -> Response:
-    """One ceremony file of a draw the user may see."""
+    """One ceremony file of a draw the user may see, re-hashed before it is served: a missing or
+    altered file is refused (410 / 409) with an audit event, which the refusal commits."""
     draw = access.draw_or_404(db, draw_id, principal.scope)
     row = attachments.get_or_404(db, draw, attachment_id)
-    path = attachments.path_of(request.app.state.settings.upload_dir, row)
-    if not path.is_file():
-        raise NotFound("附件文件缺失，请联系系统管理员")
+    upload_dir = request.app.state.settings.upload_dir
+    verified = attachments.open_verified(db, principal.actor, draw, row, upload_dir)
     # The detected type, a name with its extension (older rows too), inline only for images and PDF.
-    return FileResponse(
-        path,
-        media_type=row.content_type,
-        filename=attachments.named_for(row.filename, row.content_type),
-        content_disposition_type=attachments.disposition(row.content_type),
-        headers={"X-Content-SHA256": row.sha256, "X-Content-Type-Options": "nosniff"},
-    )
+    return file_response(verified)
 
 
 @router.get("/{draw_id}/record-auditor.json")

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from spotcheck.db import Base, UTCDateTime, str_enum, utcnow
 from spotcheck.departments.models import Department
+from spotcheck.files.models import StoredFileColumns
 from spotcheck.workflow.models import Approval
 
 
@@ -189,21 +190,15 @@ class DrawEvent(Base):
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class DrawAttachment(Base):
-    """A file of the ceremony: photos, video, the scan of the signed record (002 第九条)."""
+class DrawAttachment(StoredFileColumns, Base):
+    """A file of the ceremony: photos, video, the scan of the signed record (002 第九条), kept in
+    the file store (name, type, size, SHA-256, path, who and when: `StoredFileColumns`)."""
 
     __tablename__ = "draw_attachment"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     draw_id: Mapped[int] = mapped_column(ForeignKey("draw.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(20))  # photo / video / signed_record
-    filename: Mapped[str] = mapped_column(String(200))
-    content_type: Mapped[str] = mapped_column(String(100))
-    size: Mapped[int] = mapped_column()
-    sha256: Mapped[str] = mapped_column(String(64))
-    stored_as: Mapped[str] = mapped_column(String(200))
-    uploaded_by: Mapped[str] = mapped_column(String(60), default="")
-    uploaded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class DrawDocument(Base):

@@ -1,5 +1,5 @@
 """Shared by the draw pages: show the page with a message, run one ceremony verb and show its
-refusal on the page (a DrawRefused is committed first: it holds its audit event)."""
+refusal on the page (a Refused is committed first: it holds its audit event)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,7 @@ from sqlalchemy.orm import Session
 
 from spotcheck.draws import access, view_context
 from spotcheck.draws.models import Draw
-from spotcheck.draws.service import DrawRefused
-from spotcheck.errors import DomainError, Forbidden, NotFound
+from spotcheck.errors import DomainError, Forbidden, NotFound, Refused
 from spotcheck.ids import parse_id
 from spotcheck.web.security import Principal, roles
 from spotcheck.web.templating import render
@@ -79,9 +78,11 @@ def act(
     draw_id = draw.id
     try:
         action()
-    except DrawRefused as exc:
-        db.commit()  # keeps the "draw.refused" audit event (draws/service.py)
-        return show(request, db, principal, draw_id, error=exc.message, status_code=409)
+    except Refused as exc:
+        # Keeps the refusal's audit event ("draw.refused", draws/service.py; "file.tampered" of a
+        # stored file found altered, files/store.py): by contract the only row it wrote.
+        db.commit()
+        return show(request, db, principal, draw_id, error=exc.message, status_code=exc.status_code)
     except NotFound:
         raise
     except DomainError as exc:

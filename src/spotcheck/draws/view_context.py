@@ -21,6 +21,7 @@ from spotcheck.departments.models import Department
 from spotcheck.draws import abandon, access, entropy_input, events, lending, pools, publish, visits
 from spotcheck.draws import outcome as outcome_mod
 from spotcheck.draws.attachments import KINDS as ATTACHMENT_KINDS
+from spotcheck.draws.attachments import form_help as attachment_form_help
 from spotcheck.draws.attachments import named_for as attachment_name
 from spotcheck.draws.models import Draw, DrawStatus
 from spotcheck.draws.service import attempts as task_attempts
@@ -261,6 +262,7 @@ def context(
         ctx["submissions"] = channels_service.submissions_for(session, "draw", draw.id)
         ctx["attachment_kinds"] = ATTACHMENT_KINDS
         ctx["attachment_name"] = attachment_name  # the name with its detected type's extension
+        ctx["attachment_form"] = attachment_form_help()
         ctx.update(event_choices(draw, profile, ctx["visits"]))
     return ctx
 

@@ -118,12 +118,15 @@ def draw_appendix(principal: LoggedIn, db: Db, draw_id: PathId, fmt: str) -> Res
 async def draw_attachment(request: Request, principal: Runner, db: Db, draw_id: PathId) -> Response:
     """Upload a photo, a video or the scan of the signed record."""
     draw = runnable(db, principal, draw_id)
+    settings = request.app.state.settings
+    # A body past the largest limit is refused before it is read (and spooled to disk).
+    attachments.refuse_oversized_request(request.headers.get("content-length"), settings)
     form = await request.form()
     upload = form.get("file")
     kind = str(form.get("kind", ""))
     if not isinstance(upload, UploadFile) or not upload.filename:
         return show(request, db, principal, draw_id, error="请选择要上传的文件", status_code=400)
-    upload_dir = request.app.state.settings.upload_dir
+    upload_dir = settings.upload_dir
 
     def run() -> None:
         attachments.add(
@@ -134,6 +137,8 @@ async def draw_attachment(request: Request, principal: Runner, db: Db, draw_id: 
             kind=kind,
             filename=upload.filename or "",
             source=upload.file,
+            size_hint=upload.size,
+            settings=settings,
         )
 
     return act(request, db, principal, draw, run, "attachment", "#attachments")

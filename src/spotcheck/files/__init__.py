@@ -1,0 +1,1 @@
+"""The one store of uploaded files (evidence, ceremony files): see `files.store`."""
